@@ -1,0 +1,13 @@
+package dev.nfn4j.ops;
+
+/** Elementwise activations, applied by {@link Ops#activation} and differentiated by {@link Ops#activationBackward}. */
+public enum Act {
+    IDENTITY, RELU, SIGMOID, TANH,
+    /** GELU with the exact erf form (PyTorch's default, approximate='none'). */
+    GELU;
+
+    public static Act parse(String name) {
+        for (Act a : values()) if (a.name().equalsIgnoreCase(name)) return a;
+        throw new IllegalArgumentException("unknown activation '" + name + "' (expected one of relu, sigmoid, tanh, gelu, identity)");
+    }
+}

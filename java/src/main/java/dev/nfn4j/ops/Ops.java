@@ -1,0 +1,98 @@
+package dev.nfn4j.ops;
+
+/**
+ * The kernel SPI: every primitive the NF-Layers, the head and the optimizer need, forward and
+ * backward. It is about math, not about layers: a layer is wiring of these calls (see
+ * {@code dev.nfn4j.nn.MixGraph}). Backends: {@code reference} (the scalar oracle), {@code simd},
+ * {@code cuda}.
+ *
+ * <p>Conventions. Tensors are dense, row-major, batch first. A "plane batch" is {@code P}
+ * contiguous planes of {@code rows x cols} (for a weight-space tensor {@code P = B * C}).
+ * Outputs named {@code dst} are overwritten unless the method says it accumulates. Optional
+ * inputs and outputs are {@code null}. Results must be deterministic for a given backend: any
+ * reduction uses a fixed order that does not depend on the number of threads.
+ */
+public interface Ops {
+    /** Short name used in logs and by {@code -Dnfn4j.backend}. */
+    String name();
+
+    /** A zero-filled buffer of {@code n} floats. */
+    Buf alloc(long n);
+
+    void upload(float[] src, int srcOff, Ptr dst, int n);
+
+    void download(Ptr src, float[] dst, int dstOff, int n);
+
+    /** {@code x[0..n) = value}. */
+    void fill(Ptr x, long n, float value);
+
+    /**
+     * Channel mix with a broadcast epilogue (a 1x1 convolution, a Linear layer, and the stage-3
+     * pass of an NF-Layer), for {@code b < B, o < Cout, j < rows, k < cols}:
+     * <pre>
+     * y[b][o][j][k] = sum_c a[o][c] * x[b][c][j][k] + bias[o]
+     *               + row[b][o][k] + col[b][o][j] + glob[b][o]
+     * </pre>
+     * Shapes: x {@code [B][Cin][rows][cols]}, a {@code [Cout][Cin]}, bias {@code [Cout]},
+     * row {@code [B][Cout][cols]}, col {@code [B][Cout][rows]}, glob {@code [B][Cout]},
+     * y {@code [B][Cout][rows][cols]}. bias, row, col and glob may be null.
+     */
+    void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y);
+
+    /**
+     * Backward of {@link #channelMix} with respect to x, a and bias, all accumulated:
+     * <pre>
+     * dx[b][c][j][k] += sum_o a[o][c] * dy[b][o][j][k]
+     * da[o][c]       += sum_{b,j,k} dy[b][o][j][k] * x[b][c][j][k]
+     * dbias[o]       += sum_{b,j,k} dy[b][o][j][k]
+     * </pre>
+     * Any of dx, da, dbias may be null. The gradients of the row, column and global terms are
+     * plane sums of dy: {@link #planeReduce}.
+     */
+    void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias);
+
+    /**
+     * One pass over {@code planes} planes of {@code rows x cols} giving, per plane p:
+     * {@code rowOut[p][k] = s * sum_j x[p][j][k]}, {@code colOut[p][j] = s * sum_k x[p][j][k]},
+     * {@code allOut[p] = s * sum_{j,k} x[p][j][k]}, where s is 1 for sums, or 1/rows, 1/cols and
+     * 1/(rows*cols) respectively for means. Outputs are overwritten; any may be null.
+     */
+    void planeReduce(long planes, int rows, int cols, Ptr x, Ptr rowOut, Ptr colOut, Ptr allOut, boolean mean);
+
+    /**
+     * The adjoint of {@link #planeReduce}, accumulated:
+     * {@code dx[p][j][k] += sRow * row[p][k] + sCol * col[p][j] + sAll * all[p]}; any input may be null.
+     */
+    void planeBroadcast(long planes, int rows, int cols, Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll, Ptr dx);
+
+    /**
+     * Strided 4-d copy: for every index (i0,i1,i2,i3) below {@code dims},
+     * {@code dst[sum i*dstStrides] (+)= src[sum i*srcStrides]}. Strides are in elements and may be
+     * zero: a zero source stride broadcasts, a zero destination stride (only with
+     * {@code accumulate}) sums over that axis, in index order.
+     */
+    void copy4d(int[] dims, Ptr src, long[] srcStrides, Ptr dst, long[] dstStrides, boolean accumulate);
+
+    /** {@code y[i] = act(x[i])} for i < n; y may be x. */
+    void activation(Act act, long n, Ptr x, Ptr y);
+
+    /** {@code dx[i] = dy[i] * act'(x[i])} for i < n (y = act(x) is given for activations that use it). */
+    void activationBackward(Act act, long n, Ptr x, Ptr y, Ptr dy, Ptr dx);
+
+    /**
+     * Summary statistics per plane of {@code n} values, the StatNN featurizer: out[p] = (mean,
+     * unbiased variance, quantiles 0, .25, .5, .75, 1 with linear interpolation), shape
+     * {@code [planes][7]}.
+     */
+    void planeStats(long planes, int n, Ptr x, Ptr out);
+
+    /** Backward of {@link #planeStats}, accumulated into dx. */
+    void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx);
+
+    /**
+     * One Adam/AdamW step over n parameters with PyTorch's semantics, {@code step} counting from 1:
+     * bias-corrected moments and eps added after the square root. Weight decay is L2 (added to
+     * the gradient) for Adam, decoupled for AdamW.
+     */
+    void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step);
+}
