@@ -1,0 +1,48 @@
+package dev.nfn4j.nn;
+
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.WeightSpace;
+
+/** An elementwise activation on any value: every weight and bias of a weight space, or every entry of a tensor. */
+public final class Activation implements Module {
+    private final Ops ops;
+    private final Act act;
+    private Value lastIn, lastOut;
+
+    public Activation(Ops ops, Act act) {
+        this.ops = ops;
+        this.act = act;
+    }
+
+    @Override
+    public Value forward(Value in) {
+        Ptr y = ops.alloc(in.size()).at(0);
+        ops.activation(act, in.size(), in.data(), y);
+        lastIn = in;
+        lastOut = like(in, y);
+        return lastOut;
+    }
+
+    @Override
+    public Value backward(Value gradOut) {
+        if (lastIn == null) throw new IllegalStateException(this + ": backward without a forward");
+        if (gradOut.size() != lastIn.size())
+            throw new IllegalArgumentException(this + ": gradient has " + gradOut.size() + " values, input had " + lastIn.size());
+        Ptr dx = ops.alloc(lastIn.size()).at(0);
+        ops.activationBackward(act, lastIn.size(), lastIn.data(), lastOut.data(), gradOut.data(), dx);
+        return like(lastIn, dx);
+    }
+
+    /** A value shaped like {@code v} holding {@code data}. */
+    static Value like(Value v, Ptr data) {
+        if (v instanceof WeightSpace w) return new WeightSpace(w.layout(), data);
+        return new Tensor(((Tensor) v).shape(), data);
+    }
+
+    @Override
+    public String toString() {
+        return act.name().charAt(0) + act.name().substring(1).toLowerCase();
+    }
+}

@@ -1,0 +1,24 @@
+package dev.nfn4j.nn;
+
+/** {@code [B, ...] -> [B, prod(...)]}, a view: no copy. */
+public final class Flatten implements Module {
+    private Tensor last;
+
+    @Override
+    public Value forward(Value in) {
+        if (!(in instanceof Tensor t)) throw new IllegalArgumentException("Flatten takes a tensor, got " + in);
+        last = t;
+        return new Tensor(new int[]{t.batch(), Math.toIntExact(t.perSample())}, t.data());
+    }
+
+    @Override
+    public Value backward(Value gradOut) {
+        if (last == null) throw new IllegalStateException("Flatten: backward without a forward");
+        return new Tensor(last.shape(), gradOut.data());
+    }
+
+    @Override
+    public String toString() {
+        return "Flatten";
+    }
+}

@@ -1,0 +1,35 @@
+package dev.nfn4j.nn;
+
+/**
+ * How a parameter starts. nfn's {@code set_init_} draws every layer of a group from
+ * U(-sqrt(1/fan_in), sqrt(1/fan_in)) with fan_in summed over the group ("pytorch_default"), or
+ * N(0, 2/fan_in) weights and zero biases ("kaiming_normal"); io embeddings are N(0, 1).
+ */
+public record Init(Kind kind, double scale) {
+    public enum Kind { UNIFORM, NORMAL, ZERO }
+
+    public static Init uniform(double bound) {
+        return new Init(Kind.UNIFORM, bound);
+    }
+
+    public static Init normal(double std) {
+        return new Init(Kind.NORMAL, std);
+    }
+
+    public static Init zero() {
+        return new Init(Kind.ZERO, 0);
+    }
+
+    /** nfn's init types for a group of layers whose input sizes sum to {@code fanIn}. */
+    public enum Type {
+        PYTORCH_DEFAULT, KAIMING_NORMAL;
+
+        public Init weight(long fanIn) {
+            return this == PYTORCH_DEFAULT ? uniform(Math.sqrt(1.0 / fanIn)) : normal(Math.sqrt(2.0 / fanIn));
+        }
+
+        public Init bias(long fanIn) {
+            return this == PYTORCH_DEFAULT ? uniform(Math.sqrt(1.0 / fanIn)) : zero();
+        }
+    }
+}

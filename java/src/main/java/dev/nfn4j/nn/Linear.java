@@ -1,0 +1,49 @@
+package dev.nfn4j.nn;
+
+import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
+
+/** {@code y = x W^T + b} on {@code [B, in]}; parameters {@code weight [out, in]}, {@code bias [out]} as torch.nn.Linear. */
+public final class Linear implements Module {
+    private final Ops ops;
+    private final int in, out;
+    private final Param weight, bias;
+    private Tensor last;
+
+    public Linear(Params params, String prefix, int in, int out) {
+        if (in < 1 || out < 1) throw new IllegalArgumentException("Linear(" + in + ", " + out + "): sizes must be >= 1");
+        this.ops = params.ops();
+        this.in = in;
+        this.out = out;
+        // torch.nn.Linear's default init: U(+-1/sqrt(in)) for weight and bias.
+        double bound = 1 / Math.sqrt(in);
+        this.weight = params.declare(prefix + "weight", new int[]{out, in}, Init.uniform(bound));
+        this.bias = params.declare(prefix + "bias", new int[]{out}, Init.uniform(bound));
+    }
+
+    @Override
+    public Value forward(Value v) {
+        if (!(v instanceof Tensor x) || x.perSample() != in)
+            throw new IllegalArgumentException(this + " takes [B, " + in + "], got " + v);
+        last = x;
+        Ptr y = ops.alloc((long) x.batch() * out).at(0);
+        ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), bias.value(), null, null, null, y);
+        return new Tensor(new int[]{x.batch(), out}, y);
+    }
+
+    @Override
+    public Value backward(Value gradOut) {
+        if (last == null) throw new IllegalStateException(this + ": backward without a forward");
+        if (gradOut.size() != (long) last.batch() * out)
+            throw new IllegalArgumentException(this + ": gradient must be [" + last.batch() + ", " + out + "], got " + gradOut);
+        Ptr dx = ops.alloc(last.size()).at(0);
+        ops.channelMixBackward(new MixShape(last.batch(), in, out, 1, 1), last.data(), weight.value(), gradOut.data(), dx, weight.grad(), bias.grad());
+        return new Tensor(last.shape(), dx);
+    }
+
+    @Override
+    public String toString() {
+        return "Linear(" + in + ", " + out + ")";
+    }
+}

@@ -1,0 +1,290 @@
+package dev.nfn4j.ops.reference;
+
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.Buf;
+import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
+
+import java.util.Arrays;
+
+/**
+ * The oracle: plain scalar Java written straight from the {@link Ops} contracts, accumulating in
+ * double, single-threaded. Readable first; every other backend is tested against it.
+ */
+public final class ReferenceOps implements Ops {
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public Buf alloc(long n) {
+        return new HostBuf(n);
+    }
+
+    /** The backing array of a pointer; also checks the buffer belongs to a host backend. */
+    static float[] arr(Ptr p) {
+        if (!(p.buf() instanceof HostBuf h))
+            throw new IllegalArgumentException("buffer of type " + p.buf().getClass().getSimpleName() + " given to a host backend");
+        return h.data;
+    }
+
+    static int off(Ptr p) {
+        return (int) p.offset();
+    }
+
+    /** Checks that {@code n} elements from p lie inside its buffer, so a wiring bug fails here, named. */
+    static void need(Ptr p, long n, String what) {
+        if (p != null && p.offset() + n > p.buf().length())
+            throw new IndexOutOfBoundsException(what + ": needs " + n + " floats at offset " + p.offset()
+                    + " of a buffer of " + p.buf().length());
+    }
+
+    @Override
+    public void upload(float[] src, int srcOff, Ptr dst, int n) {
+        need(dst, n, "upload");
+        System.arraycopy(src, srcOff, arr(dst), off(dst), n);
+    }
+
+    @Override
+    public void download(Ptr src, float[] dst, int dstOff, int n) {
+        need(src, n, "download");
+        System.arraycopy(arr(src), off(src), dst, dstOff, n);
+    }
+
+    @Override
+    public void fill(Ptr x, long n, float value) {
+        need(x, n, "fill");
+        Arrays.fill(arr(x), off(x), off(x) + (int) n, value);
+    }
+
+    @Override
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+        int B = s.batch(), cin = s.cin(), cout = s.cout(), rows = s.rows(), cols = s.cols();
+        long plane = s.plane();
+        need(x, B * cin * plane, "channelMix x");
+        need(a, (long) cout * cin, "channelMix a");
+        need(y, B * cout * plane, "channelMix y");
+        need(bias, cout, "channelMix bias");
+        need(row, (long) B * cout * cols, "channelMix row");
+        need(col, (long) B * cout * rows, "channelMix col");
+        need(glob, (long) B * cout, "channelMix glob");
+        float[] X = arr(x), A = arr(a), Y = arr(y);
+        int xo = off(x), ao = off(a), yo = off(y);
+        for (int b = 0; b < B; b++)
+            for (int o = 0; o < cout; o++)
+                for (int j = 0; j < rows; j++)
+                    for (int k = 0; k < cols; k++) {
+                        int p = j * cols + k;
+                        double acc = 0;
+                        for (int c = 0; c < cin; c++)
+                            acc += (double) A[ao + o * cin + c] * X[(int) (xo + (b * cin + c) * plane + p)];
+                        if (bias != null) acc += arr(bias)[off(bias) + o];
+                        if (row != null) acc += arr(row)[off(row) + (b * cout + o) * cols + k];
+                        if (col != null) acc += arr(col)[off(col) + (b * cout + o) * rows + j];
+                        if (glob != null) acc += arr(glob)[off(glob) + b * cout + o];
+                        Y[(int) (yo + (b * cout + o) * plane + p)] = (float) acc;
+                    }
+    }
+
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
+        int B = s.batch(), cin = s.cin(), cout = s.cout();
+        long plane = s.plane();
+        need(x, B * cin * plane, "channelMixBackward x");
+        need(dy, B * cout * plane, "channelMixBackward dy");
+        need(dx, B * cin * plane, "channelMixBackward dx");
+        need(da, (long) cout * cin, "channelMixBackward da");
+        need(dbias, cout, "channelMixBackward dbias");
+        float[] X = arr(x), A = arr(a), DY = arr(dy);
+        int xo = off(x), ao = off(a), dyo = off(dy);
+        if (dx != null) {
+            float[] DX = arr(dx);
+            int dxo = off(dx);
+            for (int b = 0; b < B; b++)
+                for (int c = 0; c < cin; c++)
+                    for (int p = 0; p < plane; p++) {
+                        double acc = 0;
+                        for (int o = 0; o < cout; o++)
+                            acc += (double) A[ao + o * cin + c] * DY[(int) (dyo + (b * cout + o) * plane + p)];
+                        DX[(int) (dxo + (b * cin + c) * plane + p)] += (float) acc;
+                    }
+        }
+        if (da != null) {
+            float[] DA = arr(da);
+            int dao = off(da);
+            for (int o = 0; o < cout; o++)
+                for (int c = 0; c < cin; c++) {
+                    double acc = 0;
+                    for (int b = 0; b < B; b++)
+                        for (int p = 0; p < plane; p++)
+                            acc += (double) DY[(int) (dyo + (b * cout + o) * plane + p)] * X[(int) (xo + (b * cin + c) * plane + p)];
+                    DA[dao + o * cin + c] += (float) acc;
+                }
+        }
+        if (dbias != null) {
+            float[] DB = arr(dbias);
+            int dbo = off(dbias);
+            for (int o = 0; o < cout; o++) {
+                double acc = 0;
+                for (int b = 0; b < B; b++)
+                    for (int p = 0; p < plane; p++)
+                        acc += DY[(int) (dyo + (b * cout + o) * plane + p)];
+                DB[dbo + o] += (float) acc;
+            }
+        }
+    }
+
+    @Override
+    public void planeReduce(long planes, int rows, int cols, Ptr x, Ptr rowOut, Ptr colOut, Ptr allOut, boolean mean) {
+        long plane = (long) rows * cols;
+        need(x, planes * plane, "planeReduce x");
+        need(rowOut, planes * cols, "planeReduce rowOut");
+        need(colOut, planes * rows, "planeReduce colOut");
+        need(allOut, planes, "planeReduce allOut");
+        float[] X = arr(x);
+        int xo = off(x);
+        double sr = mean ? 1.0 / rows : 1, sc = mean ? 1.0 / cols : 1, sa = mean ? 1.0 / plane : 1;
+        for (int p = 0; p < planes; p++) {
+            int base = (int) (xo + p * plane);
+            if (rowOut != null)
+                for (int k = 0; k < cols; k++) {
+                    double acc = 0;
+                    for (int j = 0; j < rows; j++) acc += X[base + j * cols + k];
+                    arr(rowOut)[off(rowOut) + p * cols + k] = (float) (acc * sr);
+                }
+            if (colOut != null)
+                for (int j = 0; j < rows; j++) {
+                    double acc = 0;
+                    for (int k = 0; k < cols; k++) acc += X[base + j * cols + k];
+                    arr(colOut)[off(colOut) + p * rows + j] = (float) (acc * sc);
+                }
+            if (allOut != null) {
+                double acc = 0;
+                for (int q = 0; q < plane; q++) acc += X[base + q];
+                arr(allOut)[off(allOut) + p] = (float) (acc * sa);
+            }
+        }
+    }
+
+    @Override
+    public void planeBroadcast(long planes, int rows, int cols, Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll, Ptr dx) {
+        long plane = (long) rows * cols;
+        need(dx, planes * plane, "planeBroadcast dx");
+        need(row, planes * cols, "planeBroadcast row");
+        need(col, planes * rows, "planeBroadcast col");
+        need(all, planes, "planeBroadcast all");
+        float[] DX = arr(dx);
+        int dxo = off(dx);
+        for (int p = 0; p < planes; p++)
+            for (int j = 0; j < rows; j++)
+                for (int k = 0; k < cols; k++) {
+                    double acc = 0;
+                    if (row != null) acc += (double) sRow * arr(row)[off(row) + p * cols + k];
+                    if (col != null) acc += (double) sCol * arr(col)[off(col) + p * rows + j];
+                    if (all != null) acc += (double) sAll * arr(all)[off(all) + p];
+                    DX[(int) (dxo + p * plane + j * cols + k)] += (float) acc;
+                }
+    }
+
+    @Override
+    public void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean accumulate) {
+        need(src, 1 + maxIndex(dims, ss), "copy4d src");
+        need(dst, 1 + maxIndex(dims, ds), "copy4d dst");
+        float[] S = arr(src), D = arr(dst);
+        long so = src.offset(), dso = dst.offset();
+        for (int a = 0; a < dims[0]; a++)
+            for (int b = 0; b < dims[1]; b++)
+                for (int c = 0; c < dims[2]; c++)
+                    for (int d = 0; d < dims[3]; d++) {
+                        int si = (int) (so + a * ss[0] + b * ss[1] + c * ss[2] + d * ss[3]);
+                        int di = (int) (dso + a * ds[0] + b * ds[1] + c * ds[2] + d * ds[3]);
+                        if (accumulate) D[di] += S[si];
+                        else D[di] = S[si];
+                    }
+    }
+
+    /** The largest element offset a strided 4-d view touches (-1 if empty). */
+    static long maxIndex(int[] dims, long[] strides) {
+        long m = 0;
+        for (int i = 0; i < 4; i++) {
+            if (dims[i] == 0) return -1;
+            m += (dims[i] - 1) * strides[i];
+        }
+        return m;
+    }
+
+    @Override
+    public void activation(Act act, long n, Ptr x, Ptr y) {
+        need(x, n, "activation x");
+        need(y, n, "activation y");
+        float[] X = arr(x), Y = arr(y);
+        int xo = off(x), yo = off(y);
+        for (int i = 0; i < n; i++) Y[yo + i] = (float) Activations.apply(act, X[xo + i]);
+    }
+
+    @Override
+    public void activationBackward(Act act, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) {
+        need(x, n, "activationBackward x");
+        need(dy, n, "activationBackward dy");
+        need(dx, n, "activationBackward dx");
+        float[] X = arr(x), DY = arr(dy), DX = arr(dx);
+        int xo = off(x), dyo = off(dy), dxo = off(dx);
+        for (int i = 0; i < n; i++) DX[dxo + i] = (float) (DY[dyo + i] * Activations.derivative(act, X[xo + i]));
+    }
+
+    @Override
+    public void planeStats(long planes, int n, Ptr x, Ptr out) {
+        need(x, planes * n, "planeStats x");
+        need(out, planes * 7, "planeStats out");
+        float[] X = arr(x), O = arr(out);
+        double[] sorted = new double[n];
+        for (int p = 0; p < planes; p++) {
+            int base = (int) (off(x) + p * n);
+            double[] st = PlaneStats.stats(X, base, n, sorted);
+            for (int q = 0; q < 7; q++) O[off(out) + p * 7 + q] = (float) st[q];
+        }
+    }
+
+    @Override
+    public void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
+        need(x, planes * n, "planeStatsBackward x");
+        need(dOut, planes * 7, "planeStatsBackward dOut");
+        need(dx, planes * n, "planeStatsBackward dx");
+        float[] X = arr(x), G = arr(dOut), DX = arr(dx);
+        double[] grad = new double[n];
+        for (int p = 0; p < planes; p++) {
+            int base = (int) (off(x) + p * n);
+            PlaneStats.backward(X, base, n, G, (int) (off(dOut) + p * 7), grad);
+            for (int i = 0; i < n; i++) DX[(int) (off(dx) + p * n + i)] += (float) grad[i];
+        }
+    }
+
+    @Override
+    public void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step) {
+        need(param, n, "adam param");
+        need(grad, n, "adam grad");
+        need(m, n, "adam m");
+        need(v, n, "adam v");
+        float[] P = arr(param), G = arr(grad), M = arr(m), V = arr(v);
+        int po = off(param), go = off(grad), mo = off(m), vo = off(v);
+        double bc1 = 1 - Math.pow(cfg.beta1(), step), bc2 = 1 - Math.pow(cfg.beta2(), step);
+        double stepSize = cfg.lr() / bc1, bc2Sqrt = Math.sqrt(bc2);
+        for (int i = 0; i < n; i++) {
+            double p = P[po + i], g = G[go + i];
+            if (cfg.weightDecay() != 0) {
+                if (cfg.decoupled()) p *= 1 - cfg.lr() * cfg.weightDecay();
+                else g += cfg.weightDecay() * p;
+            }
+            double mi = cfg.beta1() * M[mo + i] + (1 - cfg.beta1()) * g;
+            double vi = cfg.beta2() * V[vo + i] + (1 - cfg.beta2()) * g * g;
+            M[mo + i] = (float) mi;
+            V[vo + i] = (float) vi;
+            // PyTorch: p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+            P[po + i] = (float) (p - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + cfg.eps()));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.nfn4j.space;
+
+import dev.nfn4j.nn.Value;
+import dev.nfn4j.ops.Ptr;
+
+/**
+ * A batch of weight-space features (B samples, C channels, every W_i and b_i) in one backend
+ * buffer, laid out as {@link WsLayout} says. The input and output type of the equivariant layers.
+ */
+public record WeightSpace(WsLayout layout, Ptr data) implements Value {
+    public Ptr w(int i) {
+        return data.plus(layout.wOffset(i));
+    }
+
+    public Ptr b(int i) {
+        return data.plus(layout.bOffset(i));
+    }
+
+    @Override
+    public int batch() {
+        return layout.batch();
+    }
+
+    @Override
+    public long size() {
+        return layout.size();
+    }
+
+    public NetworkSpec spec() {
+        return layout.spec();
+    }
+
+    public int channels() {
+        return layout.channels();
+    }
+}

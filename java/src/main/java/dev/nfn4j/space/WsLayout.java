@@ -1,0 +1,58 @@
+package dev.nfn4j.space;
+
+/**
+ * Where each tensor of a weight-space batch lives in its one contiguous buffer, in the canonical
+ * layout of DESIGN.md section 3: tensors in the order W_0, b_0, W_1, b_1, ..., each batch first,
+ * <pre>
+ * W_i: [B][C*f_i][n_i][n_{i-1}]   (channel index c*f_i + s, s the filter position, h major)
+ * b_i: [B][C][n_i]
+ * </pre>
+ * so a conv layer is a dense layer with C*f_i channels.
+ */
+public record WsLayout(NetworkSpec spec, int batch, int channels) {
+    public WsLayout {
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (channels < 1) throw new IllegalArgumentException("channels must be >= 1, got " + channels);
+    }
+
+    public int numLayers() {
+        return spec.numLayers();
+    }
+
+    /** Channels of W_i's planes: C * f_i. */
+    public int wChannels(int i) {
+        return channels * spec.filterSize(i);
+    }
+
+    /** Floats in one sample's W_i: C f_i n_i n_{i-1}. */
+    public long wPerSample(int i) {
+        return (long) wChannels(i) * spec.rows(i) * spec.cols(i);
+    }
+
+    public long bPerSample(int i) {
+        return (long) channels * spec.rows(i);
+    }
+
+    public long wOffset(int i) {
+        long off = 0;
+        for (int l = 0; l < i; l++) off += batch * (wPerSample(l) + bPerSample(l));
+        return off;
+    }
+
+    public long bOffset(int i) {
+        return wOffset(i) + batch * wPerSample(i);
+    }
+
+    /** Total floats of the batch. */
+    public long size() {
+        return wOffset(numLayers());
+    }
+
+    public WsLayout withChannels(int c) {
+        return new WsLayout(spec, batch, c);
+    }
+
+    public WsLayout withBatch(int b) {
+        return new WsLayout(spec, b, channels);
+    }
+}
