@@ -2,6 +2,7 @@ package dev.nfn4j.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
@@ -176,42 +177,22 @@ public final class Conformance {
         }
         NetworkSpec spec = new NetworkSpec(sizes, fs);
         // The inputs must agree with the metadata.
-        List<int[]> ws = new ArrayList<>(), bs = new ArrayList<>();
-        for (int i = 0; i < L; i++) {
-            int[] w = f.get("input.weight." + i).shape(), b = f.get("input.bias." + i).shape();
-            ws.add(Arrays.copyOfRange(w, 2, w.length));
-            bs.add(Arrays.copyOfRange(b, 2, b.length));
-        }
-        NetworkSpec fromInputs;
-        try {
-            fromInputs = NetworkSpec.fromShapes(ws, bs);
-        } catch (IllegalArgumentException e) {
-            throw new NfnFormatException(f.path(), "input tensors: " + e.getMessage());
-        }
+        NetworkSpec fromInputs = Checkpoints.readWeights(f, "input", true).layout().spec();
         if (!fromInputs.equals(spec))
             throw new NfnFormatException(f.path(), "metadata says " + spec + " but the input tensors are " + fromInputs);
         return spec;
     }
 
-    /** Reads {@code prefix.weight.i} / {@code prefix.bias.i} into the canonical layout, checking every shape. */
+    /** Reads {@code prefix.weight.i} / {@code prefix.bias.i}, which must have exactly the layout {@code lay}. */
     static HostWeights readWeights(SafetensorsFile f, String prefix, WsLayout lay) throws IOException {
-        List<float[]> ws = new ArrayList<>(), bs = new ArrayList<>();
-        for (int i = 0; i < lay.numLayers(); i++) {
-            ws.add(f.get(prefix + ".weight." + i, HostWeights.torchWeightShape(lay, i)).toFloats());
-            bs.add(f.get(prefix + ".bias." + i, lay.batch(), lay.channels(), lay.spec().rows(i)).toFloats());
-        }
-        return HostWeights.fromTorch(lay, ws, bs, prefix.startsWith("grad"));
+        HostWeights h = Checkpoints.readWeights(f, prefix, prefix.startsWith("grad"));
+        if (!h.layout().equals(lay))
+            throw new NfnFormatException(f.path(), prefix + ".*", "tensors have layout " + h.layout() + ", expected " + lay);
+        return h;
     }
 
-    /** Loads every declared parameter from {@code param.<name>}; a missing, extra or misshapen one is an error. */
     static void loadParams(SafetensorsFile f, Params params) throws IOException {
-        for (Param p : params.all()) {
-            HostTensor t = f.get("param." + p.name(), p.shape());
-            params.write(p, t.toFloats());
-        }
-        for (String n : f.names())
-            if (n.startsWith("param.") && !params.has(n.substring("param.".length())))
-                throw new NfnFormatException(f.path(), n, "the model has no parameter of this name");
+        Checkpoints.loadParams(f, "param.", params, true);
     }
 
     private static WeightSpace upload(Ops ops, HostWeights h) {
