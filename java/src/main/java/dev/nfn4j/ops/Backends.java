@@ -7,8 +7,8 @@ import java.util.logging.Logger;
 /**
  * Picks the backend once, at first use, and logs why (as Lucene's VectorizationProvider does).
  * {@code -Dnfn4j.backend=reference|simd|cuda} forces one; a forced backend that cannot load is an
- * error, never a silent fallback. Unforced, the order is cuda, simd, reference; this build ships
- * the reference backend only, so that is what is chosen until the others land.
+ * error, never a silent fallback. Unforced, the order is cuda, simd, reference; this build has
+ * no CUDA backend yet, so SIMD is chosen whenever the vector module is readable.
  */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger(Backends.class.getName());
@@ -24,7 +24,7 @@ public final class Backends {
             synchronized (Backends.class) {
                 if (chosen == null) {
                     chosen = select(System.getProperty("nfn4j.backend", ""));
-                    LOG.info("nfn4j backend: " + chosen.name() + " (" + reason + ")");
+                    LOG.info("nfn4j backend: " + chosen.describe() + " (" + reason + ")");
                 }
                 o = chosen;
             }
@@ -42,10 +42,31 @@ public final class Backends {
     public static Ops byName(String name) {
         return switch (name) {
             case "reference" -> new ReferenceOps();
-            case "simd" -> throw new UnsupportedOperationException("backend 'simd' is not built into this version of nfn4j (it lands with the SIMD backend)");
+            case "simd" -> simd();
             case "cuda" -> throw new UnsupportedOperationException("backend 'cuda' is not built into this version of nfn4j (it lands with the GPU backend)");
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected reference, simd or cuda)");
         };
+    }
+
+    /** Why the SIMD backend cannot load here, or null when it can. */
+    public static String simdUnavailableReason() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty())
+            return "the JVM was started without --add-modules jdk.incubator.vector";
+        return null;
+    }
+
+    /** The SIMD backend, loaded by name so that this class links on a JVM without the vector module. */
+    private static Ops simd() {
+        String why = simdUnavailableReason();
+        if (why != null) throw new UnsupportedOperationException("backend 'simd' is unavailable: " + why);
+        try {
+            return (Ops) Class.forName("dev.nfn4j.ops.simd.SimdOps").getMethod("fromSystemProperties").invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException("backend 'simd' failed to start", e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new UnsupportedOperationException("backend 'simd' is unavailable: " + e, e);
+        }
     }
 
     private static Ops select(String forced) {
@@ -54,7 +75,13 @@ public final class Backends {
             reason = "forced by -Dnfn4j.backend";
             return o;
         }
-        reason = "default: no SIMD or CUDA backend in this build";
+        String why = simdUnavailableReason();
+        if (why == null) {
+            Ops o = simd();
+            reason = "vector module readable; CUDA backend not in this build";
+            return o;
+        }
+        reason = "SIMD unavailable: " + why;
         return new ReferenceOps();
     }
 }

@@ -16,6 +16,11 @@ public interface Ops {
     /** Short name used in logs and by {@code -Dnfn4j.backend}. */
     String name();
 
+    /** One line for logs: the name plus vector width, threads or device where the backend has them. */
+    default String describe() {
+        return name();
+    }
+
     /** A zero-filled buffer of {@code n} floats. */
     Buf alloc(long n);
 

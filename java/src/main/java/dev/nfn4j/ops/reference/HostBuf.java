@@ -12,6 +12,13 @@ public final class HostBuf implements Buf {
         this.data = new float[(int) n];
     }
 
+    /** The backing array of a host pointer; fails clearly for a buffer of another backend. */
+    public static float[] array(dev.nfn4j.ops.Ptr p) {
+        if (!(p.buf() instanceof HostBuf h))
+            throw new IllegalArgumentException("buffer of type " + p.buf().getClass().getSimpleName() + " given to a host backend");
+        return h.data;
+    }
+
     @Override
     public long length() {
         return data.length;

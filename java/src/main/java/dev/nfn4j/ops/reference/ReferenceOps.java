@@ -27,9 +27,7 @@ public final class ReferenceOps implements Ops {
 
     /** The backing array of a pointer; also checks the buffer belongs to a host backend. */
     static float[] arr(Ptr p) {
-        if (!(p.buf() instanceof HostBuf h))
-            throw new IllegalArgumentException("buffer of type " + p.buf().getClass().getSimpleName() + " given to a host backend");
-        return h.data;
+        return HostBuf.array(p);
     }
 
     static int off(Ptr p) {
@@ -37,7 +35,7 @@ public final class ReferenceOps implements Ops {
     }
 
     /** Checks that {@code n} elements from p lie inside its buffer, so a wiring bug fails here, named. */
-    static void need(Ptr p, long n, String what) {
+    public static void need(Ptr p, long n, String what) {
         if (p != null && p.offset() + n > p.buf().length())
             throw new IndexOutOfBoundsException(what + ": needs " + n + " floats at offset " + p.offset()
                     + " of a buffer of " + p.buf().length());
@@ -208,7 +206,7 @@ public final class ReferenceOps implements Ops {
     }
 
     /** The largest element offset a strided 4-d view touches (-1 if empty). */
-    static long maxIndex(int[] dims, long[] strides) {
+    public static long maxIndex(int[] dims, long[] strides) {
         long m = 0;
         for (int i = 0; i < 4; i++) {
             if (dims[i] == 0) return -1;

@@ -1,0 +1,575 @@
+package dev.nfn4j.ops.simd;
+
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.Buf;
+import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Parallel;
+import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.reference.HostBuf;
+import dev.nfn4j.ops.reference.ReferenceOps;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+import static dev.nfn4j.ops.reference.ReferenceOps.need;
+
+/**
+ * The CPU backend on the Java Vector API: register-blocked channel mixes vectorized along the
+ * plane, one-pass pools, multithreaded over a fixed task partition (bit-identical results for
+ * any thread count). The only package that imports {@code jdk.incubator.vector}. Rare, cheap
+ * ops (plane statistics, broadcasting copies that sum) delegate to the scalar reference.
+ */
+public final class SimdOps implements Ops {
+    /** Plane positions per task of the channel mix: X tile of cin x P_TILE floats stays in L2. */
+    static final int P_TILE = 1024;
+    /** Planes of at least this many positions reduce dA in per-tile partials; smaller ones by output row. */
+    static final int DA_TILE = 4096;
+
+    private final VectorSpecies<Float> S;
+    private final int V;
+    private final Parallel par;
+    private final ReferenceOps scalar = new ReferenceOps();
+
+    public SimdOps(int vectorBits, int threads) {
+        this.S = species(vectorBits);
+        this.V = S.length();
+        this.par = new Parallel(threads);
+    }
+
+    /** From {@code -Dnfn4j.vectorBits} (128, 256, 512; default the preferred species) and {@code -Dnfn4j.threads}. */
+    public static SimdOps fromSystemProperties() {
+        String bits = System.getProperty("nfn4j.vectorBits", "").trim();
+        int b;
+        try {
+            b = bits.isEmpty() ? 0 : Integer.parseInt(bits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Dnfn4j.vectorBits must be 128, 256 or 512, got '" + bits + "'");
+        }
+        return new SimdOps(b, Parallel.configuredThreads());
+    }
+
+    static VectorSpecies<Float> species(int bits) {
+        return switch (bits) {
+            case 0 -> FloatVector.SPECIES_PREFERRED;
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            case 512 -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("-Dnfn4j.vectorBits must be 128, 256 or 512, got " + bits);
+        };
+    }
+
+    @Override
+    public String name() {
+        return "simd";
+    }
+
+    @Override
+    public String describe() {
+        return "simd (" + S.vectorBitSize() + "-bit vectors, " + V + " floats; " + par.threads() + " threads)";
+    }
+
+    public int threads() {
+        return par.threads();
+    }
+
+    public int vectorBits() {
+        return S.vectorBitSize();
+    }
+
+    @Override
+    public Buf alloc(long n) {
+        return new HostBuf(n);
+    }
+
+    private static float[] arr(Ptr p) {
+        return HostBuf.array(p);
+    }
+
+    private static int off(Ptr p) {
+        return (int) p.offset();
+    }
+
+    @Override
+    public void upload(float[] src, int srcOff, Ptr dst, int n) {
+        scalar.upload(src, srcOff, dst, n);
+    }
+
+    @Override
+    public void download(Ptr src, float[] dst, int dstOff, int n) {
+        scalar.download(src, dst, dstOff, n);
+    }
+
+    @Override
+    public void fill(Ptr x, long n, float value) {
+        scalar.fill(x, n, value);
+    }
+
+    // ---- channel mix ----------------------------------------------------------------------------
+
+    @Override
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+        int B = s.batch(), cin = s.cin(), cout = s.cout(), rows = s.rows(), cols = s.cols();
+        int plane = Math.toIntExact(s.plane());
+        need(x, (long) B * cin * plane, "channelMix x");
+        need(a, (long) cout * cin, "channelMix a");
+        need(y, (long) B * cout * plane, "channelMix y");
+        need(bias, cout, "channelMix bias");
+        need(row, (long) B * cout * cols, "channelMix row");
+        need(col, (long) B * cout * rows, "channelMix col");
+        need(glob, (long) B * cout, "channelMix glob");
+        Gemm g = new Gemm(B, cin, cout, plane, arr(x), off(x), arr(a), off(a), cin, 1, arr(y), off(y), false);
+        g.bias = bias == null ? null : arr(bias);
+        g.biasOff = bias == null ? 0 : off(bias);
+        g.glob = glob == null ? null : arr(glob);
+        g.globOff = glob == null ? 0 : off(glob);
+        g.run();
+        if (row != null || col != null) addRowCol(B * cout, rows, cols, y, row, col);
+    }
+
+    /** y[p][j][k] += row[p][k] + col[p][j] over planes, vectorized along k. */
+    private void addRowCol(int planes, int rows, int cols, Ptr y, Ptr row, Ptr col) {
+        float[] Y = arr(y), R = row == null ? null : arr(row), C = col == null ? null : arr(col);
+        int yo = off(y), ro = row == null ? 0 : off(row), co = col == null ? 0 : off(col);
+        int plane = rows * cols;
+        int per = Math.max(1, (1 << 16) / Math.max(plane, 1));
+        par.forEach((planes + per - 1) / per, t -> {
+            for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
+                int yb = yo + q * plane;
+                for (int j = 0; j < rows; j++) {
+                    float cj = C == null ? 0f : C[co + q * rows + j];
+                    int yr = yb + j * cols, rb = ro + q * cols;
+                    int k = 0;
+                    if (R != null) {
+                        FloatVector cv = FloatVector.broadcast(S, cj);
+                        for (int kb = S.loopBound(cols); k < kb; k += V)
+                            FloatVector.fromArray(S, Y, yr + k).add(FloatVector.fromArray(S, R, rb + k)).add(cv).intoArray(Y, yr + k);
+                        for (; k < cols; k++) Y[yr + k] += R[rb + k] + cj;
+                    } else {
+                        for (; k < cols; k++) Y[yr + k] += cj;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
+        int B = s.batch(), cin = s.cin(), cout = s.cout();
+        int plane = Math.toIntExact(s.plane());
+        need(x, (long) B * cin * plane, "channelMixBackward x");
+        need(dy, (long) B * cout * plane, "channelMixBackward dy");
+        need(dx, (long) B * cin * plane, "channelMixBackward dx");
+        need(da, (long) cout * cin, "channelMixBackward da");
+        need(dbias, cout, "channelMixBackward dbias");
+        if (dx != null) // dx[b][c][p] += sum_o a[o][c] dy[b][o][p]: the same GEMM with a transposed
+            new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), true).run();
+        if (da != null || dbias != null) weightGrad(B, cin, cout, plane, arr(x), off(x), arr(dy), off(dy), da, dbias);
+    }
+
+    /**
+     * y[b][o][p] (+)= sum_c a[o*ars + c*acs] x[b][c][p] + bias[o] + glob[b][o]. Tasks are (b, plane
+     * tile) pairs covering all output channels, so an X tile is read from memory once.
+     */
+    private final class Gemm {
+        final int B, cin, cout, plane, xo, ao, ars, acs, yo;
+        final float[] X, A, Y;
+        final boolean accumulate;
+        float[] bias, glob;
+        int biasOff, globOff;
+
+        Gemm(int B, int cin, int cout, int plane, float[] X, int xo, float[] A, int ao, int ars, int acs, float[] Y, int yo, boolean accumulate) {
+            this.B = B;
+            this.cin = cin;
+            this.cout = cout;
+            this.plane = plane;
+            this.X = X;
+            this.xo = xo;
+            this.A = A;
+            this.ao = ao;
+            this.ars = ars;
+            this.acs = acs;
+            this.Y = Y;
+            this.yo = yo;
+            this.accumulate = accumulate;
+        }
+
+        float constant(int b, int o) {
+            return (bias == null ? 0f : bias[biasOff + o]) + (glob == null ? 0f : glob[globOff + b * cout + o]);
+        }
+
+        void run() {
+            if (plane == 1) {
+                runDots();
+                return;
+            }
+            int tiles = (plane + P_TILE - 1) / P_TILE;
+            par.forEach(B * tiles, t -> tile(t / tiles, (t % tiles) * P_TILE, Math.min(plane, (t % tiles + 1) * P_TILE)));
+        }
+
+        private void tile(int b, int p0, int p1) {
+            int xb = xo + b * cin * plane;
+            int o = 0;
+            for (; o + 4 <= cout; o += 4) block4(b, o, xb, p0, p1);
+            for (; o < cout; o++) block1(b, o, xb, p0, p1);
+        }
+
+        /** Four output channels, two vectors of positions at a time: 8 accumulators. */
+        private void block4(int b, int o, int xb, int p0, int p1) {
+            float c0 = constant(b, o), c1 = constant(b, o + 1), c2 = constant(b, o + 2), c3 = constant(b, o + 3);
+            int a0 = ao + o * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+            int y0 = yo + (b * cout + o) * plane, y1 = y0 + plane, y2 = y1 + plane, y3 = y2 + plane;
+            int p = p0;
+            for (; p + 2 * V <= p1; p += 2 * V) {
+                FloatVector s00 = FloatVector.broadcast(S, c0), s01 = s00, s10 = FloatVector.broadcast(S, c1), s11 = s10;
+                FloatVector s20 = FloatVector.broadcast(S, c2), s21 = s20, s30 = FloatVector.broadcast(S, c3), s31 = s30;
+                for (int c = 0, xi = xb + p; c < cin; c++, xi += plane) {
+                    FloatVector x0 = FloatVector.fromArray(S, X, xi), x1 = FloatVector.fromArray(S, X, xi + V);
+                    int ac = c * acs;
+                    FloatVector w0 = FloatVector.broadcast(S, A[a0 + ac]), w1 = FloatVector.broadcast(S, A[a1 + ac]);
+                    FloatVector w2 = FloatVector.broadcast(S, A[a2 + ac]), w3 = FloatVector.broadcast(S, A[a3 + ac]);
+                    s00 = x0.fma(w0, s00);
+                    s01 = x1.fma(w0, s01);
+                    s10 = x0.fma(w1, s10);
+                    s11 = x1.fma(w1, s11);
+                    s20 = x0.fma(w2, s20);
+                    s21 = x1.fma(w2, s21);
+                    s30 = x0.fma(w3, s30);
+                    s31 = x1.fma(w3, s31);
+                }
+                store(s00, y0 + p);
+                store(s01, y0 + p + V);
+                store(s10, y1 + p);
+                store(s11, y1 + p + V);
+                store(s20, y2 + p);
+                store(s21, y2 + p + V);
+                store(s30, y3 + p);
+                store(s31, y3 + p + V);
+            }
+            for (int q = 0; q < 4; q++) rest(b, o + q, xb, p, p1);
+        }
+
+        private void block1(int b, int o, int xb, int p0, int p1) {
+            rest(b, o, xb, p0, p1);
+        }
+
+        /** One output channel over [p, p1): vectors, then a scalar tail. */
+        private void rest(int b, int o, int xb, int p, int p1) {
+            float k0 = constant(b, o);
+            int ar = ao + o * ars, yr = yo + (b * cout + o) * plane;
+            for (; p + V <= p1; p += V) {
+                FloatVector s0 = FloatVector.broadcast(S, k0);
+                for (int c = 0, xi = xb + p; c < cin; c++, xi += plane)
+                    s0 = FloatVector.fromArray(S, X, xi).fma(FloatVector.broadcast(S, A[ar + c * acs]), s0);
+                store(s0, yr + p);
+            }
+            for (; p < p1; p++) {
+                float acc = k0;
+                for (int c = 0, xi = xb + p; c < cin; c++, xi += plane) acc = Math.fma(X[xi], A[ar + c * acs], acc);
+                Y[yr + p] = accumulate ? Y[yr + p] + acc : acc;
+            }
+        }
+
+        private void store(FloatVector v, int at) {
+            if (accumulate) v = v.add(FloatVector.fromArray(S, Y, at));
+            v.intoArray(Y, at);
+        }
+
+        /** plane == 1 (Linear layers): y[b][o] = dot(a row o, x[b]); tasks over output-channel blocks. */
+        private void runDots() {
+            final int OB = 16;
+            int blocks = (cout + OB - 1) / OB;
+            par.forEach(blocks, t -> {
+                for (int o = t * OB, oe = Math.min(cout, o + OB); o < oe; o++)
+                    for (int b = 0; b < B; b++) {
+                        float acc = dot(ao + o * ars, acs, xo + b * cin, cin) + constant(b, o);
+                        int yi = yo + b * cout + o;
+                        Y[yi] = accumulate ? Y[yi] + acc : acc;
+                    }
+            });
+        }
+
+        /** sum_c A[ai + c*as] X[xi + c]: vectorized when A's row is contiguous. */
+        private float dot(int ai, int as, int xi, int n) {
+            int c = 0;
+            float acc = 0;
+            if (as == 1) {
+                FloatVector s0 = FloatVector.zero(S);
+                for (int cb = S.loopBound(n); c < cb; c += V)
+                    s0 = FloatVector.fromArray(S, A, ai + c).fma(FloatVector.fromArray(S, X, xi + c), s0);
+                acc = s0.reduceLanes(VectorOperators.ADD);
+            }
+            for (; c < n; c++) acc = Math.fma(A[ai + c * as], X[xi + c], acc);
+            return acc;
+        }
+    }
+
+    /**
+     * da[o][c] += sum_{b,p} dy[b][o][p] x[b][c][p] and dbias[o] += sum_{b,p} dy[b][o][p]. Large
+     * planes: per-(b, tile) partials reduced in tile order; small planes: tasks own rows of da.
+     * Either way the summation order is fixed, whatever the thread count.
+     */
+    private void weightGrad(int B, int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo, Ptr da, Ptr dbias) {
+        float[] DA = da == null ? null : arr(da), DB = dbias == null ? null : arr(dbias);
+        int dao = da == null ? 0 : off(da), dbo = dbias == null ? 0 : off(dbias);
+        if (plane == 1) { // Linear layers: da row o += dy[b][o] * x[b], vectorized along c, b in order
+            int OB = 8, blocks = (cout + OB - 1) / OB;
+            par.forEach(blocks, t -> {
+                for (int o = t * OB, oe = Math.min(cout, o + OB); o < oe; o++)
+                    for (int b = 0; b < B; b++) {
+                        float g = DY[dyo + b * cout + o];
+                        if (DB != null) DB[dbo + o] += g;
+                        if (DA == null) continue;
+                        int c = 0, dr = dao + o * cin, xr = xo + b * cin;
+                        FloatVector gv = FloatVector.broadcast(S, g);
+                        for (int cb = S.loopBound(cin); c < cb; c += V)
+                            FloatVector.fromArray(S, X, xr + c).fma(gv, FloatVector.fromArray(S, DA, dr + c)).intoArray(DA, dr + c);
+                        for (; c < cin; c++) DA[dr + c] = Math.fma(X[xr + c], g, DA[dr + c]);
+                    }
+            });
+            return;
+        }
+        if (plane < DA_TILE) {
+            int OB = 4, blocks = (cout + OB - 1) / OB;
+            par.forEach(blocks, t -> {
+                for (int o = t * OB, oe = Math.min(cout, o + OB); o < oe; o++) {
+                    for (int b = 0; b < B; b++) {
+                        int dr = dyo + (b * cout + o) * plane;
+                        if (DA != null)
+                            for (int c = 0; c < cin; c++) DA[dao + o * cin + c] += dotPlane(DY, dr, X, xo + (b * cin + c) * plane, plane);
+                        if (DB != null) DB[dbo + o] += sumPlane(DY, dr, plane);
+                    }
+                }
+            });
+            return;
+        }
+        int tiles = (plane + DA_TILE - 1) / DA_TILE, chunks = B * tiles, per = cout * cin + cout;
+        float[] part = new float[chunks * per];
+        par.forEach(chunks, t -> {
+            int b = t / tiles, p0 = (t % tiles) * DA_TILE, p1 = Math.min(plane, p0 + DA_TILE), base = t * per;
+            for (int o = 0; o < cout; o++) {
+                int dr = dyo + (b * cout + o) * plane;
+                if (DA != null)
+                    for (int c = 0; c < cin; c++)
+                        part[base + o * cin + c] = dotPlane(DY, dr + p0, X, xo + (b * cin + c) * plane + p0, p1 - p0);
+                part[base + cout * cin + o] = sumPlane(DY, dr + p0, p1 - p0);
+            }
+        });
+        for (int t = 0; t < chunks; t++) {
+            int base = t * per;
+            if (DA != null) for (int i = 0; i < cout * cin; i++) DA[dao + i] += part[base + i];
+            if (DB != null) for (int o = 0; o < cout; o++) DB[dbo + o] += part[base + cout * cin + o];
+        }
+    }
+
+    private float dotPlane(float[] a, int ai, float[] b, int bi, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 2 * V <= n; i += 2 * V) {
+            s0 = FloatVector.fromArray(S, a, ai + i).fma(FloatVector.fromArray(S, b, bi + i), s0);
+            s1 = FloatVector.fromArray(S, a, ai + i + V).fma(FloatVector.fromArray(S, b, bi + i + V), s1);
+        }
+        for (; i + V <= n; i += V) s0 = FloatVector.fromArray(S, a, ai + i).fma(FloatVector.fromArray(S, b, bi + i), s0);
+        float acc = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) acc = Math.fma(a[ai + i], b[bi + i], acc);
+        return acc;
+    }
+
+    private float sumPlane(float[] a, int ai, int n) {
+        FloatVector s0 = FloatVector.zero(S);
+        int i = 0;
+        for (int ib = S.loopBound(n); i < ib; i += V) s0 = s0.add(FloatVector.fromArray(S, a, ai + i));
+        float acc = s0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) acc += a[ai + i];
+        return acc;
+    }
+
+    // ---- pools ------------------------------------------------------------------------------------
+
+    @Override
+    public void planeReduce(long planesL, int rows, int cols, Ptr x, Ptr rowOut, Ptr colOut, Ptr allOut, boolean mean) {
+        int planes = Math.toIntExact(planesL), plane = rows * cols;
+        need(x, (long) planes * plane, "planeReduce x");
+        need(rowOut, (long) planes * cols, "planeReduce rowOut");
+        need(colOut, (long) planes * rows, "planeReduce colOut");
+        need(allOut, planes, "planeReduce allOut");
+        float[] X = arr(x), R = rowOut == null ? null : arr(rowOut), C = colOut == null ? null : arr(colOut), A = allOut == null ? null : arr(allOut);
+        int xo = off(x), ro = rowOut == null ? 0 : off(rowOut), co = colOut == null ? 0 : off(colOut), alo = allOut == null ? 0 : off(allOut);
+        float sr = mean ? 1f / rows : 1f, sc = mean ? 1f / cols : 1f, sa = mean ? (float) (1.0 / plane) : 1f;
+        int per = Math.max(1, (1 << 15) / Math.max(plane, 1));
+        par.forEach((planes + per - 1) / per, t -> {
+            float[] rowAcc = new float[cols];
+            for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
+                int base = xo + q * plane;
+                Arrays.fill(rowAcc, 0f);
+                float all = 0;
+                for (int j = 0; j < rows; j++) {
+                    int r = base + j * cols, k = 0;
+                    FloatVector cs = FloatVector.zero(S);
+                    for (int kb = S.loopBound(cols); k < kb; k += V) {
+                        FloatVector v = FloatVector.fromArray(S, X, r + k);
+                        cs = cs.add(v);
+                        FloatVector.fromArray(S, rowAcc, k).add(v).intoArray(rowAcc, k);
+                    }
+                    float colSum = cs.reduceLanes(VectorOperators.ADD);
+                    for (; k < cols; k++) {
+                        colSum += X[r + k];
+                        rowAcc[k] += X[r + k];
+                    }
+                    if (C != null) C[co + q * rows + j] = colSum * sc;
+                    all += colSum;
+                }
+                if (R != null) for (int k = 0; k < cols; k++) R[ro + q * cols + k] = rowAcc[k] * sr;
+                if (A != null) A[alo + q] = all * sa;
+            }
+        });
+    }
+
+    @Override
+    public void planeBroadcast(long planesL, int rows, int cols, Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll, Ptr dx) {
+        int planes = Math.toIntExact(planesL), plane = rows * cols;
+        need(dx, (long) planes * plane, "planeBroadcast dx");
+        need(row, (long) planes * cols, "planeBroadcast row");
+        need(col, (long) planes * rows, "planeBroadcast col");
+        need(all, planes, "planeBroadcast all");
+        float[] DX = arr(dx), R = row == null ? null : arr(row), C = col == null ? null : arr(col), A = all == null ? null : arr(all);
+        int dxo = off(dx), ro = row == null ? 0 : off(row), co = col == null ? 0 : off(col), alo = all == null ? 0 : off(all);
+        int per = Math.max(1, (1 << 15) / Math.max(plane, 1));
+        par.forEach((planes + per - 1) / per, t -> {
+            for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
+                float a = A == null ? 0f : sAll * A[alo + q];
+                int base = dxo + q * plane;
+                for (int j = 0; j < rows; j++) {
+                    float cj = a + (C == null ? 0f : sCol * C[co + q * rows + j]);
+                    int r = base + j * cols, k = 0;
+                    FloatVector cv = FloatVector.broadcast(S, cj);
+                    if (R != null) {
+                        for (int kb = S.loopBound(cols); k < kb; k += V)
+                            FloatVector.fromArray(S, R, ro + q * cols + k).fma(FloatVector.broadcast(S, sRow), cv)
+                                    .add(FloatVector.fromArray(S, DX, r + k)).intoArray(DX, r + k);
+                        for (; k < cols; k++) DX[r + k] += sRow * R[ro + q * cols + k] + cj;
+                    } else {
+                        for (int kb = S.loopBound(cols); k < kb; k += V) cv.add(FloatVector.fromArray(S, DX, r + k)).intoArray(DX, r + k);
+                        for (; k < cols; k++) DX[r + k] += cj;
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- copies, activations, statistics, Adam ----------------------------------------------------
+
+    @Override
+    public void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean accumulate) {
+        // A destination with a zero stride sums over that axis: keep the reference's sequential order.
+        for (int i = 0; i < 4; i++)
+            if (ds[i] == 0 && dims[i] > 1) {
+                scalar.copy4d(dims, src, ss, dst, ds, accumulate);
+                return;
+            }
+        need(src, 1 + ReferenceOps.maxIndex(dims, ss), "copy4d src");
+        need(dst, 1 + ReferenceOps.maxIndex(dims, ds), "copy4d dst");
+        float[] Sx = arr(src), D = arr(dst);
+        long so = src.offset(), dso = dst.offset();
+        int n3 = dims[3];
+        boolean contiguous = ss[3] == 1 && ds[3] == 1;
+        int outer = dims[0] * dims[1];
+        par.forEach(outer >= 64 ? 64 : Math.max(outer, 1), t -> {
+            int chunk = (outer + 63) / 64;
+            int lo = outer >= 64 ? t * chunk : t, hi = outer >= 64 ? Math.min(outer, lo + chunk) : t + 1;
+            for (int ab = lo; ab < hi; ab++) {
+                int a = ab / dims[1], b = ab % dims[1];
+                for (int c = 0; c < dims[2]; c++) {
+                    int si = (int) (so + a * ss[0] + b * ss[1] + c * ss[2]);
+                    int di = (int) (dso + a * ds[0] + b * ds[1] + c * ds[2]);
+                    if (contiguous && !accumulate) {
+                        System.arraycopy(Sx, si, D, di, n3);
+                    } else if (contiguous) {
+                        int d = 0;
+                        for (int db = S.loopBound(n3); d < db; d += V)
+                            FloatVector.fromArray(S, Sx, si + d).add(FloatVector.fromArray(S, D, di + d)).intoArray(D, di + d);
+                        for (; d < n3; d++) D[di + d] += Sx[si + d];
+                    } else {
+                        for (int d = 0; d < n3; d++) {
+                            int sd = (int) (si + d * ss[3]), dd = (int) (di + d * ds[3]);
+                            D[dd] = accumulate ? D[dd] + Sx[sd] : Sx[sd];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void activation(Act act, long nL, Ptr x, Ptr y) {
+        if (act != Act.RELU && act != Act.IDENTITY) {
+            chunked(nL, (lo, hi) -> scalar.activation(act, hi - lo, x.plus(lo), y.plus(lo)));
+            return;
+        }
+        need(x, nL, "activation x");
+        need(y, nL, "activation y");
+        float[] X = arr(x), Y = arr(y);
+        int xo = off(x), yo = off(y);
+        chunked(nL, (lo, hi) -> {
+            int i = (int) lo;
+            FloatVector zero = FloatVector.zero(S);
+            for (; i + V <= hi; i += V) {
+                FloatVector v = FloatVector.fromArray(S, X, xo + i);
+                (act == Act.RELU ? v.max(zero) : v).intoArray(Y, yo + i);
+            }
+            for (; i < hi; i++) Y[yo + i] = act == Act.RELU ? Math.max(X[xo + i], 0f) : X[xo + i];
+        });
+    }
+
+    @Override
+    public void activationBackward(Act act, long nL, Ptr x, Ptr y, Ptr dy, Ptr dx) {
+        if (act != Act.RELU) {
+            chunked(nL, (lo, hi) -> scalar.activationBackward(act, hi - lo, x.plus(lo), y == null ? null : y.plus(lo), dy.plus(lo), dx.plus(lo)));
+            return;
+        }
+        need(x, nL, "activationBackward x");
+        need(dy, nL, "activationBackward dy");
+        need(dx, nL, "activationBackward dx");
+        float[] X = arr(x), DY = arr(dy), DX = arr(dx);
+        int xo = off(x), dyo = off(dy), dxo = off(dx);
+        chunked(nL, (lo, hi) -> {
+            int i = (int) lo;
+            FloatVector zero = FloatVector.zero(S);
+            for (; i + V <= hi; i += V) {
+                FloatVector g = FloatVector.fromArray(S, DY, dyo + i);
+                g.blend(zero, FloatVector.fromArray(S, X, xo + i).compare(VectorOperators.LE, 0f)).intoArray(DX, dxo + i);
+            }
+            for (; i < hi; i++) DX[dxo + i] = X[xo + i] > 0 ? DY[dyo + i] : 0f;
+        });
+    }
+
+    private interface Range {
+        void run(long lo, long hi);
+    }
+
+    /** Splits [0, n) into fixed chunks of 64K elements. */
+    private void chunked(long n, Range body) {
+        final int CH = 1 << 16;
+        int chunks = (int) ((n + CH - 1) / CH);
+        par.forEach(chunks, t -> body.run((long) t * CH, Math.min(n, (long) (t + 1) * CH)));
+    }
+
+    @Override
+    public void planeStats(long planes, int n, Ptr x, Ptr out) {
+        par.forEach(Math.toIntExact(planes), q -> scalar.planeStats(1, n, x.plus((long) q * n), out.plus(7L * q)));
+    }
+
+    @Override
+    public void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
+        par.forEach(Math.toIntExact(planes), q -> scalar.planeStatsBackward(1, n, x.plus((long) q * n), dOut.plus(7L * q), dx.plus((long) q * n)));
+    }
+
+    @Override
+    public void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step) {
+        // Elementwise and cheap next to the layers; the reference's double-precision update, in parallel chunks.
+        chunked(n, (lo, hi) -> scalar.adamStep(hi - lo, param.plus(lo), grad.plus(lo), m.plus(lo), v.plus(lo), cfg, step));
+    }
+}
