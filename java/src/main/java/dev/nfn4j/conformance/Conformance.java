@@ -11,7 +11,7 @@ import dev.nfn4j.nn.Activation;
 import dev.nfn4j.nn.HNPLinear;
 import dev.nfn4j.nn.Init;
 import dev.nfn4j.nn.InvariantNfn;
-import dev.nfn4j.nn.Module;
+import dev.nfn4j.nn.Layer;
 import dev.nfn4j.nn.NPLinear;
 import dev.nfn4j.nn.Param;
 import dev.nfn4j.nn.Params;
@@ -87,7 +87,7 @@ public final class Conformance {
         NetworkSpec spec = specOf(f);
         int B = intMeta(f, "batch"), cin = intMeta(f, "c_in");
         Params params = new Params(ops);
-        Module m = switch (module) {
+        Layer m = switch (module) {
             case "NPLinear" -> new NPLinear(params, "", spec, cin, intMeta(f, "c_out"), boolMeta(f, "io_embed"), Init.Type.PYTORCH_DEFAULT);
             case "HNPLinear" -> new HNPLinear(params, "", spec, cin, intMeta(f, "c_out"), Init.Type.PYTORCH_DEFAULT);
             case "Pointwise" -> new Pointwise(params, "", spec, cin, intMeta(f, "c_out"));
@@ -131,7 +131,7 @@ public final class Conformance {
         if (!meta(f, "loss").equals("binary_cross_entropy"))
             throw new NfnFormatException(f.path(), "unsupported loss '" + meta(f, "loss") + "'");
         Params params = new Params(ops);
-        Module model = InvariantNfn.build(params, spec, mode, boolMeta(f, "io_embed"), cin, hidden, Act.RELU,
+        Layer model = InvariantNfn.build(params, spec, mode, boolMeta(f, "io_embed"), cin, hidden, Act.RELU,
                 meta(f, "architecture").contains("HNPPool"), intMeta(f, "h_size"), Init.Type.PYTORCH_DEFAULT);
         params.allocate(0);
         loadParams(f, params);

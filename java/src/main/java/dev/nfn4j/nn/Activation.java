@@ -6,19 +6,21 @@ import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.WeightSpace;
 
 /** An elementwise activation on any value: every weight and bias of a weight space, or every entry of a tensor. */
-public final class Activation implements Module {
+public final class Activation implements Layer {
     private final Ops ops;
     private final Act act;
+    private final Workspace ws;
     private Value lastIn, lastOut;
 
     public Activation(Ops ops, Act act) {
         this.ops = ops;
         this.act = act;
+        this.ws = new Workspace(ops);
     }
 
     @Override
     public Value forward(Value in) {
-        Ptr y = ops.alloc(in.size()).at(0);
+        Ptr y = ws.get("out", in.size());
         ops.activation(act, in.size(), in.data(), y);
         lastIn = in;
         lastOut = like(in, y);
@@ -30,7 +32,7 @@ public final class Activation implements Module {
         if (lastIn == null) throw new IllegalStateException(this + ": backward without a forward");
         if (gradOut.size() != lastIn.size())
             throw new IllegalArgumentException(this + ": gradient has " + gradOut.size() + " values, input had " + lastIn.size());
-        Ptr dx = ops.alloc(lastIn.size()).at(0);
+        Ptr dx = ws.get("dx", lastIn.size());
         ops.activationBackward(act, lastIn.size(), lastIn.data(), lastOut.data(), gradOut.data(), dx);
         return like(lastIn, dx);
     }

@@ -1,7 +1,7 @@
 package dev.nfn4j.nn;
 
 /** {@code [B, ...] -> [B, prod(...)]}, a view: no copy. */
-public final class Flatten implements Module {
+public final class Flatten implements Layer {
     private Tensor last;
 
     @Override

@@ -14,12 +14,13 @@ import java.util.Map;
  * Subclasses declare their parameters and wire the graph for a batch size; this class checks
  * inputs, caches one graph per batch size and runs forward and backward.
  */
-abstract class GraphLayer implements Module {
+abstract class GraphLayer implements Layer {
     protected final Params params;
     protected final Ops ops;
     protected final NetworkSpec spec;
     protected final int cin, cout;
     private final Map<Integer, MixGraph> graphs = new HashMap<>();
+    protected final Workspace ws;
     private MixGraph.Run lastRun;
     private MixGraph lastGraph;
 
@@ -30,6 +31,7 @@ abstract class GraphLayer implements Module {
         this.spec = spec;
         this.cin = cin;
         this.cout = cout;
+        this.ws = new Workspace(ops);
     }
 
     /** Wires the graph of this layer for the given input and output layouts. */
@@ -64,8 +66,8 @@ abstract class GraphLayer implements Module {
             wire(ng);
             return ng;
         });
-        Ptr out = ops.alloc(outLayout.size()).at(0);
-        lastRun = g.forward(ops, x.data(), out);
+        Ptr out = ws.get("out", outLayout.size());
+        lastRun = g.forward(ops, ws, x.data(), out);
         lastGraph = g;
         return new WeightSpace(outLayout, out);
     }
@@ -75,7 +77,7 @@ abstract class GraphLayer implements Module {
         if (lastRun == null) throw new IllegalStateException(this + ": backward without a forward");
         if (!(gradOut instanceof WeightSpace d) || !d.layout().equals(lastGraph.out))
             throw new IllegalArgumentException(this + ": gradient must be a weight space of layout " + lastGraph.out + ", got " + gradOut);
-        Ptr dx = lastGraph.backward(lastRun, d.data());
+        Ptr dx = lastGraph.backward(lastRun, ws, d.data());
         return finishGradInput(new WeightSpace(lastGraph.in, dx));
     }
 

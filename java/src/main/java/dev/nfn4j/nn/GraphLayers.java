@@ -6,7 +6,7 @@ import dev.nfn4j.space.NetworkSpec;
 public final class GraphLayers {
     private GraphLayers() {}
 
-    public static Module create(String mode, Params params, NetworkSpec spec, int cin, int cout, Init.Type init) {
+    public static Layer create(String mode, Params params, NetworkSpec spec, int cin, int cout, Init.Type init) {
         return switch (mode.trim().toUpperCase()) {
             case "NP" -> new NPLinear(params, "", spec, cin, cout, false, init);
             case "NP_IO" -> new NPLinear(params, "", spec, cin, cout, true, init);

@@ -27,7 +27,7 @@ public final class InvariantNfn {
                                    Act act, boolean hnpPool, int headSize, Init.Type init) {
         if (hidden.length == 0) throw new IllegalArgumentException("an invariant NFN needs at least one NF-Layer");
         Ops ops = params.ops();
-        List<Module> mods = new ArrayList<>();
+        List<Layer> mods = new ArrayList<>();
         int c = inChannels;
         for (int h : hidden) {
             String p = mods.size() + ".";

@@ -5,15 +5,17 @@ import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 
 /** {@code y = x W^T + b} on {@code [B, in]}; parameters {@code weight [out, in]}, {@code bias [out]} as torch.nn.Linear. */
-public final class Linear implements Module {
+public final class Linear implements Layer {
     private final Ops ops;
     private final int in, out;
     private final Param weight, bias;
+    private final Workspace ws;
     private Tensor last;
 
     public Linear(Params params, String prefix, int in, int out) {
         if (in < 1 || out < 1) throw new IllegalArgumentException("Linear(" + in + ", " + out + "): sizes must be >= 1");
         this.ops = params.ops();
+        this.ws = new Workspace(ops);
         this.in = in;
         this.out = out;
         // torch.nn.Linear's default init: U(+-1/sqrt(in)) for weight and bias.
@@ -27,7 +29,7 @@ public final class Linear implements Module {
         if (!(v instanceof Tensor x) || x.perSample() != in)
             throw new IllegalArgumentException(this + " takes [B, " + in + "], got " + v);
         last = x;
-        Ptr y = ops.alloc((long) x.batch() * out).at(0);
+        Ptr y = ws.get("out", (long) x.batch() * out);
         ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), bias.value(), null, null, null, y);
         return new Tensor(new int[]{x.batch(), out}, y);
     }
@@ -37,7 +39,7 @@ public final class Linear implements Module {
         if (last == null) throw new IllegalStateException(this + ": backward without a forward");
         if (gradOut.size() != (long) last.batch() * out)
             throw new IllegalArgumentException(this + ": gradient must be [" + last.batch() + ", " + out + "], got " + gradOut);
-        Ptr dx = ops.alloc(last.size()).at(0);
+        Ptr dx = ws.zeroed("dx", last.size());
         ops.channelMixBackward(new MixShape(last.batch(), in, out, 1, 1), last.data(), weight.value(), gradOut.data(), dx, weight.grad(), bias.grad());
         return new Tensor(last.shape(), dx);
     }

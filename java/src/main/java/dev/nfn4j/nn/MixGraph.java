@@ -209,12 +209,12 @@ final class MixGraph {
         final Map<Region, Ptr> base = new EnumMap<>(Region.class);
         final Ops ops;
 
-        Run(Ops ops, Ptr in, Ptr out) {
+        Run(Ops ops, Workspace ws, Ptr in, Ptr out) {
             this.ops = ops;
             base.put(Region.IN, in);
             base.put(Region.OUT, out);
             for (Region r : new Region[]{Region.POOL, Region.CAT, Region.Y, Region.STAGE})
-                base.put(r, ops.alloc(Math.max(1, sizes.get(r))).at(0));
+                base.put(r, ws.get("fwd." + r, sizes.get(r))); // every element is written before it is read
         }
 
         Ptr at(Region r, long off) {
@@ -223,8 +223,8 @@ final class MixGraph {
     }
 
     /** Runs the layer on x (layout {@link #in}) writing y (layout {@link #out}); returns what backward needs. */
-    Run forward(Ops ops, Ptr x, Ptr y) {
-        Run run = new Run(ops, x, y);
+    Run forward(Ops ops, Workspace ws, Ptr x, Ptr y) {
+        Run run = new Run(ops, ws, x, y);
         for (Pool p : pools)
             ops.planeReduce(p.planes, p.rows, p.cols, run.at(p.from, p.fromOffset),
                     p.rowOut < 0 ? null : run.at(Region.POOL, p.rowOut), p.colOut < 0 ? null : run.at(Region.POOL, p.colOut),
@@ -254,13 +254,13 @@ final class MixGraph {
         return t == null ? null : run.at(t.outRegion, t.outOffset);
     }
 
-    /** Backward of {@link #forward}: returns dx in a new buffer (IN layout), accumulating parameter gradients. */
-    Ptr backward(Run run, Ptr gradOut) {
+    /** Backward of {@link #forward}: returns dx (IN layout, a workspace buffer), accumulating parameter gradients. */
+    Ptr backward(Run run, Workspace ws, Ptr gradOut) {
         Ops ops = run.ops;
         Map<Region, Ptr> grad = new EnumMap<>(Region.class);
         grad.put(Region.OUT, gradOut);
         for (Region r : new Region[]{Region.IN, Region.POOL, Region.CAT, Region.Y, Region.STAGE})
-            grad.put(r, ops.alloc(Math.max(1, sizes.get(r))).at(0));
+            grad.put(r, ws.zeroed("bwd." + r, sizes.get(r))); // gradients accumulate
         for (int q = places.size() - 1; q >= 0; q--) {
             Place p = places.get(q);
             ops.copy4d(p.dims, grad.get(p.to).plus(p.toOffset), p.toStrides, grad.get(p.from).plus(p.fromOffset), p.fromStrides, true);

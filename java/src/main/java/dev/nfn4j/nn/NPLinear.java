@@ -98,7 +98,7 @@ public final class NPLinear extends GraphLayer {
     @Override
     WeightSpace prepareInput(WeightSpace x) {
         if (!ioEmbed) return x;
-        WeightSpace xe = new WeightSpace(x.layout(), ops.alloc(x.size()).at(0));
+        WeightSpace xe = new WeightSpace(x.layout(), ws.get("embedded", x.size()));
         ops.copy4d(new int[]{1, 1, 1, (int) x.size()}, x.data(), new long[]{0, 0, 0, 1}, xe.data(), new long[]{0, 0, 0, 1}, false);
         for (Embedding e : embeddings(xe)) ops.copy4d(e.dims, e.param.value(), e.paramStrides, e.target, e.targetStrides, true);
         lastPrepared = xe;

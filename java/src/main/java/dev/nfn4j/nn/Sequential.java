@@ -4,21 +4,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Modules applied in order; backward runs them in reverse. */
-public final class Sequential implements Module {
-    private final List<Module> modules;
+public final class Sequential implements Layer {
+    private final List<Layer> modules;
 
-    public Sequential(List<Module> modules) {
+    public Sequential(List<Layer> modules) {
         this.modules = List.copyOf(modules);
     }
 
-    public List<Module> modules() {
+    public List<Layer> modules() {
         return modules;
     }
 
     @Override
     public Value forward(Value in) {
         Value v = in;
-        for (Module m : modules) v = m.forward(v);
+        for (Layer m : modules) v = m.forward(v);
         return v;
     }
 
@@ -32,7 +32,7 @@ public final class Sequential implements Module {
     @Override
     public String toString() {
         List<String> names = new ArrayList<>();
-        for (Module m : modules) names.add(m.toString());
+        for (Layer m : modules) names.add(m.toString());
         return String.join("-", names);
     }
 }

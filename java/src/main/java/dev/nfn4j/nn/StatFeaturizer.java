@@ -12,12 +12,14 @@ import dev.nfn4j.space.WsLayout;
  * .5, .75, 1. Output {@code [B, C, 2L * 7]} ordered W_0, b_0, W_1, ... A channel's entries are
  * contiguous in the canonical layout, so each (sample, channel) is one plane.
  */
-public final class StatFeaturizer implements Module {
+public final class StatFeaturizer implements Layer {
     private final Ops ops;
+    private final Workspace ws;
     private WeightSpace last;
 
     public StatFeaturizer(Ops ops) {
         this.ops = ops;
+        this.ws = new Workspace(ops);
     }
 
     public static int width(NetworkSpec spec) {
@@ -30,8 +32,8 @@ public final class StatFeaturizer implements Module {
         last = x;
         WsLayout lay = x.layout();
         int B = x.batch(), C = x.channels(), K = width(x.spec());
-        Ptr out = ops.alloc((long) B * C * K).at(0);
-        Ptr scratch = ops.alloc((long) B * C * 7).at(0);
+        Ptr out = ws.get("out", (long) B * C * K);
+        Ptr scratch = ws.get("stats", (long) B * C * 7);
         for (int t = 0; t < 2 * x.spec().numLayers(); t++) {
             ops.planeStats((long) B * C, perChannel(lay, t), tensor(x, t), scratch);
             ops.copy4d(new int[]{B, C, 7, 1}, scratch, new long[]{C * 7L, 7, 1, 0}, out.plus(t * 7L), new long[]{(long) C * K, K, 1, 0}, false);
@@ -46,8 +48,8 @@ public final class StatFeaturizer implements Module {
         int B = last.batch(), C = last.channels(), K = width(last.spec());
         if (!(gradOut instanceof Tensor g) || g.size() != (long) B * C * K)
             throw new IllegalArgumentException(this + ": gradient must be [" + B + ", " + C + ", " + K + "], got " + gradOut);
-        WeightSpace dx = new WeightSpace(lay, ops.alloc(lay.size()).at(0));
-        Ptr scratch = ops.alloc((long) B * C * 7).at(0);
+        WeightSpace dx = new WeightSpace(lay, ws.zeroed("dx", lay.size()));
+        Ptr scratch = ws.get("stats", (long) B * C * 7);
         for (int t = 0; t < 2 * last.spec().numLayers(); t++) {
             ops.copy4d(new int[]{B, C, 7, 1}, g.data().plus(t * 7L), new long[]{(long) C * K, K, 1, 0}, scratch, new long[]{C * 7L, 7, 1, 0}, false);
             ops.planeStatsBackward((long) B * C, perChannel(lay, t), tensor(last, t), scratch, tensor(dx, t));

@@ -15,7 +15,7 @@ import java.util.List;
  * original layout {@code [B, C, o, i, h, w]}: a conv layer's kept axis comes out as (i, h, w)
  * with i major, while the canonical layout stores the filter positions with the channels.
  */
-public final class WeightPool implements Module {
+public final class WeightPool implements Layer {
     /** What a piece keeps of W_i or b_i. */
     enum Keep { W_NOTHING, W_COLS, W_ROWS, B_NOTHING, B_ALL }
 
@@ -26,10 +26,12 @@ public final class WeightPool implements Module {
     private final boolean hidden;
     private final List<Piece> pieces = new ArrayList<>();
     private final int width;
+    private final Workspace ws;
     private WsLayout lastLayout;
 
     private WeightPool(Ops ops, NetworkSpec spec, boolean hidden) {
         this.ops = ops;
+        this.ws = new Workspace(ops);
         this.spec = spec;
         this.hidden = hidden;
         int L = spec.numLayers(), k = 0;
@@ -73,10 +75,11 @@ public final class WeightPool implements Module {
             throw new IllegalArgumentException(this + " takes a weight space of " + spec + ", got " + in);
         lastLayout = x.layout();
         int B = x.batch(), C = x.channels();
-        Ptr out = ops.alloc((long) B * C * width).at(0);
-        for (Piece p : pieces) {
+        Ptr out = ws.get("out", (long) B * C * width);
+        for (int q = 0; q < pieces.size(); q++) {
+            Piece p = pieces.get(q);
             View v = view(p, x.layout());
-            Ptr src = p.keep == Keep.B_ALL ? x.b(p.layer) : ops.alloc(v.scratch).at(0);
+            Ptr src = p.keep == Keep.B_ALL ? x.b(p.layer) : ws.get("pooled." + q, v.scratch);
             if (p.keep != Keep.B_ALL) reduce(p, x, src);
             ops.copy4d(v.dims, src, v.srcStrides, out.plus(p.offset), v.outStrides, false);
         }
@@ -116,15 +119,16 @@ public final class WeightPool implements Module {
         int B = lastLayout.batch(), C = lastLayout.channels();
         if (!(gradOut instanceof Tensor g) || g.size() != (long) B * C * width)
             throw new IllegalArgumentException(this + ": gradient must be [" + B + ", " + C + ", " + width + "], got " + gradOut);
-        WeightSpace dx = new WeightSpace(lastLayout, ops.alloc(lastLayout.size()).at(0));
-        for (Piece p : pieces) {
+        WeightSpace dx = new WeightSpace(lastLayout, ws.zeroed("dx", lastLayout.size()));
+        for (int q = 0; q < pieces.size(); q++) {
+            Piece p = pieces.get(q);
             View v = view(p, lastLayout);
             int i = p.layer;
             if (p.keep == Keep.B_ALL) {
                 ops.copy4d(v.dims, g.data().plus(p.offset), v.outStrides, dx.b(i), v.srcStrides, true);
                 continue;
             }
-            Ptr gs = ops.alloc(v.scratch).at(0);
+            Ptr gs = ws.get("dpooled." + q, v.scratch);
             ops.copy4d(v.dims, g.data().plus(p.offset), v.outStrides, gs, v.srcStrides, false);
             long wPlanes = (long) B * lastLayout.wChannels(i);
             int rows = spec.rows(i), cols = spec.cols(i);

@@ -2,7 +2,7 @@ package dev.nfn4j.jmh;
 
 import dev.nfn4j.nn.GraphLayers;
 import dev.nfn4j.nn.Init;
-import dev.nfn4j.nn.Module;
+import dev.nfn4j.nn.Layer;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.Backends;
@@ -66,9 +66,10 @@ public class LayerBench {
     @Param("reference")
     public String backend;
 
-    private Module layer;
+    private Layer layer;
     private WeightSpace x;
     private Ops ops;
+    private Ptr grad;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -103,9 +104,9 @@ public class LayerBench {
     @Benchmark
     public Value forwardBackward() {
         Value y = layer.forward(x);
-        Ptr g = ops.alloc(y.size()).at(0);
-        ops.copy4d(new int[]{1, 1, 1, Math.toIntExact(y.size())}, y.data(), new long[]{0, 0, 0, 1}, g, new long[]{0, 0, 0, 1}, false);
-        // d sum(out^2) / d out = 2 out; the factor 2 does not change the work.
-        return layer.backward(new WeightSpace(((WeightSpace) y).layout(), g));
+        if (grad == null) grad = ops.alloc(y.size()).at(0);
+        // d sum(out^2) / d out = 2 out; the factor 2 does not change the work, so out itself is the cotangent.
+        ops.copy4d(new int[]{1, 1, 1, Math.toIntExact(y.size())}, y.data(), new long[]{0, 0, 0, 1}, grad, new long[]{0, 0, 0, 1}, false);
+        return layer.backward(new WeightSpace(((WeightSpace) y).layout(), grad));
     }
 }

@@ -29,27 +29,43 @@ public final class SimdOps implements Ops {
     /** Planes of at least this many positions reduce dA in per-tile partials; smaller ones by output row. */
     static final int DA_TILE = 4096;
 
-    private final VectorSpecies<Float> S;
-    private final int V;
+    /**
+     * The species must be a static final constant: C2 only intrinsifies vector ops whose species it
+     * can see as constant (an instance field made every vector a heap object, ~100x slower). So
+     * the width is fixed per JVM by {@code -Dnfn4j.vectorBits} (128, 256, 512; default preferred).
+     */
+    private static final VectorSpecies<Float> S = species(System.getProperty("nfn4j.vectorBits", "").trim());
+    private static final int V = S.length();
+
     private final Parallel par;
     private final ReferenceOps scalar = new ReferenceOps();
+    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
 
-    public SimdOps(int vectorBits, int threads) {
-        this.S = species(vectorBits);
-        this.V = S.length();
+    /** A per-thread scratch array of at least n floats. */
+    private float[] scratch(int n) {
+        float[] a = scratch.get();
+        if (a.length < n) {
+            a = new float[n];
+            scratch.set(a);
+        }
+        return a;
+    }
+
+    public SimdOps(int threads) {
         this.par = new Parallel(threads);
     }
 
-    /** From {@code -Dnfn4j.vectorBits} (128, 256, 512; default the preferred species) and {@code -Dnfn4j.threads}. */
+    /** With {@code -Dnfn4j.threads} threads (default: available processors). */
     public static SimdOps fromSystemProperties() {
-        String bits = System.getProperty("nfn4j.vectorBits", "").trim();
-        int b;
+        return new SimdOps(Parallel.configuredThreads());
+    }
+
+    private static VectorSpecies<Float> species(String bits) {
         try {
-            b = bits.isEmpty() ? 0 : Integer.parseInt(bits);
+            return species(bits.isEmpty() ? 0 : Integer.parseInt(bits));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("-Dnfn4j.vectorBits must be 128, 256 or 512, got '" + bits + "'");
         }
-        return new SimdOps(b, Parallel.configuredThreads());
     }
 
     static VectorSpecies<Float> species(int bits) {
@@ -210,24 +226,32 @@ public final class SimdOps implements Ops {
             par.forEach(B * tiles, t -> tile(t / tiles, (t % tiles) * P_TILE, Math.min(plane, (t % tiles + 1) * P_TILE)));
         }
 
+        /**
+         * One (sample, plane tile): the tile of X is first packed into a per-thread buffer with a
+         * padded row stride. Rows of X lie a whole plane apart (256 KB for a 256x256 plane), so
+         * reading 32 of them side by side maps every load to the same cache set; packed rows are
+         * close and offset by a cache line each, and the copy is reused by every output block.
+         */
         private void tile(int b, int p0, int p1) {
-            int xb = xo + b * cin * plane;
+            int len = p1 - p0, ld = len + 16;
+            float[] P = scratch(cin * ld);
+            for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, c * ld, len);
             int o = 0;
-            for (; o + 4 <= cout; o += 4) block4(b, o, xb, p0, p1);
-            for (; o < cout; o++) block1(b, o, xb, p0, p1);
+            for (; o + 4 <= cout; o += 4) block4(b, o, P, ld, p0, len);
+            for (; o < cout; o++) rest(b, o, P, ld, p0, 0, len);
         }
 
-        /** Four output channels, two vectors of positions at a time: 8 accumulators. */
-        private void block4(int b, int o, int xb, int p0, int p1) {
+        /** Four output channels, two vectors of positions at a time: 8 accumulators. P is the packed tile. */
+        private void block4(int b, int o, float[] P, int ld, int p0, int len) {
             float c0 = constant(b, o), c1 = constant(b, o + 1), c2 = constant(b, o + 2), c3 = constant(b, o + 3);
             int a0 = ao + o * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
-            int y0 = yo + (b * cout + o) * plane, y1 = y0 + plane, y2 = y1 + plane, y3 = y2 + plane;
-            int p = p0;
-            for (; p + 2 * V <= p1; p += 2 * V) {
+            int y0 = yo + (b * cout + o) * plane + p0, y1 = y0 + plane, y2 = y1 + plane, y3 = y2 + plane;
+            int p = 0;
+            for (; p + 2 * V <= len; p += 2 * V) {
                 FloatVector s00 = FloatVector.broadcast(S, c0), s01 = s00, s10 = FloatVector.broadcast(S, c1), s11 = s10;
                 FloatVector s20 = FloatVector.broadcast(S, c2), s21 = s20, s30 = FloatVector.broadcast(S, c3), s31 = s30;
-                for (int c = 0, xi = xb + p; c < cin; c++, xi += plane) {
-                    FloatVector x0 = FloatVector.fromArray(S, X, xi), x1 = FloatVector.fromArray(S, X, xi + V);
+                for (int c = 0, xi = p; c < cin; c++, xi += ld) {
+                    FloatVector x0 = FloatVector.fromArray(S, P, xi), x1 = FloatVector.fromArray(S, P, xi + V);
                     int ac = c * acs;
                     FloatVector w0 = FloatVector.broadcast(S, A[a0 + ac]), w1 = FloatVector.broadcast(S, A[a1 + ac]);
                     FloatVector w2 = FloatVector.broadcast(S, A[a2 + ac]), w3 = FloatVector.broadcast(S, A[a3 + ac]);
@@ -249,26 +273,22 @@ public final class SimdOps implements Ops {
                 store(s30, y3 + p);
                 store(s31, y3 + p + V);
             }
-            for (int q = 0; q < 4; q++) rest(b, o + q, xb, p, p1);
+            for (int q = 0; q < 4; q++) rest(b, o + q, P, ld, p0, p, len);
         }
 
-        private void block1(int b, int o, int xb, int p0, int p1) {
-            rest(b, o, xb, p0, p1);
-        }
-
-        /** One output channel over [p, p1): vectors, then a scalar tail. */
-        private void rest(int b, int o, int xb, int p, int p1) {
+        /** One output channel over packed positions [p, len): vectors, then a scalar tail. */
+        private void rest(int b, int o, float[] P, int ld, int p0, int p, int len) {
             float k0 = constant(b, o);
-            int ar = ao + o * ars, yr = yo + (b * cout + o) * plane;
-            for (; p + V <= p1; p += V) {
+            int ar = ao + o * ars, yr = yo + (b * cout + o) * plane + p0;
+            for (; p + V <= len; p += V) {
                 FloatVector s0 = FloatVector.broadcast(S, k0);
-                for (int c = 0, xi = xb + p; c < cin; c++, xi += plane)
-                    s0 = FloatVector.fromArray(S, X, xi).fma(FloatVector.broadcast(S, A[ar + c * acs]), s0);
+                for (int c = 0, xi = p; c < cin; c++, xi += ld)
+                    s0 = FloatVector.fromArray(S, P, xi).fma(FloatVector.broadcast(S, A[ar + c * acs]), s0);
                 store(s0, yr + p);
             }
-            for (; p < p1; p++) {
+            for (; p < len; p++) {
                 float acc = k0;
-                for (int c = 0, xi = xb + p; c < cin; c++, xi += plane) acc = Math.fma(X[xi], A[ar + c * acs], acc);
+                for (int c = 0, xi = p; c < cin; c++, xi += ld) acc = Math.fma(P[xi], A[ar + c * acs], acc);
                 Y[yr + p] = accumulate ? Y[yr + p] + acc : acc;
             }
         }

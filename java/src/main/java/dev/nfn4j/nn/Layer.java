@@ -5,8 +5,12 @@ package dev.nfn4j.nn;
  * usually), so calls alternate: forward, then at most one backward for it. Backward returns the
  * gradient with respect to the input and accumulates parameter gradients into the
  * {@link Params} gradient buffer.
+ *
+ * <p>Values returned by forward and backward live in the module's own reusable buffers (no
+ * allocation on the hot path): they stay valid until the module's next forward (or backward),
+ * so read them out, or hand them to the next module, before calling it again.
  */
-public interface Module {
+public interface Layer {
     Value forward(Value in);
 
     Value backward(Value gradOut);

@@ -1,0 +1,76 @@
+package dev.nfn4j.ops;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A decorator that times every {@link Ops} call by method name: where does a layer spend its time? */
+public final class ProfilingOps implements Ops {
+    private final Ops inner;
+    private final Map<String, long[]> stats = new TreeMap<>(); // name -> {calls, nanos}
+
+    public ProfilingOps(Ops inner) {
+        this.inner = inner;
+    }
+
+    private void record(String name, long t0) {
+        long[] s = stats.computeIfAbsent(name, k -> new long[2]);
+        s[0]++;
+        s[1] += System.nanoTime() - t0;
+    }
+
+    /** A table of calls and milliseconds per method, and clears the counters. */
+    public synchronized String report() {
+        StringBuilder sb = new StringBuilder();
+        stats.forEach((k, v) -> sb.append(String.format("%-22s %8d calls %10.2f ms%n", k, v[0], v[1] / 1e6)));
+        stats.clear();
+        return sb.toString();
+    }
+
+    @Override public String name() { return inner.name(); }
+    @Override public String describe() { return inner.describe() + " (profiled)"; }
+    @Override public Buf alloc(long n) { long t = System.nanoTime(); Buf b = inner.alloc(n); record("alloc", t); return b; }
+    @Override public void upload(float[] s, int o, Ptr d, int n) { long t = System.nanoTime(); inner.upload(s, o, d, n); record("upload", t); }
+    @Override public void download(Ptr s, float[] d, int o, int n) { long t = System.nanoTime(); inner.download(s, d, o, n); record("download", t); }
+    @Override public void fill(Ptr x, long n, float v) { long t = System.nanoTime(); inner.fill(x, n, v); record("fill", t); }
+
+    @Override
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+        long t = System.nanoTime();
+        inner.channelMix(s, x, a, bias, row, col, glob, y);
+        record(s.plane() == 1 ? "channelMix(1)" : "channelMix", t);
+    }
+
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
+        long t = System.nanoTime();
+        inner.channelMixBackward(s, x, a, dy, dx, da, dbias);
+        record(s.plane() == 1 ? "channelMixBackward(1)" : "channelMixBackward", t);
+    }
+
+    @Override
+    public void planeReduce(long p, int r, int c, Ptr x, Ptr ro, Ptr co, Ptr ao, boolean mean) {
+        long t = System.nanoTime();
+        inner.planeReduce(p, r, c, x, ro, co, ao, mean);
+        record("planeReduce", t);
+    }
+
+    @Override
+    public void planeBroadcast(long p, int r, int c, Ptr row, float sr, Ptr col, float sc, Ptr all, float sa, Ptr dx) {
+        long t = System.nanoTime();
+        inner.planeBroadcast(p, r, c, row, sr, col, sc, all, sa, dx);
+        record("planeBroadcast", t);
+    }
+
+    @Override
+    public void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean acc) {
+        long t = System.nanoTime();
+        inner.copy4d(dims, src, ss, dst, ds, acc);
+        record("copy4d", t);
+    }
+
+    @Override public void activation(Act a, long n, Ptr x, Ptr y) { long t = System.nanoTime(); inner.activation(a, n, x, y); record("activation", t); }
+    @Override public void activationBackward(Act a, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) { long t = System.nanoTime(); inner.activationBackward(a, n, x, y, dy, dx); record("activationBackward", t); }
+    @Override public void planeStats(long p, int n, Ptr x, Ptr o) { long t = System.nanoTime(); inner.planeStats(p, n, x, o); record("planeStats", t); }
+    @Override public void planeStatsBackward(long p, int n, Ptr x, Ptr d, Ptr dx) { long t = System.nanoTime(); inner.planeStatsBackward(p, n, x, d, dx); record("planeStatsBackward", t); }
+    @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, long s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, s); record("adamStep", t); }
+}
