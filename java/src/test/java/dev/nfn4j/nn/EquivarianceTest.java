@@ -135,13 +135,13 @@ class EquivarianceTest {
     void layersTreatBatchSamplesIndependently(Case c) {
         Ops ops = backend();
         Params params = new Params(ops);
-        List<Module> layers = new ArrayList<>(List.of(
+        List<Layer> layers = new ArrayList<>(List.of(
                 new NPLinear(params, "np.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT),
                 new Pointwise(params, "pw.", c.spec, c.cin, c.cout)));
         if (c.spec.numLayers() >= 2) layers.add(new HNPLinear(params, "hnp.", c.spec, c.cin, c.cout, Init.Type.PYTORCH_DEFAULT));
         params.allocate(c.seed);
         HostWeights x = randomWeights(c.layout(), new Random(c.seed));
-        for (Module layer : layers) {
+        for (Layer layer : layers) {
             HostWeights all = downloadWeights(ops, layer.forward(upload(ops, x)));
             for (int b = 0; b < c.batch; b++) {
                 float[] one = downloadWeights(ops, layer.forward(upload(ops, TestData.sample(x, b)))).data();
@@ -227,10 +227,10 @@ class EquivarianceTest {
     void npAndHnpLayersAreSensitiveToUncoupledRowPermutations(Case c) {
         Ops ops = backend();
         Params params = new Params(ops);
-        Module np = new NPLinear(params, "np.", c.spec, c.cin, c.cout, false, Init.Type.PYTORCH_DEFAULT);
-        Module npIo = new NPLinear(params, "npio.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
-        Module hnp = new HNPLinear(params, "hnp.", c.spec, c.cin, c.cout, Init.Type.PYTORCH_DEFAULT);
-        Module pw = new Pointwise(params, "pw.", c.spec, c.cin, c.cout);
+        Layer np = new NPLinear(params, "np.", c.spec, c.cin, c.cout, false, Init.Type.PYTORCH_DEFAULT);
+        Layer npIo = new NPLinear(params, "npio.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
+        Layer hnp = new HNPLinear(params, "hnp.", c.spec, c.cin, c.cout, Init.Type.PYTORCH_DEFAULT);
+        Layer pw = new Pointwise(params, "pw.", c.spec, c.cin, c.cout);
         params.allocate(c.seed);
         Random rnd = new Random(c.seed);
         HostWeights x = randomWeights(c.layout(), rnd);
@@ -239,7 +239,7 @@ class EquivarianceTest {
             if (c.spec.rows(i) < 2) continue;
             int[] p = Permutation.randomNonIdentity(c.spec.rows(i), rnd);
             HostWeights qx = Permutation.permuteRowsOnly(x, i, p);
-            for (Module layer : List.of(np, npIo, hnp)) {
+            for (Layer layer : List.of(np, npIo, hnp)) {
                 double d = uncoupledError(ops, layer, x, qx, i, p);
                 assertTrue(d > SENSITIVE, layer + " is blind to permuting the rows of W_" + i + " alone: rel. difference " + d);
             }
@@ -252,7 +252,7 @@ class EquivarianceTest {
     }
 
     /** rel. L2 distance between f(Q x) and Q f(x), Q moving the rows of W_i only. */
-    private static double uncoupledError(Ops ops, Module layer, HostWeights x, HostWeights qx, int i, int[] p) {
+    private static double uncoupledError(Ops ops, Layer layer, HostWeights x, HostWeights qx, int i, int[] p) {
         HostWeights fx = downloadWeights(ops, layer.forward(upload(ops, x)));
         float[] fqx = download(ops, layer.forward(upload(ops, qx)));
         return relL2(fqx, Permutation.permuteRowsOnly(fx, i, p).data());
@@ -267,13 +267,13 @@ class EquivarianceTest {
     void hnpAndIoEmbeddedLayersAreSensitiveToInputAndOutputOrder(Case c) {
         Ops ops = backend();
         Params params = new Params(ops);
-        Module npIo = new NPLinear(params, "npio.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
-        Module hnp = new HNPLinear(params, "hnp.", c.spec, c.cin, c.cout, Init.Type.PYTORCH_DEFAULT);
+        Layer npIo = new NPLinear(params, "npio.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
+        Layer hnp = new HNPLinear(params, "hnp.", c.spec, c.cin, c.cout, Init.Type.PYTORCH_DEFAULT);
         params.allocate(c.seed);
         Random rnd = new Random(c.seed);
         HostWeights x = randomWeights(c.layout(), rnd);
         Permutation p = nonTrivialIo(c.spec, rnd);
-        for (Module layer : List.of(npIo, hnp)) {
+        for (Layer layer : List.of(npIo, hnp)) {
             HostWeights fx = downloadWeights(ops, layer.forward(upload(ops, x)));
             float[] fpx = download(ops, layer.forward(upload(ops, p.apply(x))));
             double d = relL2(fpx, p.apply(fx).data());
@@ -336,7 +336,7 @@ class EquivarianceTest {
     // ---- checks -------------------------------------------------------------------------------
 
     /** f(P x) = P f(x) for a few random P of the given group. */
-    private static void assertEquivariant(Ops ops, Module layer, Case c, BiFunction<NetworkSpec, Random, Permutation> group) {
+    private static void assertEquivariant(Ops ops, Layer layer, Case c, BiFunction<NetworkSpec, Random, Permutation> group) {
         Random rnd = new Random(c.seed ^ 0x9e3779b97f4a7c15L);
         HostWeights x = randomWeights(c.layout(), rnd);
         HostWeights fx = downloadWeights(ops, layer.forward(upload(ops, x)));
@@ -350,7 +350,7 @@ class EquivarianceTest {
     }
 
     /** f(P x) = f(x) for a few random P of the given group. */
-    private static void assertInvariant(Ops ops, Module m, Case c, BiFunction<NetworkSpec, Random, Permutation> group) {
+    private static void assertInvariant(Ops ops, Layer m, Case c, BiFunction<NetworkSpec, Random, Permutation> group) {
         Random rnd = new Random(c.seed ^ 0x632be59bd9b4e019L);
         HostWeights x = randomWeights(c.layout(), rnd);
         float[] fx = download(ops, m.forward(upload(ops, x)));

@@ -63,7 +63,7 @@ final class GradCheck {
     }
 
     private final Ops ops;
-    private final Module module;
+    private final Layer module;
     private final Params params; // null for a module without parameters
     private final Objective objective;
     private final Fd fd;
@@ -76,7 +76,7 @@ final class GradCheck {
     private final List<String> failures = new ArrayList<>();
     private int checked, skipped;
 
-    GradCheck(Ops ops, Module module, Params params, Objective objective, Fd fd) {
+    GradCheck(Ops ops, Layer module, Params params, Objective objective, Fd fd) {
         this.ops = ops;
         this.module = module;
         this.params = params;
@@ -200,10 +200,10 @@ final class GradCheck {
     }
 
     /** forward, descending into Sequentials to record the sign of each ReLU input. */
-    private Value forward(Module m, Value in, List<Boolean> signs) {
+    private Value forward(Layer m, Value in, List<Boolean> signs) {
         if (m instanceof Sequential s) {
             Value v = in;
-            for (Module sub : s.modules()) v = forward(sub, v, signs);
+            for (Layer sub : s.modules()) v = forward(sub, v, signs);
             return v;
         }
         if (m instanceof Activation && m.toString().equals("Relu"))

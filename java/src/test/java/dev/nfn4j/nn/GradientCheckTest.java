@@ -274,7 +274,7 @@ class GradientCheckTest {
         Ops ops = backend();
         Params params = new Params(ops);
         NetworkSpec spec = new NetworkSpec(new int[]{2, 3, 2}, new int[][]{{2, 3}, null});
-        List<Module> modules = List.of(
+        List<Layer> modules = List.of(
                 new NPLinear(params, "np.", spec, 2, 2, true, Init.Type.PYTORCH_DEFAULT),
                 new HNPLinear(params, "hnp.", spec, 2, 2, Init.Type.PYTORCH_DEFAULT),
                 new Pointwise(params, "pw.", spec, 2, 2));
@@ -282,7 +282,7 @@ class GradientCheckTest {
         WsLayout lay = new WsLayout(spec, 2, 2);
         float[] x = gaussian(new Random(22), Math.toIntExact(lay.size()));
         float[] g = gaussian(new Random(23), Math.toIntExact(lay.size()));
-        for (Module m : modules) {
+        for (Layer m : modules) {
             params.zeroGrad();
             float[] dx1 = download(ops, m.backward(uploadLike(ops, m.forward(upload(ops, lay, x)), g)));
             List<float[]> once = readGrads(params);
@@ -311,7 +311,7 @@ class GradientCheckTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     /** Gradient check of a weight-space module at a Gaussian input, with sum(out * G). */
-    private static void checkWeightSpace(Ops ops, Module m, Params params, Shape s, GradCheck.Fd fd) {
+    private static void checkWeightSpace(Ops ops, Layer m, Params params, Shape s, GradCheck.Fd fd) {
         WsLayout lay = s.layout();
         Random rnd = new Random(s.name.hashCode() * 31L + s.cin);
         float[] x = gaussian(rnd, Math.toIntExact(lay.size()));
@@ -320,7 +320,7 @@ class GradientCheckTest {
         new GradCheck(ops, m, params, GradCheck.weighted(gaussian(rnd, outSize)), fd).seed(rnd.nextLong()).run(like, x);
     }
 
-    private static void checkTensor(Ops ops, Module m, Params params, int[] shape, GradCheck.Fd fd, Random rnd) {
+    private static void checkTensor(Ops ops, Layer m, Params params, int[] shape, GradCheck.Fd fd, Random rnd) {
         int n = 1;
         for (int d : shape) n *= d;
         float[] x = gaussian(rnd, n);
