@@ -352,37 +352,87 @@ public final class SimdOps implements Ops {
             });
             return;
         }
-        if (plane < DA_TILE) {
-            int OB = 4, blocks = (cout + OB - 1) / OB;
+        if ((long) B * cin * plane <= (1 << 18)) {
+            // Small inputs (they fit in L2): tasks own blocks of da rows and sweep every sample in order.
+            int OB = 3, blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, t -> {
-                for (int o = t * OB, oe = Math.min(cout, o + OB); o < oe; o++) {
-                    for (int b = 0; b < B; b++) {
-                        int dr = dyo + (b * cout + o) * plane;
-                        if (DA != null)
-                            for (int c = 0; c < cin; c++) DA[dao + o * cin + c] += dotPlane(DY, dr, X, xo + (b * cin + c) * plane, plane);
-                        if (DB != null) DB[dbo + o] += sumPlane(DY, dr, plane);
-                    }
+                int o0 = t * OB, no = Math.min(OB, cout - o0);
+                float[] acc = new float[no * cin + no];
+                for (int b = 0; b < B; b++)
+                    daBlock(DY, dyo + (b * cout + o0) * plane, plane, no, X, xo + b * cin * plane, plane, cin, plane, acc, 0, no * cin);
+                for (int q = 0; q < no; q++) {
+                    if (DA != null) for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += acc[q * cin + c];
+                    if (DB != null) DB[dbo + o0 + q] += acc[no * cin + q];
                 }
             });
             return;
         }
+        // Large inputs: per-(sample, tile) partials of da and dbias from packed tiles, summed in tile order.
         int tiles = (plane + DA_TILE - 1) / DA_TILE, chunks = B * tiles, per = cout * cin + cout;
         float[] part = new float[chunks * per];
         par.forEach(chunks, t -> {
-            int b = t / tiles, p0 = (t % tiles) * DA_TILE, p1 = Math.min(plane, p0 + DA_TILE), base = t * per;
-            for (int o = 0; o < cout; o++) {
-                int dr = dyo + (b * cout + o) * plane;
-                if (DA != null)
-                    for (int c = 0; c < cin; c++)
-                        part[base + o * cin + c] = dotPlane(DY, dr + p0, X, xo + (b * cin + c) * plane + p0, p1 - p0);
-                part[base + cout * cin + o] = sumPlane(DY, dr + p0, p1 - p0);
-            }
+            int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0, ld = len + 16;
+            float[] P = scratch((cout + cin) * ld);
+            for (int o = 0; o < cout; o++) System.arraycopy(DY, dyo + (b * cout + o) * plane + p0, P, o * ld, len);
+            for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, (cout + c) * ld, len);
+            for (int o0 = 0; o0 < cout; o0 += 3)
+                daBlock(P, o0 * ld, ld, Math.min(3, cout - o0), P, cout * ld, ld, cin, len, part, t * per + o0 * cin, t * per + cout * cin + o0);
         });
         for (int t = 0; t < chunks; t++) {
             int base = t * per;
             if (DA != null) for (int i = 0; i < cout * cin; i++) DA[dao + i] += part[base + i];
             if (DB != null) for (int o = 0; o < cout; o++) DB[dbo + o] += part[base + cout * cin + o];
         }
+    }
+
+    /**
+     * For up to 3 rows q of dy (row q at dy[dyb + q*ldy]) and every row c of x (at x[xb + c*ldx]),
+     * over n positions: {@code out[outOff + q*cin + c] += dot(dy_q, x_c)} and
+     * {@code out[sumOff + q] += sum(dy_q)}. 3 x 4 blocks: 12 vector accumulators, 7 loads per 12 FMAs.
+     */
+    private void daBlock(float[] DY, int dyb, int ldy, int no, float[] X, int xb, int ldx, int cin, int n, float[] out, int outOff, int sumOff) {
+        int nv = S.loopBound(n);
+        int r0 = dyb, r1 = dyb + (no > 1 ? ldy : 0), r2 = dyb + (no > 2 ? 2 * ldy : 0); // absent rows repeat row 0 and are not stored
+        int c = 0;
+        for (; c + 4 <= cin; c += 4) {
+            int x0 = xb + c * ldx, x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
+            FloatVector z = FloatVector.zero(S);
+            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
+            for (int p = 0; p < nv; p += V) {
+                FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p), d2 = FloatVector.fromArray(S, DY, r2 + p);
+                FloatVector x = FloatVector.fromArray(S, X, x0 + p);
+                a00 = d0.fma(x, a00);
+                a10 = d1.fma(x, a10);
+                a20 = d2.fma(x, a20);
+                x = FloatVector.fromArray(S, X, x1 + p);
+                a01 = d0.fma(x, a01);
+                a11 = d1.fma(x, a11);
+                a21 = d2.fma(x, a21);
+                x = FloatVector.fromArray(S, X, x2 + p);
+                a02 = d0.fma(x, a02);
+                a12 = d1.fma(x, a12);
+                a22 = d2.fma(x, a22);
+                x = FloatVector.fromArray(S, X, x3 + p);
+                a03 = d0.fma(x, a03);
+                a13 = d1.fma(x, a13);
+                a23 = d2.fma(x, a23);
+            }
+            float[][] acc = {
+                    {a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD), a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD)},
+                    {a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD), a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD)},
+                    {a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD), a22.reduceLanes(VectorOperators.ADD), a23.reduceLanes(VectorOperators.ADD)}};
+            for (int q = 0; q < no; q++) {
+                int r = q == 0 ? r0 : q == 1 ? r1 : r2;
+                for (int k = 0; k < 4; k++) {
+                    float v = acc[q][k];
+                    for (int p = nv; p < n; p++) v = Math.fma(DY[r + p], X[xb + (c + k) * ldx + p], v);
+                    out[outOff + q * cin + c + k] += v;
+                }
+            }
+        }
+        for (; c < cin; c++)
+            for (int q = 0; q < no; q++) out[outOff + q * cin + c] += dotPlane(DY, q == 0 ? r0 : q == 1 ? r1 : r2, X, xb + c * ldx, n);
+        for (int q = 0; q < no; q++) out[sumOff + q] += sumPlane(DY, q == 0 ? r0 : q == 1 ? r1 : r2, n);
     }
 
     private float dotPlane(float[] a, int ai, float[] b, int bi, int n) {
