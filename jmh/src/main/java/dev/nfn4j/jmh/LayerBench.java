@@ -74,15 +74,7 @@ public class LayerBench {
     @Setup(Level.Trial)
     public void setup() {
         ops = Backends.byName(backend);
-        int[] n = Arrays.stream(sizes.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-        int[][] f = new int[n.length - 1][];
-        if (!filters.isBlank()) {
-            String[] parts = filters.split(",");
-            for (int i = 0; i < parts.length; i++)
-                if (!parts[i].trim().equals("-"))
-                    f[i] = Arrays.stream(parts[i].trim().split("x")).mapToInt(Integer::parseInt).toArray();
-        }
-        NetworkSpec spec = new NetworkSpec(n, f);
+        NetworkSpec spec = parseSpec(sizes, filters);
         Params params = new Params(ops);
         layer = GraphLayers.create(mode, params, spec, cin, cout, Init.Type.PYTORCH_DEFAULT);
         params.allocate(1);
@@ -93,6 +85,19 @@ public class LayerBench {
         Ptr p = ops.alloc(lay.size()).at(0);
         ops.upload(data, 0, p, data.length);
         x = new WeightSpace(lay, p);
+    }
+
+    /** "n_in,...,n_out" and per-layer "HxW" or "-" (empty: all dense). */
+    static NetworkSpec parseSpec(String sizes, String filters) {
+        int[] n = Arrays.stream(sizes.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+        int[][] f = new int[n.length - 1][];
+        if (!filters.isBlank()) {
+            String[] parts = filters.split(",");
+            for (int i = 0; i < parts.length; i++)
+                if (!parts[i].trim().equals("-"))
+                    f[i] = Arrays.stream(parts[i].trim().split("x")).mapToInt(Integer::parseInt).toArray();
+        }
+        return new NetworkSpec(n, f);
     }
 
     @Benchmark
