@@ -25,6 +25,12 @@ public final class InvariantNfn {
      */
     public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
                                    Act act, boolean hnpPool, int headSize, Init.Type init) {
+        return build(params, spec, mode, ioEmbed, inChannels, hidden, act, hnpPool, new int[]{headSize, headSize}, init);
+    }
+
+    /** As above with any MLP head: {@code head} lists the hidden widths (paper: 1000, 1000); a Linear to 1 and a sigmoid follow. */
+    public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
+                                   Act act, boolean hnpPool, int[] head, Init.Type init) {
         if (hidden.length == 0) throw new IllegalArgumentException("an invariant NFN needs at least one NF-Layer");
         Ops ops = params.ops();
         List<Layer> mods = new ArrayList<>();
@@ -42,13 +48,28 @@ public final class InvariantNfn {
         WeightPool pool = hnpPool ? WeightPool.hnp(ops, spec) : WeightPool.np(ops, spec);
         mods.add(pool);
         mods.add(new Flatten());
-        int width = pool.width() * c;
-        mods.add(new Linear(params, mods.size() + ".", width, headSize));
-        mods.add(new Activation(ops, Act.RELU));
-        mods.add(new Linear(params, mods.size() + ".", headSize, headSize));
-        mods.add(new Activation(ops, Act.RELU));
-        mods.add(new Linear(params, mods.size() + ".", headSize, 1));
-        mods.add(new Activation(ops, Act.SIGMOID));
+        addHead(params, mods, pool.width() * c, head);
         return new Sequential(mods);
+    }
+
+    /** The StatNN baseline (Unterthiner et al.): StatFeaturizer, flatten, the same MLP head. */
+    public static Sequential statNn(Params params, NetworkSpec spec, int inChannels, int[] head) {
+        List<Layer> mods = new ArrayList<>();
+        mods.add(new StatFeaturizer(params.ops()));
+        mods.add(new Flatten());
+        addHead(params, mods, StatFeaturizer.width(spec) * inChannels, head);
+        return new Sequential(mods);
+    }
+
+    /** Linear/ReLU pairs of the given widths, then Linear(-> 1) and a sigmoid, named by their index in {@code mods}. */
+    private static void addHead(Params params, List<Layer> mods, int width, int[] head) {
+        int in = width;
+        for (int h : head) {
+            mods.add(new Linear(params, mods.size() + ".", in, h));
+            mods.add(new Activation(params.ops(), Act.RELU));
+            in = h;
+        }
+        mods.add(new Linear(params, mods.size() + ".", in, 1));
+        mods.add(new Activation(params.ops(), Act.SIGMOID));
     }
 }

@@ -1,0 +1,84 @@
+package dev.nfn4j.nn;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.space.NetworkSpec;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * What a model is, in a form that goes into a checkpoint's metadata (JSON) and back: the
+ * invariant NFN of the paper in its input modes, or the StatNN baseline.
+ *
+ * @param kind    HNP, NP, NP_IO (NPLinear with io_embed), POINTWISE, or STATNN
+ * @param hidden  channels of each NF-Layer (paper: 16, 16, 5); unused by STATNN
+ * @param act     activation after each NF-Layer
+ * @param hnpPool HNP pooling (paper) or NP pooling
+ * @param head    hidden widths of the MLP head (paper: 1000, 1000), then Linear(-> 1) and sigmoid
+ */
+public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public ModelConfig {
+        kind = kind.trim().toUpperCase();
+        if (!java.util.List.of("HNP", "NP", "NP_IO", "POINTWISE", "STATNN").contains(kind))
+            throw new IllegalArgumentException("unknown model kind '" + kind + "' (expected HNP, NP, NP_IO, POINTWISE or STATNN)");
+        if (!kind.equals("STATNN") && hidden.length == 0) throw new IllegalArgumentException(kind + " needs at least one NF-Layer");
+        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("NF-Layer channels must be >= 1: " + Arrays.toString(hidden));
+        for (int h : head) if (h < 1) throw new IllegalArgumentException("head widths must be >= 1: " + Arrays.toString(head));
+        Act.parse(act);
+        hidden = hidden.clone();
+        head = head.clone();
+    }
+
+    /** The paper's configuration for a kind: NF-Layers 16, 16, 5 with ReLU, HNP pooling, head 1000, 1000. */
+    public static ModelConfig paper(String kind) {
+        return new ModelConfig(kind, new int[]{16, 16, 5}, "relu", true, new int[]{1000, 1000});
+    }
+
+    /** Builds the model, declaring its parameters (names as nfn's nn.Sequential) in {@code params}. */
+    public Sequential build(Params params, NetworkSpec spec, int inChannels) {
+        if (kind.equals("STATNN")) return InvariantNfn.statNn(params, spec, inChannels, head);
+        InvariantNfn.Mode mode = switch (kind) {
+            case "HNP" -> InvariantNfn.Mode.HNP;
+            case "POINTWISE" -> InvariantNfn.Mode.POINTWISE;
+            default -> InvariantNfn.Mode.NP;
+        };
+        return InvariantNfn.build(params, spec, mode, kind.equals("NP_IO"), inChannels, hidden, Act.parse(act), hnpPool, head,
+                Init.Type.PYTORCH_DEFAULT);
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ModelConfig fromJson(String json) {
+        try {
+            return JSON.readValue(json, ModelConfig.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("bad model config JSON: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return kind + (kind.equals("STATNN") ? "" : " " + Arrays.toString(hidden) + " " + act + (hnpPool ? " HNPPool" : " NPPool"))
+                + " head " + Arrays.toString(head);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelConfig m && kind.equals(m.kind) && Arrays.equals(hidden, m.hidden) && act.equals(m.act)
+                && hnpPool == m.hnpPool && Arrays.equals(head, m.head);
+    }
+
+    @Override
+    public int hashCode() {
+        return kind.hashCode() * 31 + Arrays.hashCode(hidden) + Arrays.hashCode(head);
+    }
+}
