@@ -1,0 +1,61 @@
+package dev.nfn4j.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes a file so that readers see either the old file or the complete new one: a temp file
+ * beside the target, fsync, an ATOMIC_MOVE rename, then a best-effort fsync of the folder.
+ * (The same protocol as the safetensors writer, usable by every format.)
+ */
+final class AtomicFile {
+    private AtomicFile() {
+    }
+
+    interface Body {
+        void write(FileChannel out) throws IOException;
+    }
+
+    static void write(Path file, Body body) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        Path tmp = null;
+        FileChannel ch = null;
+        boolean moved = false;
+        try {
+            // Not Files.createTempFile: its mode 0600 would carry over to the target.
+            while (ch == null) {
+                tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+                try {
+                    ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                } catch (FileAlreadyExistsException e) {
+                    // name collision; try another
+                }
+            }
+            try (FileChannel out = ch) {
+                body.write(out);
+                out.force(true); // data on disk before the rename makes it visible
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+            syncDirectory(dir);
+        } finally {
+            if (!moved && tmp != null) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Makes the rename durable. Best effort: not every platform can open a directory. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // The file is complete and in place; only crash-durability of the rename is weaker.
+        }
+    }
+}

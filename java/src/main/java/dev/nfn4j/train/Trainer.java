@@ -1,0 +1,304 @@
+package dev.nfn4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nfn4j.io.Checkpoints;
+import dev.nfn4j.io.HostTensor;
+import dev.nfn4j.io.Safetensors;
+import dev.nfn4j.io.SafetensorsFile;
+import dev.nfn4j.nn.ModelConfig;
+import dev.nfn4j.nn.Params;
+import dev.nfn4j.nn.Sequential;
+import dev.nfn4j.nn.Tensor;
+import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.SpecJson;
+import dev.nfn4j.space.WeightSpace;
+import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.zoo.ZooDataset;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains a model that predicts a metric of each network in a zoo (test accuracy, by default) from
+ * its weights: seeded shuffling, minibatches, Adam/AdamW with linear warm-up, per-epoch
+ * validation (loss, L1, R^2, Kendall's tau), the best checkpoint by validation tau, optional
+ * early stopping, and a final test evaluation of the best parameters.
+ *
+ * <p>Files in the output folder: {@code best.safetensors} (parameters with nfn's names and the
+ * metadata to rebuild the model), {@code state.safetensors} (everything needed to resume),
+ * {@code log.jsonl} (one JSON object per epoch and one for the test), {@code test_scatter.png}.
+ * Resuming continues exactly where a run stopped: epoch e's batch order depends only on the
+ * seed and e.
+ */
+public final class Trainer {
+    public record Config(int epochs, int batchSize, double lr, double weightDecay, boolean adamW, int warmupSteps, Loss loss,
+                         long seed, int patience, boolean normalize, boolean progress) {
+        public Config {
+            if (epochs < 1 || batchSize < 1) throw new IllegalArgumentException("epochs and batch size must be >= 1");
+            if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
+        }
+
+        /** The paper's settings: batch 8, Adam 1e-3, BCE, 50 epochs, input normalization. */
+        public static Config paper() {
+            return new Config(50, 8, 1e-3, 0, false, 0, Loss.BINARY_CROSS_ENTROPY, 0, 0, true, true);
+        }
+    }
+
+    /** Metrics of a set of networks. */
+    public record Evaluation(double loss, double l1, double r2, double tau, float[] predicted, float[] actual) {
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("loss", loss);
+            m.put("l1", l1);
+            m.put("r2", r2);
+            m.put("tau", tau);
+            return m;
+        }
+    }
+
+    public record Result(int bestEpoch, Evaluation bestVal, Evaluation test, Path checkpoint, Path plot, double trainSeconds) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Ops ops;
+    private final ModelConfig modelConfig;
+    private final ZooDataset data;
+    private final Config cfg;
+    private final Path out;
+    private final Params params;
+    private final Sequential model;
+    private final Adam adam;
+    private final WeightNormalizer norm;
+    private int startEpoch, bestEpoch = -1;
+    private double bestTau = Double.NEGATIVE_INFINITY;
+    private float[] bestParams;
+
+    /** A fresh run (or a resumed one when {@code out/state.safetensors} exists and {@code resume}). */
+    public Trainer(Ops ops, ModelConfig modelConfig, ZooDataset data, Config cfg, Path out, boolean resume) throws IOException {
+        this.ops = ops;
+        this.modelConfig = modelConfig;
+        this.data = data;
+        this.cfg = cfg;
+        this.out = out;
+        this.params = new Params(ops);
+        this.model = modelConfig.build(params, data.spec(), 1);
+        params.allocate(cfg.seed());
+        this.adam = new Adam(params, new AdamConfig(cfg.lr(), 0.9, 0.999, 1e-8, cfg.weightDecay(), cfg.adamW()));
+        this.norm = cfg.normalize() ? WeightNormalizer.fit(new WsLayout(data.spec(), 1, 1), data.canonicalRows(), data.splits().train()) : null;
+        if (out != null) Files.createDirectories(out);
+        if (resume && out != null && Files.exists(out.resolve("state.safetensors"))) restore(out.resolve("state.safetensors"));
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    public Result fit() throws IOException {
+        long t0 = System.nanoTime();
+        int[] train = data.splits().train();
+        int steps = (train.length + cfg.batchSize() - 1) / cfg.batchSize();
+        for (int epoch = startEpoch; epoch < cfg.epochs(); epoch++) {
+            long e0 = System.nanoTime();
+            int[] order = shuffled(train, cfg.seed(), epoch);
+            double lossSum = 0;
+            try (ProgressBar pb = progressBar("epoch " + (epoch + 1) + "/" + cfg.epochs(), steps)) {
+                for (int s = 0; s < steps; s++) {
+                    int from = s * cfg.batchSize(), to = Math.min(order.length, from + cfg.batchSize());
+                    lossSum += step(java.util.Arrays.copyOfRange(order, from, to)) * (to - from);
+                    if (pb != null) pb.step();
+                }
+            }
+            Evaluation val = evaluate(data.splits().val());
+            boolean best = val.tau() > bestTau || bestEpoch < 0;
+            if (best) {
+                bestTau = val.tau();
+                bestEpoch = epoch;
+                bestParams = hostParams();
+                if (out != null) saveBest();
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("epoch", epoch + 1);
+            row.put("train_loss", lossSum / train.length);
+            row.put("val", val.toMap());
+            row.put("best", best);
+            row.put("seconds", (System.nanoTime() - e0) / 1e9);
+            log(row);
+            startEpoch = epoch + 1;
+            if (out != null) saveState();
+            if (cfg.patience() > 0 && epoch - bestEpoch >= cfg.patience()) break;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (bestParams != null) restoreParams(bestParams);
+        Evaluation test = evaluate(data.splits().test());
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("test", test.toMap());
+        row.put("best_epoch", bestEpoch + 1);
+        log(row);
+        Path plot = null;
+        if (out != null) {
+            plot = out.resolve("test_scatter.png");
+            ScatterPlot.write(plot, modelConfig.kind() + ": predicted vs actual (test, tau " + String.format("%.3f", test.tau()) + ")",
+                    test.actual(), test.predicted());
+        }
+        return new Result(bestEpoch + 1, null, test, out == null ? null : out.resolve("best.safetensors"), plot, seconds);
+    }
+
+    private Ptr inputBuf, gradBuf;
+
+    /** One optimizer step on a batch; returns its mean loss. */
+    private double step(int[] idx) {
+        ZooDataset.Batch b = data.batch(idx);
+        if (norm != null) norm.apply(b.weights());
+        WeightSpace x = upload(b);
+        params.zeroGrad();
+        Tensor y = (Tensor) model.forward(x);
+        float[] pred = new float[idx.length], grad = new float[idx.length];
+        ops.download(y.data(), pred, 0, pred.length);
+        double loss = cfg.loss().compute(pred, b.targets(), grad);
+        if (gradBuf == null || gradBuf.buf().length() < idx.length) gradBuf = ops.alloc(Math.max(idx.length, cfg.batchSize())).at(0);
+        ops.upload(grad, 0, gradBuf, grad.length);
+        model.backward(new Tensor(y.shape(), gradBuf));
+        long t = adam.steps();
+        double lr = cfg.warmupSteps() > 0 ? cfg.lr() * Math.min(1.0, (t + 1.0) / cfg.warmupSteps()) : cfg.lr();
+        adam.step(lr);
+        return loss;
+    }
+
+    private WeightSpace upload(ZooDataset.Batch b) {
+        float[] d = b.weights().data();
+        if (inputBuf == null || inputBuf.buf().length() < d.length) inputBuf = ops.alloc(d.length).at(0);
+        ops.upload(d, 0, inputBuf, d.length);
+        return new WeightSpace(b.weights().layout(), inputBuf);
+    }
+
+    /** Predictions and metrics on the given networks, in batches of the training batch size. */
+    public Evaluation evaluate(int[] indices) {
+        float[] pred = new float[indices.length], actual = new float[indices.length];
+        double loss = 0;
+        for (int from = 0; from < indices.length; from += cfg.batchSize()) {
+            int[] idx = java.util.Arrays.copyOfRange(indices, from, Math.min(indices.length, from + cfg.batchSize()));
+            ZooDataset.Batch b = data.batch(idx);
+            if (norm != null) norm.apply(b.weights());
+            Tensor y = (Tensor) model.forward(upload(b));
+            float[] p = new float[idx.length];
+            ops.download(y.data(), p, 0, p.length);
+            loss += cfg.loss().compute(p, b.targets(), new float[p.length]) * idx.length;
+            System.arraycopy(p, 0, pred, from, p.length);
+            System.arraycopy(b.targets(), 0, actual, from, p.length);
+        }
+        return new Evaluation(loss / indices.length, Metrics.meanAbsError(actual, pred), Metrics.r2(actual, pred),
+                Metrics.kendallTau(actual, pred), pred, actual);
+    }
+
+    /** The epoch's batch order: a permutation of the training indices that depends only on (seed, epoch). */
+    static int[] shuffled(int[] train, long seed, int epoch) {
+        int[] o = train.clone();
+        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + epoch);
+        for (int i = o.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1), t = o[i];
+            o[i] = o[j];
+            o[j] = t;
+        }
+        return o;
+    }
+
+    private ProgressBar progressBar(String task, int steps) {
+        if (!cfg.progress()) return null;
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250).continuousUpdate().clearDisplayOnFinish().build();
+    }
+
+    private void log(Map<String, Object> row) throws IOException {
+        if (out == null) return;
+        try (BufferedWriter w = Files.newBufferedWriter(out.resolve("log.jsonl"), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            w.write(JSON.writeValueAsString(row));
+            w.newLine();
+        }
+    }
+
+    private float[] hostParams() {
+        float[] v = new float[Math.toIntExact(params.count())];
+        ops.download(params.valueBuffer().at(0), v, 0, v.length);
+        return v;
+    }
+
+    private void restoreParams(float[] v) {
+        ops.upload(v, 0, params.valueBuffer().at(0), v.length);
+    }
+
+    /** Metadata that lets {@code best.safetensors} rebuild its model anywhere. */
+    private Map<String, String> modelMetadata() {
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put("format", "nfn4j-checkpoint/1");
+        md.put("nfn4j.version", String.valueOf(Trainer.class.getPackage().getImplementationVersion()));
+        md.put("model", modelConfig.toJson());
+        md.put("network_spec", SpecJson.write(data.spec()));
+        md.put("target", data.target());
+        if (norm != null) md.put("normalizer", norm.toJson());
+        return md;
+    }
+
+    private void saveBest() throws IOException {
+        Map<String, String> md = modelMetadata();
+        md.put("epoch", String.valueOf(bestEpoch + 1));
+        md.put("val_tau", String.valueOf(bestTau));
+        Checkpoints.saveParams(out.resolve("best.safetensors"), "", params, md);
+    }
+
+    private void saveState() throws IOException {
+        Map<String, HostTensor> t = new LinkedHashMap<>();
+        float[] cur = hostParams();
+        t.put("params", HostTensor.f32(new int[]{cur.length}, cur));
+        t.put("best_params", HostTensor.f32(new int[]{cur.length}, bestParams == null ? cur : bestParams));
+        float[][] mv = adam.moments();
+        t.put("adam.m", HostTensor.f32(new int[]{cur.length}, mv[0]));
+        t.put("adam.v", HostTensor.f32(new int[]{cur.length}, mv[1]));
+        Map<String, String> md = modelMetadata();
+        md.put("next_epoch", String.valueOf(startEpoch));
+        md.put("adam_steps", String.valueOf(adam.steps()));
+        md.put("best_epoch", String.valueOf(bestEpoch));
+        md.put("best_tau", String.valueOf(bestTau));
+        md.put("config", JSON.writeValueAsString(cfg));
+        Safetensors.write(out.resolve("state.safetensors"), t, md);
+    }
+
+    private void restore(Path file) throws IOException {
+        SafetensorsFile f = Safetensors.read(file);
+        Map<String, String> md = f.metadata();
+        if (!ModelConfig.fromJson(md.get("model")).equals(modelConfig))
+            throw new IllegalArgumentException(file + ": was written for model " + md.get("model") + ", not " + modelConfig.toJson());
+        if (!SpecJson.read(md.get("network_spec")).equals(data.spec()))
+            throw new IllegalArgumentException(file + ": was written for networks " + md.get("network_spec") + ", not " + data.spec());
+        int n = Math.toIntExact(params.count());
+        restoreParams(f.get("params", n).toFloats());
+        bestParams = f.get("best_params", n).toFloats();
+        adam.restore(f.get("adam.m", n).toFloats(), f.get("adam.v", n).toFloats(), Long.parseLong(md.get("adam_steps")));
+        startEpoch = Integer.parseInt(md.get("next_epoch"));
+        bestEpoch = Integer.parseInt(md.get("best_epoch"));
+        bestTau = Double.parseDouble(md.get("best_tau"));
+    }
+
+    /** The per-epoch validation history is in log.jsonl; this lists its rows (for tests and reports). */
+    public static List<Map<String, Object>> readLog(Path out) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("log.jsonl"))) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = JSON.readValue(line, Map.class);
+            rows.add(m);
+        }
+        return rows;
+    }
+}
