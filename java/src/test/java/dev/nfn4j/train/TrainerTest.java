@@ -1,0 +1,89 @@
+package dev.nfn4j.train;
+
+import dev.nfn4j.io.Safetensors;
+import dev.nfn4j.nn.ModelConfig;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.testing.TestBackends;
+import dev.nfn4j.zoo.Splits;
+import dev.nfn4j.zoo.ZooDataset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    @TempDir
+    Path tmp;
+
+    /** 60 random MLPs 4-5-3 whose "accuracy" is a smooth function of their first-layer weights: learnable. */
+    static ZooDataset toyZoo(long seed) {
+        NetworkSpec spec = NetworkSpec.mlp(4, 5, 3);
+        int n = 60, per = Math.toIntExact(new WsLayout(spec, 1, 1).size());
+        Random rnd = new Random(seed);
+        float[] w = new float[n * per], acc = new float[n];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int k = 0; k < per; k++) {
+                w[i * per + k] = (float) rnd.nextGaussian();
+                if (k < 20) s += w[i * per + k] * w[i * per + k];
+            }
+            acc[i] = (float) (1 / (1 + Math.exp(-(s / 20 - 1) * 3)));
+        }
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        Splits splits = new Splits(java.util.Arrays.copyOfRange(idx, 0, 36), java.util.Arrays.copyOfRange(idx, 36, 44),
+                java.util.Arrays.copyOfRange(idx, 44, 60));
+        return new ZooDataset(spec, w, Map.of(ZooDataset.TEST_ACCURACY, acc), ZooDataset.TEST_ACCURACY, splits, null);
+    }
+
+    static Trainer.Config config(int epochs) {
+        return new Trainer.Config(epochs, 6, 3e-3, 0, false, 3, Loss.BINARY_CROSS_ENTROPY, 7, 0, true, false);
+    }
+
+    static final ModelConfig SMALL = new ModelConfig("HNP", new int[]{4, 3}, "relu", true, new int[]{16});
+
+    @Test
+    void trainsLogsCheckpointsAndPlots() throws Exception {
+        Ops ops = TestBackends.reference();
+        Path out = tmp.resolve("run");
+        Trainer.Result r = new Trainer(ops, SMALL, toyZoo(1), config(6), out, false).fit();
+        List<Map<String, Object>> log = Trainer.readLog(out);
+        assertEquals(7, log.size(), "6 epochs and the test row");
+        assertTrue(Files.size(out.resolve("test_scatter.png")) > 1000);
+        var ckpt = Safetensors.read(out.resolve("best.safetensors"));
+        assertEquals(SMALL, ModelConfig.fromJson(ckpt.metadata().get("model")));
+        assertTrue(ckpt.has("0.w0_rpt.weight"), "parameters carry nfn's names");
+        assertTrue(Double.isFinite(r.test().tau()));
+        // the first epoch's training loss is above the last one's: it learns
+        double first = ((Number) log.get(0).get("train_loss")).doubleValue(), last = ((Number) log.get(5).get("train_loss")).doubleValue();
+        assertTrue(last < first, "train loss " + first + " -> " + last);
+    }
+
+    @Test
+    void resumingGivesExactlyTheUninterruptedRun() throws Exception {
+        Ops ops = TestBackends.reference();
+        ZooDataset zoo = toyZoo(2);
+        Trainer straight = new Trainer(ops, SMALL, zoo, config(4), tmp.resolve("a"), false);
+        Trainer.Result a = straight.fit();
+
+        new Trainer(ops, SMALL, zoo, config(2), tmp.resolve("b"), false).fit(); // "stopped" after 2 epochs
+        Trainer resumed = new Trainer(ops, SMALL, zoo, config(4), tmp.resolve("b"), true);
+        Trainer.Result b = resumed.fit();
+
+        assertArrayEquals(a.test().predicted(), b.test().predicted());
+        float[] pa = new float[(int) straight.params().count()], pb = new float[pa.length];
+        ops.download(straight.params().valueBuffer().at(0), pa, 0, pa.length);
+        ops.download(resumed.params().valueBuffer().at(0), pb, 0, pb.length);
+        assertArrayEquals(pa, pb);
+    }
+}
