@@ -22,6 +22,20 @@ public final class Sequential implements Layer {
         return v;
     }
 
+    /** Runs only the first {@code count} layers (e.g. up to the pooled, flattened invariant features). */
+    public Value forward(Value in, int count) {
+        if (count < 0 || count > modules.size()) throw new IllegalArgumentException("count " + count + " outside 0.." + modules.size());
+        Value v = in;
+        for (int i = 0; i < count; i++) v = modules.get(i).forward(v);
+        return v;
+    }
+
+    /** Index of the first layer of the given class, or -1. */
+    public int indexOf(Class<? extends Layer> type) {
+        for (int i = 0; i < modules.size(); i++) if (type.isInstance(modules.get(i))) return i;
+        return -1;
+    }
+
     @Override
     public Value backward(Value gradOut) {
         Value g = gradOut;

@@ -86,4 +86,36 @@ class TrainerTest {
         ops.download(resumed.params().valueBuffer().at(0), pb, 0, pb.length);
         assertArrayEquals(pa, pb);
     }
+
+    @Test
+    void predictorReproducesTheTrainersTestPredictionsFromManyThreads() throws Exception {
+        Ops ops = TestBackends.reference();
+        ZooDataset zoo = toyZoo(3);
+        Path out = tmp.resolve("p");
+        Trainer.Result r = new Trainer(ops, SMALL, zoo, config(3), out, false).fit();
+        Predictor pred = Predictor.load(out.resolve("best.safetensors"), ops);
+        int[] test = zoo.splits().test();
+        float[] want = r.test().predicted();
+        Runnable check = () -> {
+            for (int k = 0; k < test.length; k++) {
+                float[] got = pred.predict(zoo.network(test[k]));
+                assertEquals(want[k], got[0], 1e-6, "network " + test[k]);
+            }
+        };
+        Thread[] ts = new Thread[3];
+        for (int t = 0; t < ts.length; t++) (ts[t] = new Thread(check)).start();
+        check.run();
+        for (Thread t : ts) t.join();
+        float[][] e = pred.embed(zoo.batch(new int[]{test[0], test[1]}).weights());
+        assertEquals(2, e.length);
+        assertTrue(e[0].length > 0);
+    }
+
+    @Test
+    void predictorRefusesAFileThatIsNotAModelCheckpoint() throws Exception {
+        Path f = tmp.resolve("x.safetensors");
+        Safetensors.write(f, Map.of("a", dev.nfn4j.io.HostTensor.f32(new int[]{1}, new float[1])), Map.of());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nfn4j.io.NfnFormatException.class, () -> Predictor.load(f, TestBackends.reference()));
+        assertTrue(e.getMessage().contains("not an nfn4j model checkpoint"), e.getMessage());
+    }
 }

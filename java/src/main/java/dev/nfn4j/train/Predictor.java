@@ -1,0 +1,123 @@
+package dev.nfn4j.train;
+
+import dev.nfn4j.io.Checkpoints;
+import dev.nfn4j.io.NfnFormatException;
+import dev.nfn4j.io.Safetensors;
+import dev.nfn4j.io.SafetensorsFile;
+import dev.nfn4j.nn.Flatten;
+import dev.nfn4j.nn.ModelConfig;
+import dev.nfn4j.nn.Params;
+import dev.nfn4j.nn.Sequential;
+import dev.nfn4j.nn.Tensor;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.HostWeights;
+import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.SpecJson;
+import dev.nfn4j.space.WeightSpace;
+import dev.nfn4j.space.WsLayout;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Inference for services: loads a checkpoint written by {@link Trainer} once, then answers
+ * {@link #predict} (the predicted metric) and {@link #embed} (the pooled invariant features the
+ * head reads) for one network or a batch. Safe to call from many threads at once: each thread
+ * gets its own copy of the model (layers keep per-call buffers), built on first use; after that
+ * a call allocates only its result for batches of a size seen before.
+ */
+public final class Predictor {
+    private final Ops ops;
+    private final ModelConfig model;
+    private final NetworkSpec spec;
+    private final WeightNormalizer norm;
+    private final SafetensorsFile checkpoint;
+    private final ThreadLocal<Instance> instances;
+
+    private Predictor(Ops ops, SafetensorsFile f) throws NfnFormatException {
+        this.ops = ops;
+        this.checkpoint = f;
+        Map<String, String> md = f.metadata();
+        for (String key : new String[]{"model", "network_spec"})
+            if (!md.containsKey(key)) throw new NfnFormatException(f.path(), "not an nfn4j model checkpoint: metadata has no '" + key + "'");
+        try {
+            this.model = ModelConfig.fromJson(md.get("model"));
+            this.spec = SpecJson.read(md.get("network_spec"));
+            this.norm = md.containsKey("normalizer") ? WeightNormalizer.fromJson(md.get("normalizer")) : null;
+        } catch (IllegalArgumentException e) {
+            throw new NfnFormatException(f.path(), e.getMessage());
+        }
+        new Instance(); // fail now, not on first use, if the parameters do not fit the model
+        this.instances = ThreadLocal.withInitial(Instance::new);
+    }
+
+    public static Predictor load(Path checkpoint, Ops ops) throws IOException {
+        return new Predictor(ops, Safetensors.read(checkpoint));
+    }
+
+    public NetworkSpec spec() {
+        return spec;
+    }
+
+    public ModelConfig model() {
+        return model;
+    }
+
+    /** One thread's model, parameters and buffers. */
+    private final class Instance {
+        final Params params = new Params(ops);
+        final Sequential net = model.build(params, spec, 1);
+        final int flattenAt = net.indexOf(Flatten.class) + 1;
+        HostWeights scratch; // the normalized copy of the last input layout
+        Ptr input;
+
+        Instance() {
+            params.allocate(0);
+            try {
+                Checkpoints.loadParams(checkpoint, "", params, true);
+            } catch (NfnFormatException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+
+        WeightSpace upload(HostWeights x) {
+            WsLayout lay = x.layout();
+            if (!lay.spec().equals(spec))
+                throw new IllegalArgumentException("the model takes networks shaped " + spec + ", got " + lay.spec());
+            if (lay.channels() != 1) throw new IllegalArgumentException("the model takes one channel of weights, got " + lay.channels());
+            float[] d = x.data();
+            if (norm != null) { // normalize a copy: the caller's data stays as it was
+                if (scratch == null || !scratch.layout().equals(lay)) scratch = new HostWeights(lay, new float[d.length]);
+                System.arraycopy(d, 0, scratch.data(), 0, d.length);
+                norm.apply(scratch);
+                d = scratch.data();
+            }
+            if (input == null || input.buf().length() < d.length) input = ops.alloc(d.length).at(0);
+            ops.upload(d, 0, input, d.length);
+            return new WeightSpace(lay, input);
+        }
+    }
+
+    /** The predicted metric of each network of the batch. */
+    public float[] predict(HostWeights batch) {
+        Instance in = instances.get();
+        Tensor y = (Tensor) in.net.forward(in.upload(batch));
+        float[] out = new float[batch.layout().batch()];
+        ops.download(y.data(), out, 0, out.length);
+        return out;
+    }
+
+    /** The pooled invariant features (the head's input) of each network, {@code [B][features]} row-major. */
+    public float[][] embed(HostWeights batch) {
+        Instance in = instances.get();
+        Tensor f = (Tensor) in.net.forward(in.upload(batch), in.flattenAt);
+        int B = batch.layout().batch(), k = (int) f.perSample();
+        float[] flat = new float[B * k];
+        ops.download(f.data(), flat, 0, flat.length);
+        float[][] out = new float[B][];
+        for (int b = 0; b < B; b++) out[b] = java.util.Arrays.copyOfRange(flat, b * k, (b + 1) * k);
+        return out;
+    }
+}
