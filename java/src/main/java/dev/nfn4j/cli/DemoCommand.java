@@ -1,91 +1,108 @@
 package dev.nfn4j.cli;
 
-import dev.nfn4j.nn.Init;
-import dev.nfn4j.nn.InvariantNfn;
-import dev.nfn4j.nn.Params;
-import dev.nfn4j.nn.Sequential;
-import dev.nfn4j.nn.Tensor;
-import dev.nfn4j.ops.Act;
+import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
-import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.HostWeights;
-import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.Permutation;
-import dev.nfn4j.space.WeightSpace;
-import dev.nfn4j.space.WsLayout;
 import dev.nfn4j.train.Loss;
+import dev.nfn4j.train.Predictor;
+import dev.nfn4j.train.Trainer;
+import dev.nfn4j.zoo.ZooDataset;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
 /**
- * The placeholder main job until the training demo lands: the paper's invariant NFN on a random
- * batch of Small-CNN-Zoo-shaped weights, forward and backward, and an invariance check.
+ * The main job on built-in data: the paper's generalization-prediction experiment end to end.
+ * Builds (or loads) the default zoo, trains an HNP-NFN, an NP-NFN and the StatNN baseline to
+ * predict each network's test accuracy from its weights, and prints Kendall's tau, R^2 and L1
+ * error on the held-out test networks.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the paper's invariant NFN (HNP 16/16/5, HNP pooling, MLP head) on random Small-CNN-Zoo-shaped weights: "
-                + "forward, backward, and a check that a random hidden-neuron permutation leaves the prediction unchanged.")
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Predict networks' test accuracy from their weights on the built-in zoo: HNP-NFN, NP-NFN and StatNN, compared on held-out networks.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--batch", defaultValue = "8", description = "Networks per batch (default: ${DEFAULT-VALUE}).")
+    @Mixin ZooOptions zoo;
+
+    @Option(names = "--epochs", defaultValue = "12", description = "Training epochs per model (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--head", defaultValue = "1000", description = "Hidden width of the MLP head (paper: ${DEFAULT-VALUE}).")
-    int head;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed for weights and data (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head", defaultValue = "256,256", split = ",", description = "MLP head widths (paper: 1000,1000; default: ${DEFAULT-VALUE}).")
+    int[] head;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of initialization and batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--out", defaultValue = "nfn4j-demo", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
     @Override
-    public Integer call() {
-        if (batch < 1 || head < 1) throw new IllegalArgumentException("--batch and --head must be >= 1");
-        Ops ops = Backends.get();
-        // Small CNN Zoo: three 3x3 conv layers of 16 filters on 1-channel images, then dense 16 -> 10.
-        NetworkSpec spec = new NetworkSpec(new int[]{1, 16, 16, 16, 10}, new int[][]{{3, 3}, {3, 3}, {3, 3}, null});
-        Params params = new Params(ops);
-        Sequential model = InvariantNfn.build(params, spec, InvariantNfn.Mode.HNP, false, 1, new int[]{16, 16, 5}, Act.RELU, true, head,
-                Init.Type.PYTORCH_DEFAULT);
-        params.allocate(seed);
-        System.out.printf("backend    %s (%s)%nnetworks   %s, batch %d%nmodel      %s%nparameters %,d%n", ops.name(), Backends.reason(), spec,
-                batch, model, params.count());
-
-        Random rnd = new Random(seed);
-        WsLayout lay = new WsLayout(spec, batch, 1);
-        float[] w = new float[Math.toIntExact(lay.size())];
-        for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextGaussian() * 0.3);
-        HostWeights x = new HostWeights(lay, w);
-        float[] target = new float[batch];
-        for (int i = 0; i < batch; i++) target[i] = rnd.nextFloat();
-
+    public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        float[] pred = predict(ops, model, x);
-        long t1 = System.nanoTime();
-        float[] grad = new float[batch];
-        double loss = Loss.BINARY_CROSS_ENTROPY.compute(pred, target, grad);
-        Ptr g = ops.alloc(batch).at(0);
-        ops.upload(grad, 0, g, batch);
-        params.zeroGrad();
-        model.backward(new Tensor(new int[]{batch, 1}, g));
-        long t2 = System.nanoTime();
-        float[] permuted = predict(ops, model, Permutation.randomHidden(spec, rnd).apply(x));
-        double maxDiff = 0;
-        for (int i = 0; i < batch; i++) maxDiff = Math.max(maxDiff, Math.abs(pred[i] - permuted[i]));
+        Ops ops = Backends.get();
+        ZooDataset data = zoo.load(true);
+        float[] acc = data.targets();
+        System.out.printf("backend  %s%nzoo      %s: %d networks %s, test accuracy %.3f..%.3f; split %d/%d/%d (train/val/test)%n",
+                ops.describe(), zoo.describe(), data.size(), data.spec(), min(acc), max(acc),
+                data.splits().train().length, data.splits().val().length, data.splits().test().length);
+        System.out.printf("zoo      ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-        System.out.printf("forward    %.1f ms%nbackward   %.1f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
-        System.out.printf("predicted  %s%nBCE loss   %.6f (random targets)%n", java.util.Arrays.toString(pred), loss);
-        boolean ok = maxDiff < 1e-5;
-        System.out.printf("invariance max |f(Px) - f(x)| = %.2e under a random hidden-neuron permutation: %s%n", maxDiff, ok ? "OK" : "BROKEN");
-        return ok ? 0 : 1;
+        List<String[]> rows = new ArrayList<>();
+        String[][] models = {{"HNP-NFN", "HNP"}, {"NP-NFN", "NP"}, {"StatNN", "STATNN"}};
+        Path hnpCheckpoint = null;
+        for (String[] m : models) {
+            ModelConfig cfg = new ModelConfig(m[1], new int[]{16, 16, 5}, "relu", true, head);
+            Trainer.Config tc = new Trainer.Config(epochs, batch, lr, 0, false, 0, Loss.BINARY_CROSS_ENTROPY, seed, 0, true, true);
+            Path dir = out.resolve(m[1].toLowerCase());
+            deleteRun(dir);
+            long s0 = System.nanoTime();
+            Trainer.Result r = new Trainer(ops, cfg, data, tc, dir, false).fit();
+            double secs = (System.nanoTime() - s0) / 1e9;
+            System.out.printf("trained  %-8s tau %.4f in %.1f s (best epoch %d)%n", m[0], r.test().tau(), secs, r.bestEpoch());
+            rows.add(new String[]{m[0], String.format("%.4f", r.test().tau()), String.format("%.4f", r.test().r2()),
+                    String.format("%.4f", r.test().l1()), String.format("%.1f", secs), r.checkpoint().toString(), r.plot().toString()});
+            if (m[1].equals("HNP")) hnpCheckpoint = r.checkpoint();
+        }
+
+        System.out.printf("%n%-8s %-9s %-9s %-9s %-8s %s%n", "model", "test tau", "test R^2", "test L1", "train s", "checkpoint / plot");
+        for (String[] r : rows) System.out.printf("%-8s %-9s %-9s %-9s %-8s %s  %s%n", (Object[]) r);
+
+        // The point of an NFN: permuting hidden neurons changes the weights, not the function, nor the prediction.
+        Predictor p = Predictor.load(hnpCheckpoint, ops);
+        HostWeights x = data.batch(new int[]{data.splits().test()[0]}).weights();
+        float before = p.predict(x)[0], after = p.predict(Permutation.randomHidden(data.spec(), new Random(seed)).apply(x))[0];
+        System.out.printf("%ninvariance: HNP-NFN predicts %.6f for a test network and %.6f after permuting its hidden neurons%n", before, after);
+        System.out.printf("total    %.1f s; logs and plots under %s%n", (System.nanoTime() - t0) / 1e9, out.toAbsolutePath());
+        return Math.abs(before - after) < 1e-4 ? 0 : 1;
     }
 
-    private static float[] predict(Ops ops, Sequential model, HostWeights x) {
-        Ptr p = ops.alloc(x.layout().size()).at(0);
-        ops.upload(x.data(), 0, p, x.data().length);
-        Tensor out = (Tensor) model.forward(new WeightSpace(x.layout(), p));
-        float[] pred = new float[x.layout().batch()];
-        ops.download(out.data(), pred, 0, pred.length);
-        return pred;
+    private static void deleteRun(Path dir) throws java.io.IOException {
+        // A demo run starts fresh: the trainer appends to log.jsonl and would resume from state.safetensors.
+        for (String f : new String[]{"log.jsonl", "state.safetensors", "best.safetensors", "test_scatter.png"})
+            java.nio.file.Files.deleteIfExists(dir.resolve(f));
+    }
+
+    private static float min(float[] a) {
+        float m = Float.POSITIVE_INFINITY;
+        for (float v : a) m = Math.min(m, v);
+        return m;
+    }
+
+    private static float max(float[] a) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (float v : a) m = Math.max(m, v);
+        return m;
     }
 }

@@ -100,6 +100,7 @@ public final class Trainer {
         this.norm = cfg.normalize() ? WeightNormalizer.fit(new WsLayout(data.spec(), 1, 1), data.canonicalRows(), data.splits().train()) : null;
         if (out != null) Files.createDirectories(out);
         if (resume && out != null && Files.exists(out.resolve("state.safetensors"))) restore(out.resolve("state.safetensors"));
+        else if (out != null) Files.deleteIfExists(out.resolve("log.jsonl")); // a fresh run starts a fresh log
     }
 
     public Params params() {
@@ -216,7 +217,7 @@ public final class Trainer {
     }
 
     private ProgressBar progressBar(String task, int steps) {
-        if (!cfg.progress()) return null;
+        if (!cfg.progress() || System.console() == null) return null; // bars only on a terminal, not in logs
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(250).continuousUpdate().clearDisplayOnFinish().build();
     }

@@ -1,0 +1,37 @@
+package dev.nfn4j.cli;
+
+import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.Trainer;
+import dev.nfn4j.zoo.ZooDataset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a model that predicts each network's test accuracy from its weights; writes best.safetensors, state.safetensors, log.jsonl and test_scatter.png to --out.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin ZooOptions zoo;
+    @Mixin ModelOptions opts;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out where it stopped.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        ZooDataset data = zoo.load(true);
+        System.out.printf("data     %s: %d networks, %s; split %d/%d/%d%n", zoo.describe(), data.size(), data.spec(),
+                data.splits().train().length, data.splits().val().length, data.splits().test().length);
+        System.out.printf("model    %s on %s%n", opts, Backends.get().describe());
+        Trainer.Result r = new Trainer(Backends.get(), opts.model(), data, opts.trainer(true), out, resume).fit();
+        System.out.printf("test     tau %.4f  R^2 %.4f  L1 %.4f  (best epoch %d, %.1f s)%n", r.test().tau(), r.test().r2(), r.test().l1(),
+                r.bestEpoch(), r.trainSeconds());
+        System.out.printf("files    %s, %s, %s%n", r.checkpoint(), out.resolve("log.jsonl"), r.plot());
+        return 0;
+    }
+}
