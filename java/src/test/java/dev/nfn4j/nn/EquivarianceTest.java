@@ -1,6 +1,5 @@
 package dev.nfn4j.nn;
 
-import static dev.nfn4j.nn.TestData.backend;
 import static dev.nfn4j.nn.TestData.download;
 import static dev.nfn4j.nn.TestData.downloadWeights;
 import static dev.nfn4j.nn.TestData.randomWeights;
@@ -16,14 +15,17 @@ import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.Permutation;
 import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.testing.TestBackends;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -80,12 +82,20 @@ class EquivarianceTest {
         return out;
     }
 
+    /** Every case on the reference and on every fast backend (a missing one is reported as skipped, see TestBackends). */
+    static Stream<Arguments> onAllBackends() {
+        return TestBackends.onAll(cases());
+    }
+
+    static Stream<Arguments> sensitivityOnAllBackends() {
+        return TestBackends.onAll(sensitivityCases());
+    }
+
     // ---- equivariant layers -------------------------------------------------------------------
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void npLinearIsEquivariantToAllNeuronPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void npLinearIsEquivariantToAllNeuronPermutations(Ops ops, Case c) {
         Params params = new Params(ops);
         NPLinear layer = new NPLinear(params, "", c.spec, c.cin, c.cout, false, Init.Type.PYTORCH_DEFAULT);
         params.allocate(c.seed);
@@ -94,20 +104,18 @@ class EquivarianceTest {
         assertEquivariant(ops, layer, c, Permutation::randomHidden);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void npLinearWithIoEmbedIsEquivariantToHiddenPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void npLinearWithIoEmbedIsEquivariantToHiddenPermutations(Ops ops, Case c) {
         Params params = new Params(ops);
         NPLinear layer = new NPLinear(params, "", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
         params.allocate(c.seed);
         assertEquivariant(ops, layer, c, Permutation::randomHidden);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void hnpLinearIsEquivariantToHiddenPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void hnpLinearIsEquivariantToHiddenPermutations(Ops ops, Case c) {
         Params params = new Params(ops);
         if (c.spec.numLayers() < 2) {
             // A 1-layer network has no hidden neurons; the layer says so instead of building nonsense.
@@ -119,10 +127,9 @@ class EquivarianceTest {
         assertEquivariant(ops, layer, c, Permutation::randomHidden);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void pointwiseIsEquivariantToAllNeuronPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void pointwiseIsEquivariantToAllNeuronPermutations(Ops ops, Case c) {
         Params params = new Params(ops);
         Pointwise layer = new Pointwise(params, "", c.spec, c.cin, c.cout);
         params.allocate(c.seed);
@@ -130,10 +137,9 @@ class EquivarianceTest {
     }
 
     /** Each sample of a batch is processed on its own: a batched kernel must not mix samples. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void layersTreatBatchSamplesIndependently(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void layersTreatBatchSamplesIndependently(Ops ops, Case c) {
         Params params = new Params(ops);
         List<Layer> layers = new ArrayList<>(List.of(
                 new NPLinear(params, "np.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT),
@@ -154,37 +160,33 @@ class EquivarianceTest {
 
     // ---- invariant modules --------------------------------------------------------------------
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void npPoolIsInvariantToAllNeuronPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void npPoolIsInvariantToAllNeuronPermutations(Ops ops, Case c) {
         WeightPool pool = WeightPool.np(ops, c.spec);
         assertInvariant(ops, pool, c, Permutation::randomAll);
         assertEquals(List.of(c.batch, c.cin, pool.width()), shape(pool.forward(upload(ops, randomWeights(c.layout(), new Random(1))))));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void hnpPoolIsInvariantToHiddenPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void hnpPoolIsInvariantToHiddenPermutations(Ops ops, Case c) {
         WeightPool pool = WeightPool.hnp(ops, c.spec);
         assertInvariant(ops, pool, c, Permutation::randomHidden);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void statFeaturizerIsInvariantToAllNeuronPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void statFeaturizerIsInvariantToAllNeuronPermutations(Ops ops, Case c) {
         StatFeaturizer stat = new StatFeaturizer(ops);
         assertInvariant(ops, stat, c, Permutation::randomAll);
         assertEquals(List.of(c.batch, c.cin, StatFeaturizer.width(c.spec)), shape(stat.forward(upload(ops, randomWeights(c.layout(), new Random(1))))));
     }
 
     /** Whole models: NF-Layers, activations, pool, MLP head, sigmoid (hidden {3, 2}, head 8). */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void invariantNfnIsInvariantToHiddenPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void invariantNfnIsInvariantToHiddenPermutations(Ops ops, Case c) {
         int[] hidden = {3, 2};
         if (c.spec.numLayers() >= 2) {
             Params params = new Params(ops);
@@ -222,10 +224,9 @@ class EquivarianceTest {
      * a symmetry of the network, so f(Q x) must differ from Q f(x). An NF-Layer that ignored how
      * neurons couple across layers would pass the equivariance tests and fail here.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("sensitivityCases")
-    void npAndHnpLayersAreSensitiveToUncoupledRowPermutations(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("sensitivityOnAllBackends")
+    void npAndHnpLayersAreSensitiveToUncoupledRowPermutations(Ops ops, Case c) {
         Params params = new Params(ops);
         Layer np = new NPLinear(params, "np.", c.spec, c.cin, c.cout, false, Init.Type.PYTORCH_DEFAULT);
         Layer npIo = new NPLinear(params, "npio.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
@@ -262,10 +263,9 @@ class EquivarianceTest {
      * HNP layers and io-embedded NP layers know which input is which: permuting the inputs (or
      * outputs) of the network must change their output. Plain NPLinear must not notice.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("sensitivityCases")
-    void hnpAndIoEmbeddedLayersAreSensitiveToInputAndOutputOrder(Case c) {
-        Ops ops = backend();
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("sensitivityOnAllBackends")
+    void hnpAndIoEmbeddedLayersAreSensitiveToInputAndOutputOrder(Ops ops, Case c) {
         Params params = new Params(ops);
         Layer npIo = new NPLinear(params, "npio.", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
         Layer hnp = new HNPLinear(params, "hnp.", c.spec, c.cin, c.cout, Init.Type.PYTORCH_DEFAULT);

@@ -1,29 +1,21 @@
 package dev.nfn4j.nn;
 
-import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
-import dev.nfn4j.ops.reference.ReferenceOps;
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.testing.Compare;
 
 import java.util.Random;
 
-/** Shared helpers of the nn property tests: the backend under test, random inputs, host round trips, error measures. */
+/**
+ * Shared helpers of the nn property tests: random inputs, host round trips, error measures. The
+ * tests run on every backend of {@link dev.nfn4j.testing.TestBackends#all()}, as parameters.
+ */
 final class TestData {
     private TestData() {}
-
-    /**
-     * The backend every nn property test runs on. The reference backend by default; a later
-     * backend runs the same tests with {@code -Dnfn4j.test.backend=simd|cuda}, and one that cannot
-     * load fails the tests (never a silent skip).
-     */
-    static Ops backend() {
-        String name = System.getProperty("nfn4j.test.backend", "reference");
-        return name.equals("reference") ? new ReferenceOps() : Backends.byName(name);
-    }
 
     static float[] gaussian(Random rnd, int n) {
         float[] a = new float[n];
@@ -88,19 +80,7 @@ final class TestData {
      * both (StatFeaturizer's variance of a single value is NaN, as torch's) and are left out.
      */
     static double relL2(float[] actual, float[] expected) {
-        if (actual.length != expected.length) throw new AssertionError("lengths differ: " + actual.length + " vs " + expected.length);
-        double num = 0, den = 0;
-        for (int i = 0; i < actual.length; i++) {
-            boolean na = Float.isNaN(actual[i]), ne = Float.isNaN(expected[i]);
-            if (na || ne) {
-                if (na != ne) return Double.POSITIVE_INFINITY;
-                continue;
-            }
-            double d = (double) actual[i] - expected[i];
-            num += d * d;
-            den += (double) expected[i] * expected[i];
-        }
-        return den == 0 ? (num == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(num / den);
+        return Compare.relL2(actual, expected);
     }
 
     static NetworkSpec conv(int[] sizes, int[]... filters) {

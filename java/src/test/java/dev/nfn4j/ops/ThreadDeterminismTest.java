@@ -1,0 +1,202 @@
+package dev.nfn4j.ops;
+
+import dev.nfn4j.nn.InvariantNfn;
+import dev.nfn4j.nn.Param;
+import dev.nfn4j.ops.OpsHarness.Arg;
+import dev.nfn4j.ops.simd.SimdOps;
+import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.testing.Compare;
+import dev.nfn4j.testing.TestBackends;
+import dev.nfn4j.testing.TrainStep;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The SIMD backend's results do not depend on its thread count (DESIGN section 5: reductions use
+ * a fixed partition): {@code new SimdOps(1)}, {@code (2)} and {@code (3)} must agree bit for bit,
+ * no tolerance. Shapes are large enough that every multithreaded path splits into several tasks:
+ * 65x70 and 100x100 planes (several 1024-position mix tiles, the tiled 4096-position weight
+ * gradient), batches of many small planes, Linear layers with many output blocks, activation and
+ * Adam lengths of several 64K chunks, and a whole training step.
+ */
+class ThreadDeterminismTest {
+    private static List<Ops> backends;
+
+    /** SIMD with 1, 2 and 3 threads (made once: each owns a thread pool). */
+    static synchronized List<Ops> simdByThreads() {
+        TestBackends.assumeSimd();
+        if (backends == null) backends = List.of(new SimdOps(1), new SimdOps(2), new SimdOps(3));
+        return backends;
+    }
+
+    private static OpsHarness harness(long seed) {
+        return new OpsHarness(simdByThreads(), seed, false);
+    }
+
+    @Test
+    void backendsRunWithTheirThreadCounts() {
+        List<Ops> b = simdByThreads();
+        for (int t = 0; t < 3; t++) assertEquals(t + 1, ((SimdOps) b.get(t)).threads(), b.get(t).describe());
+    }
+
+    record Mix(int batch, int cin, int cout, int rows, int cols, int opt) {
+        boolean has(int bit) {
+            return (opt & bit) != 0;
+        }
+
+        MixShape shape() {
+            return new MixShape(batch, cin, cout, rows, cols);
+        }
+    }
+
+    /** Big planes (tiles), many planes, a Linear layer with a large batch; {@code opt} as in BackendEquivalenceTest. */
+    static List<Mix> mixes() {
+        return List.of(new Mix(3, 33, 33, 65, 70, 15), new Mix(2, 16, 7, 100, 100, 6), new Mix(17, 33, 33, 1, 1, 15),
+                new Mix(3, 7, 16, 13, 17, 9), new Mix(3, 33, 5, 31, 100, 0), new Mix(3, 16, 16, 33, 33, 15));
+    }
+
+    @ParameterizedTest
+    @MethodSource("mixes")
+    void channelMix(Mix c) {
+        OpsHarness h = harness(c.hashCode());
+        int B = c.batch, plane = c.rows * c.cols;
+        Arg x = h.in("x", h.gaussian(B * c.cin * plane));
+        Arg a = h.in("a", h.gaussian(c.cout * c.cin));
+        Arg bias = c.has(1) ? h.in("bias", h.gaussian(c.cout)) : null;
+        Arg row = c.has(2) ? h.in("row", h.gaussian(B * c.cout * c.cols)) : null;
+        Arg col = c.has(4) ? h.in("col", h.gaussian(B * c.cout * c.rows)) : null;
+        Arg glob = c.has(8) ? h.in("glob", h.gaussian(B * c.cout)) : null;
+        Arg y = h.out("y", B * c.cout * plane);
+        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), p.at(y)));
+        h.expect(y, 0);
+    }
+
+    /** All three outputs: dx (a GEMM), da and dbias (reductions over the batch and the plane). */
+    @ParameterizedTest
+    @MethodSource("mixes")
+    void channelMixBackward(Mix c) {
+        OpsHarness h = harness(c.hashCode() + 1);
+        int B = c.batch, plane = c.rows * c.cols;
+        Arg x = h.in("x", h.gaussian(B * c.cin * plane));
+        Arg a = h.in("a", h.gaussian(c.cout * c.cin));
+        Arg dy = h.in("dy", h.gaussian(B * c.cout * plane));
+        Arg dx = h.acc("dx", h.gaussian(B * c.cin * plane));
+        Arg da = h.acc("da", h.gaussian(c.cout * c.cin));
+        Arg dbias = h.acc("dbias", h.gaussian(c.cout));
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), p.at(dy), p.at(dx), p.at(da), p.at(dbias)));
+        h.expect(dx, 0);
+        h.expect(da, 0);
+        h.expect(dbias, 0);
+    }
+
+    static List<int[]> planeBatches() {
+        return List.of(new int[]{70, 17, 31}, new int[]{7, 100, 100}, new int[]{3, 65, 70}, new int[]{300, 1, 1}, new int[]{40, 33, 33});
+    }
+
+    @ParameterizedTest
+    @MethodSource("planeBatches")
+    void planeReduceAndBroadcast(int[] c) {
+        int planes = c[0], rows = c[1], cols = c[2];
+        for (boolean mean : new boolean[]{false, true}) {
+            OpsHarness h = harness(planes * 31L + rows + (mean ? 1 : 0));
+            Arg x = h.in("x", h.gaussian(planes * rows * cols));
+            Arg ro = h.out("rowOut", planes * cols), co = h.out("colOut", planes * rows), ao = h.out("allOut", planes);
+            h.run((ops, p) -> ops.planeReduce(planes, rows, cols, p.at(x), p.at(ro), p.at(co), p.at(ao), mean));
+            h.expect(ro, 0);
+            h.expect(co, 0);
+            h.expect(ao, 0);
+        }
+        OpsHarness h = harness(planes * 37L + rows);
+        Arg r = h.in("row", h.gaussian(planes * cols)), cl = h.in("col", h.gaussian(planes * rows)), al = h.in("all", h.gaussian(planes));
+        Arg dx = h.acc("dx", h.gaussian(planes * rows * cols));
+        h.run((ops, p) -> ops.planeBroadcast(planes, rows, cols, p.at(r), 0.5f, p.at(cl), -1.5f, p.at(al), 2f, p.at(dx)));
+        h.expect(dx, 0);
+    }
+
+    /** Three 64K chunks and a tail; copy4d over more than 64 outer rows (the chunked split). */
+    @ParameterizedTest
+    @EnumSource(Act.class)
+    void elementwiseAndCopies(Act act) {
+        int n = 3 * (1 << 16) + 5;
+        OpsHarness h = harness(act.ordinal());
+        Arg x = h.in("x", h.gaussian(n)), dy = h.in("dy", h.gaussian(n));
+        Arg y = h.out("y", n), dx = h.out("dx", n);
+        h.run((ops, p) -> {
+            ops.activation(act, n, p.at(x), p.at(y));
+            ops.activationBackward(act, n, p.at(x), p.at(y), p.at(dy), p.at(dx));
+        });
+        h.expect(y, 0);
+        h.expect(dx, 0);
+
+        int[] dims = {130, 9, 5, 7};
+        long[] src = {9 * 5 * 7, 5 * 7, 7, 1}, dst = {5 * 7, 130 * 5 * 7, 1, 5}; // axes 0, 1 swapped, last two transposed
+        OpsHarness hc = harness(act.ordinal() + 100);
+        Arg s = hc.in("src", hc.gaussian(130 * 9 * 5 * 7));
+        Arg d = hc.acc("dst", hc.gaussian(130 * 9 * 5 * 7));
+        hc.run((ops, p) -> ops.copy4d(dims, p.at(s), src, p.at(d), dst, true));
+        hc.expect(d, 0);
+    }
+
+    @Test
+    void planeStatsAndAdam() {
+        OpsHarness h = harness(5);
+        int planes = 17, n = 331;
+        Arg x = h.in("x", h.gaussian(planes * n)), g = h.in("dOut", h.gaussian(planes * 7));
+        Arg out = h.out("out", planes * 7), dx = h.acc("dx", h.gaussian(planes * n));
+        h.run((ops, p) -> {
+            ops.planeStats(planes, n, p.at(x), p.at(out));
+            ops.planeStatsBackward(planes, n, p.at(x), p.at(g), p.at(dx));
+        });
+        h.expect(out, 0);
+        h.expect(dx, 0);
+
+        int m = 3 * (1 << 16) + 11;
+        OpsHarness ha = harness(6);
+        Arg param = ha.acc("param", ha.gaussian(m)), grad = ha.in("grad", new float[m]);
+        Arg mm = ha.acc("m", new float[m]), vv = ha.acc("v", new float[m]);
+        for (int step = 1; step <= 3; step++) {
+            ha.set(grad, ha.gaussian(m));
+            long s = step;
+            ha.run((ops, p) -> ops.adamStep(m, p.at(param), p.at(grad), p.at(mm), p.at(vv), AdamConfig.adamW(1e-3, 0.01), s));
+            ha.expect(param, 0);
+            ha.expect(mm, 0);
+            ha.expect(vv, 0);
+        }
+    }
+
+    static List<TrainStep.Model> models() {
+        return List.of(
+                // W_1 is a 70x65 plane: tiled mixes and weight gradients inside a real model.
+                new TrainStep.Model("wide", NetworkSpec.mlp(3, 65, 70, 2), InvariantNfn.Mode.HNP, false, true, Act.RELU,
+                        3, 2, new int[]{16, 16}, 32, 7),
+                new TrainStep.Model("conv", new NetworkSpec(new int[]{3, 17, 13, 5}, new int[][]{{3, 3}, {2, 3}, null}),
+                        InvariantNfn.Mode.NP, true, false, Act.GELU, 2, 3, new int[]{16, 5}, 16, 8));
+    }
+
+    /** Forward, BCE, backward, Adam step, forward again: every number bit-identical across thread counts. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void trainingStep(TrainStep.Model m) {
+        List<Ops> b = simdByThreads();
+        AdamConfig cfg = AdamConfig.adam(1e-3);
+        TrainStep.Result one = TrainStep.run(b.get(0), m, cfg);
+        for (int t = 1; t < b.size(); t++) {
+            TrainStep.Result r = TrainStep.run(b.get(t), m, cfg);
+            String at = b.get(t).describe() + " vs " + b.get(0).describe() + ", " + m;
+            Compare.assertBitIdentical(r.out(), one.out(), at + ": predictions");
+            assertEquals(one.loss(), r.loss(), 0.0, at + ": loss");
+            Compare.assertBitIdentical(r.dx(), one.dx(), at + ": input gradient");
+            for (Param p : one.params()) {
+                Compare.assertBitIdentical(TrainStep.slice(r.grads(), p), TrainStep.slice(one.grads(), p), at + ": gradient of " + p);
+                Compare.assertBitIdentical(TrainStep.slice(r.paramsAfter(), p), TrainStep.slice(one.paramsAfter(), p), at + ": " + p + " after the step");
+            }
+            Compare.assertBitIdentical(r.outAfter(), one.outAfter(), at + ": predictions after the step");
+        }
+    }
+}
