@@ -34,11 +34,39 @@ class CliTest {
     }
 
     @Test
-    void demoRunsAndReportsInvariance() {
-        Object[] r = run("demo", "--batch", "2", "--head", "16");
-        assertEquals(0, r[0], () -> "stdout: " + r[1] + "\nstderr: " + r[2]);
-        assertTrue(((String) r[1]).contains("invariance"), (String) r[1]);
-        assertTrue(((String) r[1]).contains(": OK"), (String) r[1]);
+    void demoTrainsThreeModelsAndReportsInvariance() throws Exception {
+        // A small zoo and one epoch: the pipeline, not the quality (that is ZooQualityTest's job).
+        Object[] r = run("demo", "--networks", "40", "--epochs", "1", "--head", "8", "--cache", tmp.resolve("cache").toString(),
+                "--out", tmp.resolve("demo").toString());
+        String out = (String) r[1];
+        assertEquals(0, r[0], () -> "stdout: " + out + "\nstderr: " + r[2]);
+        for (String m : new String[]{"HNP-NFN", "NP-NFN", "StatNN"}) assertTrue(out.contains(m), out);
+        assertTrue(out.contains("invariance"), out);
+        assertTrue(Files.exists(tmp.resolve("demo/hnp/best.safetensors")));
+        assertTrue(Files.exists(tmp.resolve("demo/statnn/test_scatter.png")));
+    }
+
+    @Test
+    void trainThenEvalThenPredictOnTheBuiltinZoo() throws Exception {
+        String cache = tmp.resolve("cache").toString();
+        Object[] t = run("train", "--networks", "30", "--cache", cache, "--model", "np", "--hidden", "3", "--head", "8", "--epochs", "2",
+                "--out", tmp.resolve("run").toString());
+        assertEquals(0, t[0], () -> "stdout: " + t[1] + "\nstderr: " + t[2]);
+        Path ckpt = tmp.resolve("run/best.safetensors");
+        Object[] e = run("eval", ckpt.toString(), "--networks", "30", "--cache", cache);
+        assertEquals(0, e[0], () -> "stdout: " + e[1] + "\nstderr: " + e[2]);
+        assertTrue(((String) e[1]).contains("tau"), (String) e[1]);
+        // predict reads a weight-space batch file
+        var zoo = dev.nfn4j.zoo.ZooGenerator.defaultZoo(tmp.resolve("cache"), 0, 30, n -> { });
+        Path in = tmp.resolve("nets.safetensors");
+        dev.nfn4j.io.Checkpoints.writeWeights(in, "input", zoo.batch(new int[]{0, 1, 2}), java.util.Map.of());
+        Object[] p = run("predict", ckpt.toString(), in.toString());
+        assertEquals(0, p[0], () -> "stdout: " + p[1] + "\nstderr: " + p[2]);
+        assertEquals(3, ((String) p[1]).lines().count(), (String) p[1]);
+        // a checkpoint that is not one is a clear error, exit code 2
+        Object[] bad = run("predict", in.toString(), in.toString());
+        assertEquals(2, bad[0]);
+        assertTrue(((String) bad[2]).contains("not an nfn4j model checkpoint"), (String) bad[2]);
     }
 
     @Test

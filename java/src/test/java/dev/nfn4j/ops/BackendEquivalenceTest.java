@@ -551,7 +551,6 @@ class BackendEquivalenceTest {
      * gradient through at NaN. SimdOps does both; ReferenceOps maps NaN to 0 forward
      * ({@code x > 0 ? x : 0}) and backward, so the backends disagree on NaN inputs.
      */
-    @org.junit.jupiter.api.Disabled("ReferenceOps' ReLU maps NaN to 0 (forward and backward) where PyTorch and SimdOps keep NaN and pass dy; enable once the reference follows PyTorch")
     @ParameterizedTest(name = "{0}")
     @MethodSource("allBackends")
     void reluFollowsPyTorchOnNaN(Ops ops) {

@@ -9,7 +9,7 @@ final class Activations {
     static double apply(Act act, double x) {
         return switch (act) {
             case IDENTITY -> x;
-            case RELU -> x > 0 ? x : 0;
+            case RELU -> x <= 0 ? 0 : x; // NaN stays NaN, as torch.relu
             case SIGMOID -> sigmoid(x);
             case TANH -> Math.tanh(x);
             case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
@@ -19,7 +19,7 @@ final class Activations {
     static double derivative(Act act, double x) {
         return switch (act) {
             case IDENTITY -> 1;
-            case RELU -> x > 0 ? 1 : 0;
+            case RELU -> x <= 0 ? 0 : 1; // as PyTorch: the gradient passes unless x <= 0
             case SIGMOID -> {
                 double s = sigmoid(x);
                 yield s * (1 - s);

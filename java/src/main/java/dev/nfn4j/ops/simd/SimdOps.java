@@ -354,7 +354,7 @@ public final class SimdOps implements Ops {
                 FloatVector s0 = FloatVector.zero(S);
                 for (int cb = S.loopBound(n); c < cb; c += V)
                     s0 = FloatVector.fromArray(S, A, ai + c).fma(FloatVector.fromArray(S, X, xi + c), s0);
-                acc = s0.reduceLanes(VectorOperators.ADD);
+                acc = sumLanes(s0);
             }
             for (; c < n; c++) acc = Math.fma(A[ai + c * as], X[xi + c], acc);
             return acc;
@@ -452,9 +452,9 @@ public final class SimdOps implements Ops {
                 a23 = d2.fma(x, a23);
             }
             float[][] acc = {
-                    {a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD), a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD)},
-                    {a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD), a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD)},
-                    {a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD), a22.reduceLanes(VectorOperators.ADD), a23.reduceLanes(VectorOperators.ADD)}};
+                    {sumLanes(a00), sumLanes(a01), sumLanes(a02), sumLanes(a03)},
+                    {sumLanes(a10), sumLanes(a11), sumLanes(a12), sumLanes(a13)},
+                    {sumLanes(a20), sumLanes(a21), sumLanes(a22), sumLanes(a23)}};
             for (int q = 0; q < no; q++) {
                 int r = q == 0 ? r0 : q == 1 ? r1 : r2;
                 for (int k = 0; k < 4; k++) {
@@ -469,6 +469,19 @@ public final class SimdOps implements Ops {
         for (int q = 0; q < no; q++) out[sumOff + q] += sumPlane(DY, q == 0 ? r0 : q == 1 ? r1 : r2, n);
     }
 
+    /**
+     * The lanes of v added left to right. Not {@code reduceLanes(ADD)}: its interpreted and
+     * C2-compiled forms add in different orders, so a result would change as the JIT warms up
+     * (found by JitDeterminismTest).
+     */
+    private static float sumLanes(FloatVector v) {
+        float[] t = new float[V];
+        v.intoArray(t, 0);
+        float s = 0;
+        for (int i = 0; i < V; i++) s += t[i];
+        return s;
+    }
+
     private float dotPlane(float[] a, int ai, float[] b, int bi, int n) {
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
         int i = 0;
@@ -477,7 +490,7 @@ public final class SimdOps implements Ops {
             s1 = FloatVector.fromArray(S, a, ai + i + V).fma(FloatVector.fromArray(S, b, bi + i + V), s1);
         }
         for (; i + V <= n; i += V) s0 = FloatVector.fromArray(S, a, ai + i).fma(FloatVector.fromArray(S, b, bi + i), s0);
-        float acc = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        float acc = sumLanes(s0.add(s1));
         for (; i < n; i++) acc = Math.fma(a[ai + i], b[bi + i], acc);
         return acc;
     }
@@ -486,7 +499,7 @@ public final class SimdOps implements Ops {
         FloatVector s0 = FloatVector.zero(S);
         int i = 0;
         for (int ib = S.loopBound(n); i < ib; i += V) s0 = s0.add(FloatVector.fromArray(S, a, ai + i));
-        float acc = s0.reduceLanes(VectorOperators.ADD);
+        float acc = sumLanes(s0);
         for (; i < n; i++) acc += a[ai + i];
         return acc;
     }
@@ -518,7 +531,7 @@ public final class SimdOps implements Ops {
                         cs = cs.add(v);
                         FloatVector.fromArray(S, rowAcc, k).add(v).intoArray(rowAcc, k);
                     }
-                    float colSum = cs.reduceLanes(VectorOperators.ADD);
+                    float colSum = sumLanes(cs);
                     for (; k < cols; k++) {
                         colSum += X[r + k];
                         rowAcc[k] += X[r + k];
@@ -568,6 +581,7 @@ public final class SimdOps implements Ops {
 
     @Override
     public void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean accumulate) {
+        for (int d : dims) if (d == 0) return; // an empty range copies nothing
         // A destination with a zero stride sums over that axis: keep the reference's sequential order.
         for (int i = 0; i < 4; i++)
             if (ds[i] == 0 && dims[i] > 1) {
@@ -646,7 +660,7 @@ public final class SimdOps implements Ops {
                 FloatVector g = FloatVector.fromArray(S, DY, dyo + i);
                 g.blend(zero, FloatVector.fromArray(S, X, xo + i).compare(VectorOperators.LE, 0f)).intoArray(DX, dxo + i);
             }
-            for (; i < hi; i++) DX[dxo + i] = X[xo + i] > 0 ? DY[dyo + i] : 0f;
+            for (; i < hi; i++) DX[dxo + i] = X[xo + i] <= 0 ? 0f : DY[dyo + i];
         });
     }
 
