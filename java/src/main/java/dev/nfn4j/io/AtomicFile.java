@@ -12,7 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Writes a file so that readers see either the old file or the complete new one: a temp file
  * beside the target, fsync, an ATOMIC_MOVE rename, then a best-effort fsync of the folder.
- * (The same protocol as the safetensors writer, usable by every format.)
+ * Used by every writer of this package.
  */
 final class AtomicFile {
     private AtomicFile() {

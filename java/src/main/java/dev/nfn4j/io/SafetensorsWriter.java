@@ -5,18 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
-/** Writes safetensors files atomically: a temp file beside the target, fsync, then rename. */
+/** Writes safetensors files atomically (through {@link AtomicFile}). */
 final class SafetensorsWriter {
     private SafetensorsWriter() {
     }
@@ -24,38 +18,13 @@ final class SafetensorsWriter {
     static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
         byte[] header = header(tensors, metadata); // validates the arguments before touching the disk
         Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = null;
-        FileChannel ch = null;
-        boolean moved = false;
-        try {
-            // Not Files.createTempFile: that creates mode 0600, which the rename would carry to the target.
-            while (ch == null) {
-                tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-                try {
-                    ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                } catch (FileAlreadyExistsException e) {
-                    // name collision; try another
-                }
-            }
-            try (FileChannel out = ch) {
-                ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-                TensorCodec.writeFully(out, length);
-                TensorCodec.writeFully(out, ByteBuffer.wrap(header));
-                TensorCodec codec = new TensorCodec(target);
-                for (HostTensor t : tensors.values()) {
-                    codec.write(out, t);
-                }
-                out.force(true); // data on disk before the rename makes it visible
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            moved = true;
-            syncDirectory(dir);
-        } finally {
-            if (!moved && tmp != null) {
-                Files.deleteIfExists(tmp);
-            }
-        }
+        AtomicFile.write(target, out -> {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            TensorCodec.writeFully(out, length);
+            TensorCodec.writeFully(out, ByteBuffer.wrap(header));
+            TensorCodec codec = new TensorCodec(target);
+            for (HostTensor t : tensors.values()) codec.write(out, t);
+        });
     }
 
     /** The JSON header, space-padded so the data section starts 8-byte aligned (as the reference writer does). */
@@ -89,11 +58,4 @@ final class SafetensorsWriter {
     }
 
     /** Makes the rename itself durable. Best effort: not every platform can open a directory. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // The file is complete and in place; only crash-durability of the rename is weaker.
-        }
-    }
 }

@@ -6,7 +6,9 @@ import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -84,5 +86,44 @@ abstract class GraphLayer implements Layer {
     /** The filter sizes f_i of the spec. */
     protected int f(int i) {
         return spec.filterSize(i);
+    }
+
+    // ---- shared by NPLinear and HNPLinear -------------------------------------------------------
+
+    /** Declares {@code prefix + name + .weight / .bias} (the bias has shape[0] entries). */
+    protected void declare(String prefix, String name, int[] shape, Init weight, Init bias) {
+        params.declare(prefix + name + ".weight", shape, weight);
+        params.declare(prefix + name + ".bias", new int[]{shape[0]}, bias);
+    }
+
+    /** Pools of every layer's input, and the global vector g starting with (rc means, bias means). */
+    protected static List<MixGraph.Pooled> poolAll(MixGraph g, int layers) {
+        List<MixGraph.Pooled> pooled = new ArrayList<>();
+        for (int i = 0; i < layers; i++) pooled.add(g.pool(i));
+        return pooled;
+    }
+
+    protected static List<MixGraph.Src> globalSources(List<MixGraph.Pooled> pooled) {
+        List<MixGraph.Src> gSrc = new ArrayList<>();
+        for (MixGraph.Pooled p : pooled) gSrc.add(p.rcMean());
+        for (MixGraph.Pooled p : pooled) gSrc.add(p.bMean());
+        return gSrc;
+    }
+
+    /**
+     * Layer i in the NP form (DESIGN.md section 4): W'_i = layer_i(W_i) + layer_i_r(row) +
+     * layer_i_c(col) + layer_i_rc(g) and b'_i = bias_i(col) + bias_i_rc(g), with the row and
+     * column inputs gathered from the given sources.
+     */
+    protected void wireNpLayer(MixGraph g, String prefix, int i, List<MixGraph.Src> row, List<MixGraph.Src> col, MixGraph.Concat gvec) {
+        MixGraph.Concat rowIn = g.concat(spec.cols(i), row), colIn = g.concat(spec.rows(i), col);
+        int fco = f(i) * cout;
+        String l = prefix + "layer_" + i, bn = prefix + "bias_" + i;
+        MixGraph.Mix rc = g.mix(params.get(l + "_rc.weight"), params.get(l + "_rc.bias"), gvec, fco);
+        MixGraph.Mix r = g.mix(params.get(l + "_r.weight"), params.get(l + "_r.bias"), rowIn, fco);
+        MixGraph.Mix c = g.mix(params.get(l + "_c.weight"), params.get(l + "_c.bias"), colIn, fco);
+        g.mixWeight(params.get(l + ".weight"), params.get(l + ".bias"), i, r, c, rc);
+        MixGraph.Mix brc = g.mix(params.get(bn + "_rc.weight"), params.get(bn + "_rc.bias"), gvec, cout);
+        g.mixBias(params.get(bn + ".weight"), params.get(bn + ".bias"), i, colIn, brc);
     }
 }

@@ -55,8 +55,7 @@ public final class HNPLinear extends GraphLayer {
     }
 
     private void declare(String name, int[] shape, Init.Type init, long fanIn) {
-        params.declare(prefix + name + ".weight", shape, init.weight(fanIn));
-        params.declare(prefix + name + ".bias", new int[]{shape[0]}, init.bias(fanIn));
+        declare(prefix, name, shape, init.weight(fanIn), init.bias(fanIn));
     }
 
     private Param w(String name) {
@@ -70,12 +69,9 @@ public final class HNPLinear extends GraphLayer {
     @Override
     void wire(MixGraph g) {
         int L = spec.numLayers(), nIn = spec.nIn(), nOut = spec.nOut();
-        List<MixGraph.Pooled> pooled = new ArrayList<>();
-        for (int i = 0; i < L; i++) pooled.add(g.pool(i));
+        List<MixGraph.Pooled> pooled = poolAll(g, L);
         // g = cat(rc means, bias means, flat(rowmean_0), flat(colmean_{L-1}), flat(b_{L-1}))
-        List<MixGraph.Src> gSrc = new ArrayList<>();
-        for (MixGraph.Pooled p : pooled) gSrc.add(p.rcMean());
-        for (MixGraph.Pooled p : pooled) gSrc.add(p.bMean());
+        List<MixGraph.Src> gSrc = globalSources(pooled);
         gSrc.add(pooled.get(0).rowMean().flat());
         gSrc.add(pooled.get(L - 1).colMean().flat());
         gSrc.add(g.inB(L - 1).flat());
@@ -107,14 +103,7 @@ public final class HNPLinear extends GraphLayer {
                 if (i == 1) row.add(g.inWT(0));
                 List<MixGraph.Src> col = new ArrayList<>(List.of(pooled.get(i).colMean(), g.inB(i), pooled.get(i + 1).rowMean()));
                 if (i == L - 2) col.add(g.inW(L - 1));
-                MixGraph.Concat rowIn = g.concat(spec.cols(i), row), colIn = g.concat(spec.rows(i), col);
-                int fco = f(i) * cout;
-                MixGraph.Mix rc = g.mix(w("layer_" + i + "_rc"), b("layer_" + i + "_rc"), gvec, fco);
-                MixGraph.Mix r = g.mix(w("layer_" + i + "_r"), b("layer_" + i + "_r"), rowIn, fco);
-                MixGraph.Mix c = g.mix(w("layer_" + i + "_c"), b("layer_" + i + "_c"), colIn, fco);
-                g.mixWeight(w("layer_" + i), b("layer_" + i), i, r, c, rc);
-                MixGraph.Mix brc = g.mix(w("bias_" + i + "_rc"), b("bias_" + i + "_rc"), gvec, cout);
-                g.mixBias(w("bias_" + i), b("bias_" + i), i, colIn, brc);
+                wireNpLayer(g, prefix, i, row, col, gvec);
             }
         }
     }

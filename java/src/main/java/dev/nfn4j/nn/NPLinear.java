@@ -52,30 +52,14 @@ public final class NPLinear extends GraphLayer {
 
     /** Declares {@code name.weight} and {@code name.bias} of each layer in a set_init_ group. */
     private void declareGroup(long fanIn, Init.Type init, Object[][] layers) {
-        for (Object[] l : layers) {
-            int[] shape = (int[]) l[1];
-            params.declare(prefix + l[0] + ".weight", shape, init.weight(fanIn));
-            params.declare(prefix + l[0] + ".bias", new int[]{shape[0]}, init.bias(fanIn));
-        }
-    }
-
-    private Param w(String name) {
-        return params.get(prefix + name + ".weight");
-    }
-
-    private Param b(String name) {
-        return params.get(prefix + name + ".bias");
+        for (Object[] l : layers) declare(prefix, (String) l[0], (int[]) l[1], init.weight(fanIn), init.bias(fanIn));
     }
 
     @Override
     void wire(MixGraph g) {
         int L = spec.numLayers();
-        List<MixGraph.Pooled> pooled = new ArrayList<>();
-        for (int i = 0; i < L; i++) pooled.add(g.pool(i));
-        List<MixGraph.Src> gSrc = new ArrayList<>();
-        for (MixGraph.Pooled p : pooled) gSrc.add(p.rcMean());
-        for (MixGraph.Pooled p : pooled) gSrc.add(p.bMean());
-        MixGraph.Concat gvec = g.concat(1, gSrc);
+        List<MixGraph.Pooled> pooled = poolAll(g, L);
+        MixGraph.Concat gvec = g.concat(1, globalSources(pooled)); // g = cat(rc means, bias means)
         for (int i = 0; i < L; i++) {
             List<MixGraph.Src> row = new ArrayList<>(List.of(pooled.get(i).rowMean()));
             if (i > 0) {
@@ -84,14 +68,7 @@ public final class NPLinear extends GraphLayer {
             }
             List<MixGraph.Src> col = new ArrayList<>(List.of(pooled.get(i).colMean(), g.inB(i)));
             if (i < L - 1) col.add(pooled.get(i + 1).rowMean());
-            MixGraph.Concat rowIn = g.concat(spec.cols(i), row), colIn = g.concat(spec.rows(i), col);
-            int fco = f(i) * cout;
-            MixGraph.Mix rc = g.mix(w("layer_" + i + "_rc"), b("layer_" + i + "_rc"), gvec, fco);
-            MixGraph.Mix r = g.mix(w("layer_" + i + "_r"), b("layer_" + i + "_r"), rowIn, fco);
-            MixGraph.Mix c = g.mix(w("layer_" + i + "_c"), b("layer_" + i + "_c"), colIn, fco);
-            g.mixWeight(w("layer_" + i), b("layer_" + i), i, r, c, rc);
-            MixGraph.Mix brc = g.mix(w("bias_" + i + "_rc"), b("bias_" + i + "_rc"), gvec, cout);
-            g.mixBias(w("bias_" + i), b("bias_" + i), i, colIn, brc);
+            wireNpLayer(g, prefix, i, row, col, gvec);
         }
     }
 
