@@ -24,6 +24,12 @@ final class ModelOptions {
     @Option(names = "--np-pool", description = "Pool with NPPool instead of HNPPool.")
     boolean npPool;
 
+    @Option(names = "--fourier", defaultValue = "0", description = "Gaussian Fourier input features: frequencies (0: none; default ${DEFAULT-VALUE}).")
+    int fourier;
+
+    @Option(names = "--fourier-scale", defaultValue = "1", description = "Their standard deviation (default: ${DEFAULT-VALUE}).")
+    double fourierScale;
+
     @Option(names = "--epochs", defaultValue = "50") int epochs;
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
@@ -36,7 +42,7 @@ final class ModelOptions {
     @Option(names = "--no-normalize", description = "Skip per-tensor input normalization.") boolean noNormalize;
 
     ModelConfig model() {
-        return new ModelConfig(kind, hidden, act, !npPool, head);
+        return new ModelConfig(kind, hidden, act, !npPool, head, fourier, fourierScale);
     }
 
     Trainer.Config trainer(boolean progress) {

@@ -31,10 +31,25 @@ public final class InvariantNfn {
     /** As above with any MLP head: {@code head} lists the hidden widths (paper: 1000, 1000); a Linear to 1 and a sigmoid follow. */
     public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
                                    Act act, boolean hnpPool, int[] head, Init.Type init) {
+        return build(params, spec, mode, ioEmbed, inChannels, hidden, act, hnpPool, head, init, 0, 1);
+    }
+
+    /**
+     * As above, optionally starting with nfn's Gaussian Fourier input encoding ({@code fourier}
+     * frequencies, 0 for none, drawn with standard deviation {@code fourierScale}; it takes index 0,
+     * as nfn's inp_enc does).
+     */
+    public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
+                                   Act act, boolean hnpPool, int[] head, Init.Type init, int fourier, double fourierScale) {
         if (hidden.length == 0) throw new IllegalArgumentException("an invariant NFN needs at least one NF-Layer");
         Ops ops = params.ops();
         List<Layer> mods = new ArrayList<>();
         int c = inChannels;
+        if (fourier > 0) {
+            FourierFeatures enc = new FourierFeatures(ops, spec, c, fourier, fourierScale, 0x5eed);
+            mods.add(enc);
+            c = enc.outChannels();
+        }
         for (int h : hidden) {
             String p = mods.size() + ".";
             mods.add(switch (mode) {

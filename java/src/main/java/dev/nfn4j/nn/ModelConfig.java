@@ -16,8 +16,10 @@ import java.util.Arrays;
  * @param act     activation after each NF-Layer
  * @param hnpPool HNP pooling (paper) or NP pooling
  * @param head    hidden widths of the MLP head (paper: 1000, 1000), then Linear(-> 1) and sigmoid
+ * @param fourier Gaussian Fourier input features (nfn's inp_enc): frequencies, 0 for none
+ * @param fourierScale their standard deviation
  */
-public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head) {
+public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head, int fourier, double fourierScale) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelConfig {
@@ -28,8 +30,15 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("NF-Layer channels must be >= 1: " + Arrays.toString(hidden));
         for (int h : head) if (h < 1) throw new IllegalArgumentException("head widths must be >= 1: " + Arrays.toString(head));
         Act.parse(act);
+        if (fourier < 0 || (fourier > 0 && !(fourierScale > 0)))
+            throw new IllegalArgumentException("Fourier features need frequencies >= 0 and a positive scale, got " + fourier + ", " + fourierScale);
         hidden = hidden.clone();
         head = head.clone();
+    }
+
+    /** Without Fourier input features. */
+    public ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head) {
+        this(kind, hidden, act, hnpPool, head, 0, 1);
     }
 
     /** The paper's configuration for a kind: NF-Layers 16, 16, 5 with ReLU, HNP pooling, head 1000, 1000. */
@@ -46,7 +55,7 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
             default -> InvariantNfn.Mode.NP;
         };
         return InvariantNfn.build(params, spec, mode, kind.equals("NP_IO"), inChannels, hidden, Act.parse(act), hnpPool, head,
-                Init.Type.PYTORCH_DEFAULT);
+                Init.Type.PYTORCH_DEFAULT, fourier, fourierScale);
     }
 
     public String toJson() {
@@ -67,14 +76,14 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
 
     @Override
     public String toString() {
-        return kind + (kind.equals("STATNN") ? "" : " " + Arrays.toString(hidden) + " " + act + (hnpPool ? " HNPPool" : " NPPool"))
-                + " head " + Arrays.toString(head);
+        return kind + (kind.equals("STATNN") ? "" : (fourier > 0 ? " fourier " + fourier + "x" + fourierScale : "") + " "
+                + Arrays.toString(hidden) + " " + act + (hnpPool ? " HNPPool" : " NPPool")) + " head " + Arrays.toString(head);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelConfig m && kind.equals(m.kind) && Arrays.equals(hidden, m.hidden) && act.equals(m.act)
-                && hnpPool == m.hnpPool && Arrays.equals(head, m.head);
+                && hnpPool == m.hnpPool && Arrays.equals(head, m.head) && fourier == m.fourier && fourierScale == m.fourierScale;
     }
 
     @Override

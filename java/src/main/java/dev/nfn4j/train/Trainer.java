@@ -115,6 +115,7 @@ public final class Trainer {
             long e0 = System.nanoTime();
             int[] order = shuffled(train, cfg.seed(), epoch);
             double lossSum = 0;
+            dataNanos = computeNanos = 0;
             try (ProgressBar pb = progressBar("epoch " + (epoch + 1) + "/" + cfg.epochs(), steps)) {
                 for (int s = 0; s < steps; s++) {
                     int from = s * cfg.batchSize(), to = Math.min(order.length, from + cfg.batchSize());
@@ -136,6 +137,8 @@ public final class Trainer {
             row.put("val", val.toMap());
             row.put("best", best);
             row.put("seconds", (System.nanoTime() - e0) / 1e9);
+            row.put("data_seconds", dataNanos / 1e9); // loading and batching, to compare with step_seconds
+            row.put("step_seconds", computeNanos / 1e9);
             log(row);
             startEpoch = epoch + 1;
             if (out != null) saveState();
@@ -158,12 +161,16 @@ public final class Trainer {
     }
 
     private Ptr inputBuf, gradBuf;
+    private long dataNanos, computeNanos; // per epoch: batch assembly + normalization + upload vs the step itself
 
     /** One optimizer step on a batch; returns its mean loss. */
     private double step(int[] idx) {
+        long t0 = System.nanoTime();
         ZooDataset.Batch b = data.batch(idx);
         if (norm != null) norm.apply(b.weights());
         WeightSpace x = upload(b);
+        long t1 = System.nanoTime();
+        dataNanos += t1 - t0;
         params.zeroGrad();
         Tensor y = (Tensor) model.forward(x);
         float[] pred = new float[idx.length], grad = new float[idx.length];
@@ -175,6 +182,7 @@ public final class Trainer {
         long t = adam.steps();
         double lr = cfg.warmupSteps() > 0 ? cfg.lr() * Math.min(1.0, (t + 1.0) / cfg.warmupSteps()) : cfg.lr();
         adam.step(lr);
+        computeNanos += System.nanoTime() - t1;
         return loss;
     }
 

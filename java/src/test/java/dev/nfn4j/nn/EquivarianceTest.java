@@ -106,6 +106,14 @@ class EquivarianceTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("onAllBackends")
+    void fourierFeaturesAreEquivariantToAllNeuronPermutations(Ops ops, Case c) {
+        // Each entry is encoded on its own, so any permutation of neurons commutes with it.
+        FourierFeatures layer = new FourierFeatures(ops, c.spec, c.cin, 2, 0.7, c.seed);
+        assertEquivariant(ops, layer, c, Permutation::randomAll);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
     void npLinearWithIoEmbedIsEquivariantToHiddenPermutations(Ops ops, Case c) {
         Params params = new Params(ops);
         NPLinear layer = new NPLinear(params, "", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
@@ -340,7 +348,8 @@ class EquivarianceTest {
         Random rnd = new Random(c.seed ^ 0x9e3779b97f4a7c15L);
         HostWeights x = randomWeights(c.layout(), rnd);
         HostWeights fx = downloadWeights(ops, layer.forward(upload(ops, x)));
-        assertEquals(new WsLayout(c.spec, c.batch, c.cout), fx.layout());
+        int outChannels = layer instanceof FourierFeatures ff ? ff.outChannels() : c.cout;
+        assertEquals(new WsLayout(c.spec, c.batch, outChannels), fx.layout());
         for (int t = 0; t < PERMS_PER_CASE; t++) {
             Permutation p = group.apply(c.spec, rnd);
             float[] fpx = download(ops, layer.forward(upload(ops, p.apply(x))));

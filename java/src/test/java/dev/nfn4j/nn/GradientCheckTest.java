@@ -195,6 +195,20 @@ class GradientCheckTest {
         new GradCheck(ops, m, null, GradCheck.weighted(gaussian(new Random(14), outSize)), STATS).run(like, x);
     }
 
+    /** Fourier input features: smooth (sin), with conv filter positions kept apart. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allBackends")
+    void fourierFeatures(Ops ops) {
+        Shape s = new Shape("L2-conv", new NetworkSpec(new int[]{2, 3, 2}, new int[][]{{2, 3}, null}), 2, 2, 2);
+        // scale 0.1: frequencies 2 pi 0.1 |B| ~ 1, so a 1e-2 central difference is accurate to ~1e-5
+        FourierFeatures m = new FourierFeatures(ops, s.spec, s.cin, 3, 0.1, 5);
+        WsLayout lay = s.layout();
+        Random rnd = new Random(21);
+        WeightSpace like = new WeightSpace(lay, ops.alloc(lay.size()).at(0));
+        int outSize = Math.toIntExact(lay.withChannels(m.outChannels()).size());
+        new GradCheck(ops, m, null, GradCheck.weighted(gaussian(rnd, outSize)), SMOOTH).run(like, gaussian(rnd, Math.toIntExact(lay.size())));
+    }
+
     /** n distinct values, consecutive ones {@code gap} apart (plus a jitter below gap/4), shuffled. */
     static float[] distinctGrid(int n, double gap, Random rnd) {
         List<Float> v = new ArrayList<>();

@@ -13,6 +13,7 @@ final class Activations {
             case SIGMOID -> sigmoid(x);
             case TANH -> Math.tanh(x);
             case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+            case SIN -> Math.sin(x);
         };
     }
 
@@ -29,6 +30,7 @@ final class Activations {
                 yield 1 - t * t;
             }
             case GELU -> 0.5 * (1 + erf(x / Math.sqrt(2))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+            case SIN -> Math.cos(x);
         };
     }
 

@@ -1,0 +1,128 @@
+package dev.nfn4j.nn;
+
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.WeightSpace;
+import dev.nfn4j.space.WsLayout;
+
+import java.util.SplittableRandom;
+
+/**
+ * nfn's GaussianFourierFeatureTransform: every weight and bias entry, a vector x of C channels,
+ * becomes {@code [sin(2 pi x B), cos(2 pi x B)]} with a fixed random {@code B ~ N(0, scale^2)} of
+ * shape {@code [C, m]}: 2m channels of pointwise nonlinear features, so the NF-Layers after it
+ * can pool statistics of the weights' distribution, not only their means. Equivariant (it acts
+ * on each entry alone); B is fixed, not trained. Built from the SPI as a channel mix whose cos
+ * rows are sin rows shifted by pi/2, then a sine.
+ */
+public final class FourierFeatures implements Layer {
+    private final Ops ops;
+    private final NetworkSpec spec;
+    private final int cin, m;
+    private final Ptr[] weightMix, biasMix; // per layer i: [2m f_i][C f_i] block-diagonal over filter positions; biases [2m][C]
+    private final Ptr[] weightShift, biasShift; // 0 for sin rows, pi/2 for cos rows
+    private final Workspace ws;
+    private WeightSpace lastIn;
+    private Ptr lastZ;
+
+    public FourierFeatures(Ops ops, NetworkSpec spec, int cin, int mapping, double scale, long seed) {
+        if (mapping < 1 || cin < 1) throw new IllegalArgumentException("FourierFeatures needs mapping >= 1 and channels >= 1");
+        this.ops = ops;
+        this.spec = spec;
+        this.cin = cin;
+        this.m = mapping;
+        this.ws = new Workspace(ops);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[][] b = new double[cin][m];
+        for (int c = 0; c < cin; c++)
+            for (int k = 0; k < m; k++) b[c][k] = gaussian(rnd) * scale;
+        int L = spec.numLayers();
+        weightMix = new Ptr[L];
+        biasMix = new Ptr[L];
+        weightShift = new Ptr[L];
+        biasShift = new Ptr[L];
+        for (int i = 0; i < L; i++) {
+            int f = spec.filterSize(i);
+            weightMix[i] = matrix(b, f);
+            weightShift[i] = shifts(f);
+            biasMix[i] = matrix(b, 1);
+            biasShift[i] = shifts(1);
+        }
+    }
+
+    private static double gaussian(SplittableRandom rnd) {
+        double u1 = rnd.nextDouble(), u2 = rnd.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    /** Output channel (k, s) = (half*m + j)*f + s reads input channel (c, s): 2 pi B[c][j], block-diagonal in s. */
+    private Ptr matrix(double[][] b, int f) {
+        int rows = 2 * m * f, cols = cin * f;
+        float[] a = new float[rows * cols];
+        for (int half = 0; half < 2; half++)
+            for (int j = 0; j < m; j++)
+                for (int s = 0; s < f; s++)
+                    for (int c = 0; c < cin; c++)
+                        a[((half * m + j) * f + s) * cols + c * f + s] = (float) (2 * Math.PI * b[c][j]);
+        Ptr p = ops.alloc(a.length).at(0);
+        ops.upload(a, 0, p, a.length);
+        return p;
+    }
+
+    private Ptr shifts(int f) {
+        float[] v = new float[2 * m * f];
+        for (int k = m * f; k < v.length; k++) v[k] = (float) (Math.PI / 2); // cos(z) = sin(z + pi/2)
+        Ptr p = ops.alloc(v.length).at(0);
+        ops.upload(v, 0, p, v.length);
+        return p;
+    }
+
+    public int outChannels() {
+        return 2 * m;
+    }
+
+    @Override
+    public Value forward(Value in) {
+        if (!(in instanceof WeightSpace x) || !x.spec().equals(spec) || x.channels() != cin)
+            throw new IllegalArgumentException(this + " takes a weight space of " + spec + " with " + cin + " channels, got " + in);
+        WsLayout out = x.layout().withChannels(2 * m);
+        Ptr z = ws.get("z", out.size()), y = ws.get("out", out.size());
+        WeightSpace zs = new WeightSpace(out, z);
+        for (int i = 0; i < spec.numLayers(); i++) {
+            int f = spec.filterSize(i);
+            ops.channelMix(new MixShape(x.batch(), cin * f, 2 * m * f, spec.rows(i), spec.cols(i)), x.w(i), weightMix[i], weightShift[i],
+                    null, null, null, zs.w(i));
+            ops.channelMix(new MixShape(x.batch(), cin, 2 * m, 1, spec.rows(i)), x.b(i), biasMix[i], biasShift[i], null, null, null, zs.b(i));
+        }
+        ops.activation(Act.SIN, out.size(), z, y);
+        lastIn = x;
+        lastZ = z;
+        return new WeightSpace(out, y);
+    }
+
+    @Override
+    public Value backward(Value gradOut) {
+        if (lastIn == null) throw new IllegalStateException(this + ": backward without a forward");
+        WsLayout out = lastIn.layout().withChannels(2 * m);
+        if (!(gradOut instanceof WeightSpace g) || !g.layout().equals(out))
+            throw new IllegalArgumentException(this + ": gradient must be a weight space of layout " + out + ", got " + gradOut);
+        Ptr dz = ws.get("dz", out.size());
+        ops.activationBackward(Act.SIN, out.size(), lastZ, null, g.data(), dz);
+        WeightSpace dzs = new WeightSpace(out, dz), dx = new WeightSpace(lastIn.layout(), ws.zeroed("dx", lastIn.size()));
+        for (int i = 0; i < spec.numLayers(); i++) {
+            int f = spec.filterSize(i);
+            ops.channelMixBackward(new MixShape(lastIn.batch(), cin * f, 2 * m * f, spec.rows(i), spec.cols(i)), lastIn.w(i), weightMix[i],
+                    dzs.w(i), dx.w(i), null, null);
+            ops.channelMixBackward(new MixShape(lastIn.batch(), cin, 2 * m, 1, spec.rows(i)), lastIn.b(i), biasMix[i], dzs.b(i), dx.b(i), null, null);
+        }
+        return dx;
+    }
+
+    @Override
+    public String toString() {
+        return "FourierFeatures(" + cin + " -> " + 2 * m + ")";
+    }
+}
