@@ -387,17 +387,13 @@ public final class SimdOps implements Ops {
             return;
         }
         if ((long) B * cin * plane <= (1 << 18)) {
-            // Small inputs (they fit in L2): tasks own blocks of da rows and sweep every sample in order.
+            // Small inputs (they fit in L2): tasks own blocks of da rows; each (row, column) block keeps its
+            // vector sums across every sample and position and reduces once (small planes would otherwise
+            // spend their time reducing lanes).
             int OB = 3, blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, (long) B * cin * cout * plane, t -> {
                 int o0 = t * OB, no = Math.min(OB, cout - o0);
-                float[] acc = new float[no * cin + no];
-                for (int b = 0; b < B; b++)
-                    daBlock(DY, dyo + (b * cout + o0) * plane, plane, no, X, xo + b * cin * plane, plane, cin, plane, acc, 0, no * cin);
-                for (int q = 0; q < no; q++) {
-                    if (DA != null) for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += acc[q * cin + c];
-                    if (DB != null) DB[dbo + o0 + q] += acc[no * cin + q];
-                }
+                daRowsAllSamples(B, cin, cout, plane, X, xo, DY, dyo, o0, no, DA, dao, DB, dbo);
             });
             return;
         }
@@ -417,6 +413,70 @@ public final class SimdOps implements Ops {
             if (DA != null) for (int i = 0; i < cout * cin; i++) DA[dao + i] += part[base + i];
             if (DB != null) for (int o = 0; o < cout; o++) DB[dbo + o] += part[base + cout * cin + o];
         }
+    }
+
+    /**
+     * da rows o0..o0+no-1 (no <= 3) += sum over samples b and positions p of dy[b][o][p] x[b][c][p],
+     * and dbias likewise; 3 x 4 blocks of vector accumulators carried across samples, one lane
+     * reduction per entry.
+     */
+    private void daRowsAllSamples(int B, int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo, int o0, int no,
+                                  float[] DA, int dao, float[] DB, int dbo) {
+        int nv = S.loopBound(plane);
+        int q1 = no > 1 ? 1 : 0, q2 = no > 2 ? 2 : 0; // absent rows repeat row 0 and are not stored
+        if (DA != null) {
+            int c = 0;
+            for (; c + 4 <= cin; c += 4) {
+                FloatVector z = FloatVector.zero(S);
+                FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
+                float[] tail = new float[12];
+                for (int b = 0; b < B; b++) {
+                    int r0 = dyo + (b * cout + o0) * plane, r1 = r0 + q1 * plane, r2 = r0 + q2 * plane;
+                    int x0 = xo + (b * cin + c) * plane, x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
+                    for (int p = 0; p < nv; p += V) {
+                        FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p), d2 = FloatVector.fromArray(S, DY, r2 + p);
+                        FloatVector x = FloatVector.fromArray(S, X, x0 + p);
+                        a00 = d0.fma(x, a00);
+                        a10 = d1.fma(x, a10);
+                        a20 = d2.fma(x, a20);
+                        x = FloatVector.fromArray(S, X, x1 + p);
+                        a01 = d0.fma(x, a01);
+                        a11 = d1.fma(x, a11);
+                        a21 = d2.fma(x, a21);
+                        x = FloatVector.fromArray(S, X, x2 + p);
+                        a02 = d0.fma(x, a02);
+                        a12 = d1.fma(x, a12);
+                        a22 = d2.fma(x, a22);
+                        x = FloatVector.fromArray(S, X, x3 + p);
+                        a03 = d0.fma(x, a03);
+                        a13 = d1.fma(x, a13);
+                        a23 = d2.fma(x, a23);
+                    }
+                    for (int p = nv; p < plane; p++)
+                        for (int q = 0; q < 3; q++) {
+                            float d = DY[(q == 0 ? r0 : q == 1 ? r1 : r2) + p];
+                            for (int k = 0; k < 4; k++) tail[q * 4 + k] = Math.fma(d, X[x0 + k * plane + p], tail[q * 4 + k]);
+                        }
+                }
+                // Reduced one by one: an array of vectors would box them.
+                float[] sums = {sumLanes(a00), sumLanes(a01), sumLanes(a02), sumLanes(a03), sumLanes(a10), sumLanes(a11), sumLanes(a12),
+                        sumLanes(a13), sumLanes(a20), sumLanes(a21), sumLanes(a22), sumLanes(a23)};
+                for (int q = 0; q < no; q++)
+                    for (int k = 0; k < 4; k++) DA[dao + (o0 + q) * cin + c + k] += sums[q * 4 + k] + tail[q * 4 + k];
+            }
+            for (; c < cin; c++)
+                for (int q = 0; q < no; q++) {
+                    float v = 0;
+                    for (int b = 0; b < B; b++) v += dotPlane(DY, dyo + (b * cout + o0 + q) * plane, X, xo + (b * cin + c) * plane, plane);
+                    DA[dao + (o0 + q) * cin + c] += v;
+                }
+        }
+        if (DB != null)
+            for (int q = 0; q < no; q++) {
+                float v = 0;
+                for (int b = 0; b < B; b++) v += sumPlane(DY, dyo + (b * cout + o0 + q) * plane, plane);
+                DB[dbo + o0 + q] += v;
+            }
     }
 
     /**
@@ -475,10 +535,8 @@ public final class SimdOps implements Ops {
      * (found by JitDeterminismTest).
      */
     private static float sumLanes(FloatVector v) {
-        float[] t = new float[V];
-        v.intoArray(t, 0);
         float s = 0;
-        for (int i = 0; i < V; i++) s += t[i];
+        for (int i = 0; i < V; i++) s += v.lane(i);
         return s;
     }
 
