@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 final class DemoCommand implements Callable<Integer> {
     @Mixin ZooOptions zoo;
 
-    @Option(names = "--epochs", defaultValue = "12", description = "Training epochs per model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "20", description = "Training epochs per model (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -41,6 +41,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--head", defaultValue = "256,256", split = ",", description = "MLP head widths (paper: 1000,1000; default: ${DEFAULT-VALUE}).")
     int[] head;
+
+    @Option(names = "--fourier", defaultValue = "8", description = "Fourier input features of the NFNs (0: none; default: ${DEFAULT-VALUE}).")
+    int fourier;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of initialization and batch order (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -63,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
         String[][] models = {{"HNP-NFN", "HNP"}, {"NP-NFN", "NP"}, {"StatNN", "STATNN"}};
         Path hnpCheckpoint = null;
         for (String[] m : models) {
-            ModelConfig cfg = new ModelConfig(m[1], new int[]{16, 16, 5}, "relu", true, head);
+            ModelConfig cfg = new ModelConfig(m[1], new int[]{16, 16, 5}, "relu", true, head, m[1].equals("STATNN") ? 0 : fourier, 1);
             Trainer.Config tc = new Trainer.Config(epochs, batch, lr, 0, false, 0, Loss.BINARY_CROSS_ENTROPY, seed, 0, true, true);
             Path dir = out.resolve(m[1].toLowerCase());
             deleteRun(dir);
