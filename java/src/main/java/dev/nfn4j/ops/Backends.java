@@ -48,6 +48,21 @@ public final class Backends {
         };
     }
 
+    /** A backend by name with a given worker-thread count (0: {@code -Dnfn4j.threads} or all processors); for benchmarks and tests. */
+    public static Ops byName(String name, int threads) {
+        if (threads == 0 || !name.equals("simd")) return byName(name);
+        String why = simdUnavailableReason();
+        if (why != null) throw new UnsupportedOperationException("backend 'simd' is unavailable: " + why);
+        try {
+            return (Ops) Class.forName("dev.nfn4j.ops.simd.SimdOps").getConstructor(int.class).newInstance(threads);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException("backend 'simd' failed to start", e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new UnsupportedOperationException("backend 'simd' is unavailable: " + e, e);
+        }
+    }
+
     /** Why the SIMD backend cannot load here, or null when it can. */
     public static String simdUnavailableReason() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty())

@@ -68,12 +68,16 @@ public class LayerBench {
 
     private Layer layer;
     private WeightSpace x;
+    /** Worker threads of the simd backend (0: -Dnfn4j.threads, else all processors). */
+    @Param("0")
+    public int threads;
+
     private Ops ops;
     private Ptr grad;
 
     @Setup(Level.Trial)
     public void setup() {
-        ops = Backends.byName(backend);
+        ops = Backends.byName(backend, threads);
         NetworkSpec spec = parseSpec(sizes, filters);
         Params params = new Params(ops);
         layer = GraphLayers.create(mode, params, spec, cin, cout, Init.Type.PYTORCH_DEFAULT);

@@ -68,6 +68,10 @@ public class ModelBench {
     @Param("simd")
     public String backend;
 
+    /** Worker threads of the simd backend (0: -Dnfn4j.threads, else all processors). */
+    @Param("0")
+    public int threads;
+
     private Ops ops;
     private Sequential model;
     private Params params;
@@ -78,7 +82,7 @@ public class ModelBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        ops = Backends.byName(backend);
+        ops = Backends.byName(backend, threads);
         NetworkSpec spec = LayerBench.parseSpec(sizes, filters);
         params = new Params(ops);
         String m = mode.trim().toUpperCase();
