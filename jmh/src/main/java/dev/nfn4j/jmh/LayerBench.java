@@ -46,7 +46,7 @@ public class LayerBench {
     @Param("NP")
     public String mode;
 
-    /** n_in, n_0, ..., n_out. */
+    /** n_in, n_0, ..., n_out ('_' also separates, for the command line). */
     @Param("256,256,256,10")
     public String sizes;
 
@@ -91,12 +91,15 @@ public class LayerBench {
         x = new WeightSpace(lay, p);
     }
 
-    /** "n_in,...,n_out" and per-layer "HxW" or "-" (empty: all dense). */
+    /**
+     * "n_in,...,n_out" and per-layer "HxW" or "-" (empty: all dense). On the JMH command line use
+     * '_' instead of ',' ({@code -p sizes=2_32_32_1}): JMH splits -p values at commas.
+     */
     static NetworkSpec parseSpec(String sizes, String filters) {
-        int[] n = Arrays.stream(sizes.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+        int[] n = Arrays.stream(sizes.split("[,_]")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
         int[][] f = new int[n.length - 1][];
         if (!filters.isBlank()) {
-            String[] parts = filters.split(",");
+            String[] parts = filters.split("[,_]");
             for (int i = 0; i < parts.length; i++)
                 if (!parts[i].trim().equals("-"))
                     f[i] = Arrays.stream(parts[i].trim().split("x")).mapToInt(Integer::parseInt).toArray();

@@ -88,7 +88,7 @@ public class ModelBench {
         String m = mode.trim().toUpperCase();
         InvariantNfn.Mode nm = m.startsWith("NP") ? InvariantNfn.Mode.NP : InvariantNfn.Mode.valueOf(m);
         model = InvariantNfn.build(params, spec, nm, m.equals("NP_IO"), 1,
-                Arrays.stream(hidden.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(), Act.RELU, true, head,
+                Arrays.stream(hidden.split("[,_]")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(), Act.RELU, true, head,
                 Init.Type.PYTORCH_DEFAULT);
         params.allocate(1);
         adam = new Adam(params, AdamConfig.adam(1e-3));

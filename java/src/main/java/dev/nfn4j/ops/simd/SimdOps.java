@@ -401,14 +401,33 @@ public final class SimdOps implements Ops {
         // Large inputs: per-(sample, tile) partials of da and dbias from packed tiles, summed in tile order.
         int tiles = (plane + DA_TILE - 1) / DA_TILE, chunks = B * tiles, per = cout * cin + cout;
         float[] part = new float[chunks * per];
-        par.forEach(chunks, t -> {
-            int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0, ld = len + 16;
-            float[] P = scratch((cout + cin) * ld);
-            for (int o = 0; o < cout; o++) System.arraycopy(DY, dyo + (b * cout + o) * plane + p0, P, o * ld, len);
-            for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, (cout + c) * ld, len);
-            for (int o0 = 0; o0 < cout; o0 += 3)
-                daBlock(P, o0 * ld, ld, Math.min(3, cout - o0), P, cout * ld, ld, cin, len, part, t * per + o0 * cin, t * per + cout * cin + o0);
-        });
+        if (cin >= 2 * V) {
+            // da = dy . x^T is a GEMM contracting over positions: with the x tile transposed to
+            // [position][channel], the forward kernel's register blocks (4 rows x 2 vectors of
+            // channels, accumulators kept over the whole tile) compute it with no lane reductions.
+            par.forEach(chunks, t -> {
+                int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0, ld = cin + 16;
+                float[] XT = scratch(len * ld);
+                for (int c = 0; c < cin; c++) {
+                    int src = xo + (b * cin + c) * plane + p0;
+                    for (int p = 0; p < len; p++) XT[p * ld + c] = X[src + p];
+                }
+                Gemm g = new Gemm(1, len, cout, cin, null, 0, DY, dyo + b * cout * plane + p0, plane, 1, part, t * per, false);
+                int o = 0;
+                for (; o + 4 <= cout; o += 4) g.block4(0, o, XT, ld, 0, cin);
+                for (; o < cout; o++) g.rest(0, o, XT, ld, 0, 0, cin);
+                for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
+            });
+        } else {
+            par.forEach(chunks, t -> {
+                int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0, ld = len + 16;
+                float[] P = scratch((cout + cin) * ld);
+                for (int o = 0; o < cout; o++) System.arraycopy(DY, dyo + (b * cout + o) * plane + p0, P, o * ld, len);
+                for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, (cout + c) * ld, len);
+                for (int o0 = 0; o0 < cout; o0 += 3)
+                    daBlock(P, o0 * ld, ld, Math.min(3, cout - o0), P, cout * ld, ld, cin, len, part, t * per + o0 * cin, t * per + cout * cin + o0);
+            });
+        }
         for (int t = 0; t < chunks; t++) {
             int base = t * per;
             if (DA != null) for (int i = 0; i < cout * cin; i++) DA[dao + i] += part[base + i];
