@@ -30,6 +30,9 @@ final class ModelOptions {
     @Option(names = "--fourier-scale", defaultValue = "1", description = "Their standard deviation (default: ${DEFAULT-VALUE}).")
     double fourierScale;
 
+    @Option(names = "--dropout", defaultValue = "0", description = "Channel dropout after each NF-Layer, in training (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
     @Option(names = "--epochs", defaultValue = "50") int epochs;
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
@@ -42,7 +45,7 @@ final class ModelOptions {
     @Option(names = "--no-normalize", description = "Skip per-tensor input normalization.") boolean noNormalize;
 
     ModelConfig model() {
-        return new ModelConfig(kind, hidden, act, !npPool, head, fourier, fourierScale);
+        return new ModelConfig(kind, hidden, act, !npPool, head, fourier, fourierScale, dropout);
     }
 
     Trainer.Config trainer(boolean progress) {

@@ -31,16 +31,17 @@ public final class InvariantNfn {
     /** As above with any MLP head: {@code head} lists the hidden widths (paper: 1000, 1000); a Linear to 1 and a sigmoid follow. */
     public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
                                    Act act, boolean hnpPool, int[] head, Init.Type init) {
-        return build(params, spec, mode, ioEmbed, inChannels, hidden, act, hnpPool, head, init, 0, 1);
+        return build(params, spec, mode, ioEmbed, inChannels, hidden, act, hnpPool, head, init, 0, 1, 0);
     }
 
     /**
      * As above, optionally starting with nfn's Gaussian Fourier input encoding ({@code fourier}
      * frequencies, 0 for none, drawn with standard deviation {@code fourierScale}; it takes index 0,
-     * as nfn's inp_enc does).
+     * as nfn's inp_enc does) and with nfn's channel dropout after each activation ({@code dropout}
+     * probability, 0 for none; it takes an index too, as in nfn's Sequential).
      */
     public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
-                                   Act act, boolean hnpPool, int[] head, Init.Type init, int fourier, double fourierScale) {
+                                   Act act, boolean hnpPool, int[] head, Init.Type init, int fourier, double fourierScale, double dropout) {
         if (hidden.length == 0) throw new IllegalArgumentException("an invariant NFN needs at least one NF-Layer");
         Ops ops = params.ops();
         List<Layer> mods = new ArrayList<>();
@@ -58,6 +59,7 @@ public final class InvariantNfn {
                 case POINTWISE -> new Pointwise(params, p, spec, c, h);
             });
             mods.add(new Activation(ops, act));
+            if (dropout > 0) mods.add(new ChannelDropout(ops, dropout, mods.size()));
             c = h;
         }
         WeightPool pool = hnpPool ? WeightPool.hnp(ops, spec) : WeightPool.np(ops, spec);

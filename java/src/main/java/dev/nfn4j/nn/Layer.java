@@ -14,4 +14,12 @@ public interface Layer {
     Value forward(Value in);
 
     Value backward(Value gradOut);
+
+    /**
+     * Training or inference mode, and the optimizer step about to be taken: layers that behave
+     * differently in training (dropout) draw their randomness from it, so a resumed run repeats
+     * an uninterrupted one. Most layers ignore it.
+     */
+    default void setTraining(boolean training, long step) {
+    }
 }

@@ -18,8 +18,10 @@ import java.util.Arrays;
  * @param head    hidden widths of the MLP head (paper: 1000, 1000), then Linear(-> 1) and sigmoid
  * @param fourier Gaussian Fourier input features (nfn's inp_enc): frequencies, 0 for none
  * @param fourierScale their standard deviation
+ * @param dropout nfn's channel dropout after each NF-Layer's activation (0: none)
  */
-public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head, int fourier, double fourierScale) {
+public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head, int fourier, double fourierScale,
+                          double dropout) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelConfig {
@@ -32,13 +34,14 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
         Act.parse(act);
         if (fourier < 0 || (fourier > 0 && !(fourierScale > 0)))
             throw new IllegalArgumentException("Fourier features need frequencies >= 0 and a positive scale, got " + fourier + ", " + fourierScale);
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         hidden = hidden.clone();
         head = head.clone();
     }
 
     /** Without Fourier input features. */
     public ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head) {
-        this(kind, hidden, act, hnpPool, head, 0, 1);
+        this(kind, hidden, act, hnpPool, head, 0, 1, 0);
     }
 
     /** The paper's configuration for a kind: NF-Layers 16, 16, 5 with ReLU, HNP pooling, head 1000, 1000. */
@@ -55,7 +58,7 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
             default -> InvariantNfn.Mode.NP;
         };
         return InvariantNfn.build(params, spec, mode, kind.equals("NP_IO"), inChannels, hidden, Act.parse(act), hnpPool, head,
-                Init.Type.PYTORCH_DEFAULT, fourier, fourierScale);
+                Init.Type.PYTORCH_DEFAULT, fourier, fourierScale, dropout);
     }
 
     public String toJson() {
@@ -77,13 +80,15 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
     @Override
     public String toString() {
         return kind + (kind.equals("STATNN") ? "" : (fourier > 0 ? " fourier " + fourier + "x" + fourierScale : "") + " "
-                + Arrays.toString(hidden) + " " + act + (hnpPool ? " HNPPool" : " NPPool")) + " head " + Arrays.toString(head);
+                + Arrays.toString(hidden) + " " + act + (dropout > 0 ? " dropout " + dropout : "") + (hnpPool ? " HNPPool" : " NPPool"))
+                + " head " + Arrays.toString(head);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelConfig m && kind.equals(m.kind) && Arrays.equals(hidden, m.hidden) && act.equals(m.act)
-                && hnpPool == m.hnpPool && Arrays.equals(head, m.head) && fourier == m.fourier && fourierScale == m.fourierScale;
+                && hnpPool == m.hnpPool && Arrays.equals(head, m.head) && fourier == m.fourier && fourierScale == m.fourierScale
+                && dropout == m.dropout;
     }
 
     @Override

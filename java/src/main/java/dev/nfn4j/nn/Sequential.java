@@ -22,6 +22,11 @@ public final class Sequential implements Layer {
         return v;
     }
 
+    @Override
+    public void setTraining(boolean training, long step) {
+        for (Layer m : modules) m.setTraining(training, step);
+    }
+
     /** Runs only the first {@code count} layers (e.g. up to the pooled, flattened invariant features). */
     public Value forward(Value in, int count) {
         if (count < 0 || count > modules.size()) throw new IllegalArgumentException("count " + count + " outside 0.." + modules.size());

@@ -78,6 +78,12 @@ public interface Ops {
      */
     void copy4d(int[] dims, Ptr src, long[] srcStrides, Ptr dst, long[] dstStrides, boolean accumulate);
 
+    /**
+     * {@code y[p][q] = x[p][q] * scale[p]} for {@code planes} planes of n values (dropout masks,
+     * per plane or, with n = 1, per element); y may be x. Its own adjoint.
+     */
+    void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y);
+
     /** {@code y[i] = act(x[i])} for i < n; y may be x. */
     void activation(Act act, long n, Ptr x, Ptr y);
 

@@ -172,7 +172,9 @@ public final class Trainer {
         long t1 = System.nanoTime();
         dataNanos += t1 - t0;
         params.zeroGrad();
+        model.setTraining(true, adam.steps());
         Tensor y = (Tensor) model.forward(x);
+        model.setTraining(false, adam.steps());
         float[] pred = new float[idx.length], grad = new float[idx.length];
         ops.download(y.data(), pred, 0, pred.length);
         double loss = cfg.loss().compute(pred, b.targets(), grad);

@@ -85,6 +85,7 @@ class OpsHarnessTest {
         @Override public void planeReduce(long p, int r, int c, Ptr x, Ptr ro, Ptr co, Ptr ao, boolean m) { d.planeReduce(p, r, c, x, ro, co, ao, m); }
         @Override public void planeBroadcast(long p, int r, int c, Ptr row, float sr, Ptr col, float sc, Ptr all, float sa, Ptr dx) { d.planeBroadcast(p, r, c, row, sr, col, sc, all, sa, dx); }
         @Override public void copy4d(int[] dims, Ptr s, long[] ss, Ptr t, long[] ts, boolean acc) { d.copy4d(dims, s, ss, t, ts, acc); }
+        @Override public void planeScale(long p, int n, Ptr x, Ptr s, Ptr y) { d.planeScale(p, n, x, s, y); }
         @Override public void activation(Act act, long n, Ptr x, Ptr y) { d.activation(act, n, x, y); }
         @Override public void activationBackward(Act act, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) { d.activationBackward(act, n, x, y, dy, dx); }
         @Override public void planeStats(long p, int n, Ptr x, Ptr out) { d.planeStats(p, n, x, out); }

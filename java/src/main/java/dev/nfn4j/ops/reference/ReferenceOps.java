@@ -216,6 +216,19 @@ public final class ReferenceOps implements Ops {
     }
 
     @Override
+    public void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y) {
+        need(x, planes * n, "planeScale x");
+        need(y, planes * n, "planeScale y");
+        need(scale, planes, "planeScale scale");
+        float[] X = arr(x), Y = arr(y), S = arr(scale);
+        for (int p = 0; p < planes; p++)
+            for (int q = 0; q < n; q++) {
+                int i = (int) (p * (long) n + q);
+                Y[off(y) + i] = X[off(x) + i] * S[off(scale) + p];
+            }
+    }
+
+    @Override
     public void activation(Act act, long n, Ptr x, Ptr y) {
         need(x, n, "activation x");
         need(y, n, "activation y");

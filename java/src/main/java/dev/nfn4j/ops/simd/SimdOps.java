@@ -700,6 +700,16 @@ public final class SimdOps implements Ops {
     }
 
     @Override
+    public void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y) {
+        // Rare (dropout in training) and memory-bound: the reference loop, split over planes.
+        int per = Math.max(1, (1 << 16) / Math.max(n, 1)), tasks = (int) ((planes + per - 1) / per);
+        par.forEach(tasks, planes * n, t -> {
+            long p0 = (long) t * per, np = Math.min(planes, p0 + per) - p0;
+            scalar.planeScale(np, n, x.plus(p0 * n), scale.plus(p0), y.plus(p0 * n));
+        });
+    }
+
+    @Override
     public void activation(Act act, long nL, Ptr x, Ptr y) {
         if (act != Act.RELU && act != Act.IDENTITY) {
             chunked(nL, (lo, hi) -> scalar.activation(act, hi - lo, x.plus(lo), y.plus(lo)));
