@@ -397,7 +397,7 @@ public final class SimdOps implements Ops {
             int OB = 3, blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, (long) B * cin * cout * plane, t -> {
                 int o0 = t * OB, no = Math.min(OB, cout - o0);
-                daRowsAllSamples(B, cin, cout, plane, X, xo, DY, dyo, o0, no, DA, dao, DB, dbo);
+                daRows(cin, cout, plane, X, xo, DY, dyo, 0, B, 0, plane, o0, no, DA, dao + o0 * cin, DB, dbo + o0);
             });
             return;
         }
@@ -422,13 +422,12 @@ public final class SimdOps implements Ops {
                 for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
             });
         } else {
+            // Few input channels: too narrow for the GEMM's vectors; the row kernel on this chunk.
             par.forEach(chunks, t -> {
-                int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0, ld = len + 16;
-                float[] P = scratch((cout + cin) * ld);
-                for (int o = 0; o < cout; o++) System.arraycopy(DY, dyo + (b * cout + o) * plane + p0, P, o * ld, len);
-                for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, (cout + c) * ld, len);
+                int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0;
                 for (int o0 = 0; o0 < cout; o0 += 3)
-                    daBlock(P, o0 * ld, ld, Math.min(3, cout - o0), P, cout * ld, ld, cin, len, part, t * per + o0 * cin, t * per + cout * cin + o0);
+                    daRows(cin, cout, plane, X, xo, DY, dyo, b, b + 1, p0, len, o0, Math.min(3, cout - o0), part, t * per + o0 * cin,
+                            part, t * per + cout * cin + o0);
             });
         }
         for (int t = 0; t < chunks; t++) {
@@ -439,13 +438,14 @@ public final class SimdOps implements Ops {
     }
 
     /**
-     * da rows o0..o0+no-1 (no <= 3) += sum over samples b and positions p of dy[b][o][p] x[b][c][p],
-     * and dbias likewise; 3 x 4 blocks of vector accumulators carried across samples, one lane
-     * reduction per entry.
+     * For rows o0..o0+no-1 (no <= 3) of da, over samples [b0, b1) and positions [p0, p0+n) of each
+     * plane: {@code da[daOff + q*cin + c] += sum dy[b][o0+q][p] x[b][c][p]} and
+     * {@code db[dbOff + q] += sum dy[b][o0+q][p]} (either output may be null). 3 x 4 blocks of
+     * vector accumulators carried across samples and positions, one lane reduction per entry.
      */
-    private void daRowsAllSamples(int B, int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo, int o0, int no,
-                                  float[] DA, int dao, float[] DB, int dbo) {
-        int nv = S.loopBound(plane);
+    private void daRows(int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo, int b0, int b1, int p0, int n,
+                        int o0, int no, float[] DA, int daOff, float[] DB, int dbOff) {
+        int nv = S.loopBound(n);
         int q1 = no > 1 ? 1 : 0, q2 = no > 2 ? 2 : 0; // absent rows repeat row 0 and are not stored
         if (DA != null) {
             int c = 0;
@@ -453,9 +453,9 @@ public final class SimdOps implements Ops {
                 FloatVector z = FloatVector.zero(S);
                 FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
                 float[] tail = new float[12];
-                for (int b = 0; b < B; b++) {
-                    int r0 = dyo + (b * cout + o0) * plane, r1 = r0 + q1 * plane, r2 = r0 + q2 * plane;
-                    int x0 = xo + (b * cin + c) * plane, x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
+                for (int b = b0; b < b1; b++) {
+                    int r0 = dyo + (b * cout + o0) * plane + p0, r1 = r0 + q1 * plane, r2 = r0 + q2 * plane;
+                    int x0 = xo + (b * cin + c) * plane + p0, x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
                     for (int p = 0; p < nv; p += V) {
                         FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p), d2 = FloatVector.fromArray(S, DY, r2 + p);
                         FloatVector x = FloatVector.fromArray(S, X, x0 + p);
@@ -475,7 +475,7 @@ public final class SimdOps implements Ops {
                         a13 = d1.fma(x, a13);
                         a23 = d2.fma(x, a23);
                     }
-                    for (int p = nv; p < plane; p++)
+                    for (int p = nv; p < n; p++)
                         for (int q = 0; q < 3; q++) {
                             float d = DY[(q == 0 ? r0 : q == 1 ? r1 : r2) + p];
                             for (int k = 0; k < 4; k++) tail[q * 4 + k] = Math.fma(d, X[x0 + k * plane + p], tail[q * 4 + k]);
@@ -485,71 +485,22 @@ public final class SimdOps implements Ops {
                 float[] sums = {sumLanes(a00), sumLanes(a01), sumLanes(a02), sumLanes(a03), sumLanes(a10), sumLanes(a11), sumLanes(a12),
                         sumLanes(a13), sumLanes(a20), sumLanes(a21), sumLanes(a22), sumLanes(a23)};
                 for (int q = 0; q < no; q++)
-                    for (int k = 0; k < 4; k++) DA[dao + (o0 + q) * cin + c + k] += sums[q * 4 + k] + tail[q * 4 + k];
+                    for (int k = 0; k < 4; k++) DA[daOff + q * cin + c + k] += sums[q * 4 + k] + tail[q * 4 + k];
             }
             for (; c < cin; c++)
                 for (int q = 0; q < no; q++) {
                     float v = 0;
-                    for (int b = 0; b < B; b++) v += dotPlane(DY, dyo + (b * cout + o0 + q) * plane, X, xo + (b * cin + c) * plane, plane);
-                    DA[dao + (o0 + q) * cin + c] += v;
+                    for (int b = b0; b < b1; b++)
+                        v += dotPlane(DY, dyo + (b * cout + o0 + q) * plane + p0, X, xo + (b * cin + c) * plane + p0, n);
+                    DA[daOff + q * cin + c] += v;
                 }
         }
         if (DB != null)
             for (int q = 0; q < no; q++) {
                 float v = 0;
-                for (int b = 0; b < B; b++) v += sumPlane(DY, dyo + (b * cout + o0 + q) * plane, plane);
-                DB[dbo + o0 + q] += v;
+                for (int b = b0; b < b1; b++) v += sumPlane(DY, dyo + (b * cout + o0 + q) * plane + p0, n);
+                DB[dbOff + q] += v;
             }
-    }
-
-    /**
-     * For up to 3 rows q of dy (row q at dy[dyb + q*ldy]) and every row c of x (at x[xb + c*ldx]),
-     * over n positions: {@code out[outOff + q*cin + c] += dot(dy_q, x_c)} and
-     * {@code out[sumOff + q] += sum(dy_q)}. 3 x 4 blocks: 12 vector accumulators, 7 loads per 12 FMAs.
-     */
-    private void daBlock(float[] DY, int dyb, int ldy, int no, float[] X, int xb, int ldx, int cin, int n, float[] out, int outOff, int sumOff) {
-        int nv = S.loopBound(n);
-        int r0 = dyb, r1 = dyb + (no > 1 ? ldy : 0), r2 = dyb + (no > 2 ? 2 * ldy : 0); // absent rows repeat row 0 and are not stored
-        int c = 0;
-        for (; c + 4 <= cin; c += 4) {
-            int x0 = xb + c * ldx, x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
-            FloatVector z = FloatVector.zero(S);
-            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
-            for (int p = 0; p < nv; p += V) {
-                FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p), d2 = FloatVector.fromArray(S, DY, r2 + p);
-                FloatVector x = FloatVector.fromArray(S, X, x0 + p);
-                a00 = d0.fma(x, a00);
-                a10 = d1.fma(x, a10);
-                a20 = d2.fma(x, a20);
-                x = FloatVector.fromArray(S, X, x1 + p);
-                a01 = d0.fma(x, a01);
-                a11 = d1.fma(x, a11);
-                a21 = d2.fma(x, a21);
-                x = FloatVector.fromArray(S, X, x2 + p);
-                a02 = d0.fma(x, a02);
-                a12 = d1.fma(x, a12);
-                a22 = d2.fma(x, a22);
-                x = FloatVector.fromArray(S, X, x3 + p);
-                a03 = d0.fma(x, a03);
-                a13 = d1.fma(x, a13);
-                a23 = d2.fma(x, a23);
-            }
-            float[][] acc = {
-                    {sumLanes(a00), sumLanes(a01), sumLanes(a02), sumLanes(a03)},
-                    {sumLanes(a10), sumLanes(a11), sumLanes(a12), sumLanes(a13)},
-                    {sumLanes(a20), sumLanes(a21), sumLanes(a22), sumLanes(a23)}};
-            for (int q = 0; q < no; q++) {
-                int r = q == 0 ? r0 : q == 1 ? r1 : r2;
-                for (int k = 0; k < 4; k++) {
-                    float v = acc[q][k];
-                    for (int p = nv; p < n; p++) v = Math.fma(DY[r + p], X[xb + (c + k) * ldx + p], v);
-                    out[outOff + q * cin + c + k] += v;
-                }
-            }
-        }
-        for (; c < cin; c++)
-            for (int q = 0; q < no; q++) out[outOff + q * cin + c] += dotPlane(DY, q == 0 ? r0 : q == 1 ? r1 : r2, X, xb + c * ldx, n);
-        for (int q = 0; q < no; q++) out[sumOff + q] += sumPlane(DY, q == 0 ? r0 : q == 1 ? r1 : r2, n);
     }
 
     /**
