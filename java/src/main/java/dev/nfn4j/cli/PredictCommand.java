@@ -2,6 +2,7 @@ package dev.nfn4j.cli;
 
 import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.io.Safetensors;
+import dev.nfn4j.io.StateDicts;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.train.Predictor;
@@ -15,7 +16,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Predict the test accuracy of networks from their weights.",
-                "Each INPUT is a safetensors file holding a batch of networks as PREFIX.weight.i [B, 1, out, in(, h, w)] and PREFIX.bias.i [B, 1, out]."})
+                "Each INPUT is a safetensors file holding either a batch of networks as PREFIX.weight.i [B, 1, out, in(, h, w)] and PREFIX.bias.i [B, 1, out],",
+                "or one PyTorch state_dict of an nn.Sequential MLP or CNN (weight, bias per layer; conv weights [out, in, kh, kw]; F32, F64, F16 or BF16)."})
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CHECKPOINT") Path checkpoint;
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "INPUT") List<Path> inputs;
@@ -27,7 +29,8 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Predictor p = Predictor.load(checkpoint, Backends.get());
         for (Path in : inputs) {
-            HostWeights x = Checkpoints.readWeights(Safetensors.read(in), prefix, false);
+            var file = Safetensors.read(in);
+            HostWeights x = file.has(prefix + ".weight.0") ? Checkpoints.readWeights(file, prefix, false) : StateDicts.read(file, p.spec());
             if (!x.layout().spec().equals(p.spec()))
                 throw new IllegalArgumentException(in + ": networks shaped " + x.layout().spec() + ", the model expects " + p.spec());
             float[] pred = p.predict(x);

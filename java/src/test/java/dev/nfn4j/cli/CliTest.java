@@ -63,6 +63,18 @@ class CliTest {
         Object[] p = run("predict", ckpt.toString(), in.toString());
         assertEquals(0, p[0], () -> "stdout: " + p[1] + "\nstderr: " + p[2]);
         assertEquals(3, ((String) p[1]).lines().count(), (String) p[1]);
+        // a PyTorch state_dict of one network (nn.Sequential keys, in PyTorch layout) is accepted too
+        java.util.Map<String, dev.nfn4j.io.HostTensor> sd = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < zoo.spec().numLayers(); i++) {
+            sd.put(2 * i + ".weight", dev.nfn4j.io.HostTensor.f32(zoo.spec().weightShape(i), zoo.weight(i, 0)));
+            sd.put(2 * i + ".bias", dev.nfn4j.io.HostTensor.f32(new int[]{zoo.spec().rows(i)}, zoo.bias(i, 0)));
+        }
+        Path sdFile = tmp.resolve("net0.safetensors");
+        dev.nfn4j.io.Safetensors.write(sdFile, sd, java.util.Map.of());
+        Object[] q = run("predict", ckpt.toString(), sdFile.toString());
+        assertEquals(0, q[0], () -> "stdout: " + q[1] + "\nstderr: " + q[2]);
+        assertEquals(((String) p[1]).lines().findFirst().orElseThrow().split("\t")[1], ((String) q[1]).strip().split("\t")[1],
+                "the state_dict of network 0 predicts what its weight-space form does");
         // a checkpoint that is not one is a clear error, exit code 2
         Object[] bad = run("predict", in.toString(), in.toString());
         assertEquals(2, bad[0]);
