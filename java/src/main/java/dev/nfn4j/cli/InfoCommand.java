@@ -1,18 +1,32 @@
 package dev.nfn4j.cli;
 
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.ops.Ops;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Print the chosen backend and why, and versions.")
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "The backends available here and the one chosen (with reasons), vector width, threads, and versions.")
 final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.out.println("nfn4j      " + Main.version());
-        System.out.println("java       " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
+        System.out.println("java       " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + ")");
         System.out.println("cpus       " + Runtime.getRuntime().availableProcessors());
-        System.out.println("backend    " + Backends.get().name() + " (" + Backends.reason() + ")");
+        for (String name : new String[]{"reference", "simd", "cuda"}) {
+            String line;
+            try {
+                Ops o = Backends.byName(name);
+                line = "available: " + o.describe();
+            } catch (RuntimeException e) {
+                line = "unavailable: " + e.getMessage();
+            }
+            System.out.printf("%-10s %s%n", name, line);
+        }
+        System.out.println("chosen     " + Backends.get().describe() + " (" + Backends.reason() + ")");
+        System.out.println("gpu        none used: this build has no CUDA backend or kernels");
         return 0;
     }
 }
