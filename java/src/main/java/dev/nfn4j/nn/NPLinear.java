@@ -15,7 +15,6 @@ public final class NPLinear extends GraphLayer {
     private final String prefix;
     private final boolean ioEmbed;
     private Param inEmbed, outEmbed, outBiasEmbed;
-    private WeightSpace lastPrepared;
 
     public NPLinear(Params params, String prefix, NetworkSpec spec, int cin, int cout, boolean ioEmbed, Init.Type init) {
         super(params, spec, cin, cout);
@@ -78,7 +77,6 @@ public final class NPLinear extends GraphLayer {
         WeightSpace xe = new WeightSpace(x.layout(), ws.get("embedded", x.size()));
         ops.copy4d(new int[]{1, 1, 1, (int) x.size()}, x.data(), new long[]{0, 0, 0, 1}, xe.data(), new long[]{0, 0, 0, 1}, false);
         for (Embedding e : embeddings(xe)) ops.copy4d(e.dims, e.param.value(), e.paramStrides, e.target, e.targetStrides, true);
-        lastPrepared = xe;
         return xe;
     }
 
