@@ -1,5 +1,7 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.nn.EquivarianceTest.Case;
+
 import static dev.nfn4j.nn.TestData.download;
 import static dev.nfn4j.nn.TestData.gaussian;
 import static dev.nfn4j.nn.TestData.upload;
@@ -42,17 +44,6 @@ class LayerEquivalenceTest {
     static final double GRAD = 1e-4;
     static final double MODEL = 1e-4;
 
-    record Case(String name, NetworkSpec spec, int batch, int cin, int cout, long seed) {
-        @Override
-        public String toString() {
-            return name + " " + spec + " B=" + batch + " C=" + cin + "->" + cout;
-        }
-
-        WsLayout layout() {
-            return new WsLayout(spec, batch, cin);
-        }
-    }
-
     static final int[] SIZES = {1, 3, 7, 13, 17};
     static final int[][] FILTERS = {{1, 1}, {2, 3}, {3, 3}};
     static final int[] CHANNELS = {1, 3, 16};
@@ -88,12 +79,12 @@ class LayerEquivalenceTest {
 
         Layer build(Params params, Ops ops, Case c) {
             return switch (this) {
-                case NP -> new NPLinear(params, "", c.spec, c.cin, c.cout, false, Init.Type.PYTORCH_DEFAULT);
-                case NP_IO -> new NPLinear(params, "", c.spec, c.cin, c.cout, true, Init.Type.PYTORCH_DEFAULT);
-                case HNP -> new HNPLinear(params, "", c.spec, c.cin, c.cout, Init.Type.PYTORCH_DEFAULT);
-                case POINTWISE -> new Pointwise(params, "", c.spec, c.cin, c.cout);
-                case NP_POOL -> WeightPool.np(ops, c.spec);
-                case HNP_POOL -> WeightPool.hnp(ops, c.spec);
+                case NP -> new NPLinear(params, "", c.spec(), c.cin(), c.cout(), false, Init.Type.PYTORCH_DEFAULT);
+                case NP_IO -> new NPLinear(params, "", c.spec(), c.cin(), c.cout(), true, Init.Type.PYTORCH_DEFAULT);
+                case HNP -> new HNPLinear(params, "", c.spec(), c.cin(), c.cout(), Init.Type.PYTORCH_DEFAULT);
+                case POINTWISE -> new Pointwise(params, "", c.spec(), c.cin(), c.cout());
+                case NP_POOL -> WeightPool.np(ops, c.spec());
+                case HNP_POOL -> WeightPool.hnp(ops, c.spec());
                 case STAT -> new StatFeaturizer(ops);
             };
         }
@@ -104,7 +95,7 @@ class LayerEquivalenceTest {
         List<Object[]> out = new ArrayList<>();
         for (Kind k : Kind.values())
             for (Case c : cases())
-                if (k != Kind.HNP || c.spec.numLayers() >= 2) out.add(new Object[]{k, c});
+                if (k != Kind.HNP || c.spec().numLayers() >= 2) out.add(new Object[]{k, c});
         return TestBackends.onFast(out);
     }
 
@@ -114,8 +105,8 @@ class LayerEquivalenceTest {
     static Run run(Ops ops, Kind kind, Case c) {
         Params params = new Params(ops);
         Layer layer = kind.build(params, ops, c);
-        params.allocate(c.seed);
-        Random rnd = new Random(c.seed);
+        params.allocate(c.seed());
+        Random rnd = new Random(c.seed());
         float[] x = gaussian(rnd, Math.toIntExact(c.layout().size()));
         Value y = layer.forward(upload(ops, c.layout(), x));
         float[] out = download(ops, y);
@@ -162,12 +153,12 @@ class LayerEquivalenceTest {
         Act[] acts = {Act.RELU, Act.TANH, Act.GELU, Act.SIGMOID};
         int k = 0;
         for (Case c : cases()) {
-            int[] hidden = {c.cout, 3};
-            if (c.spec.numLayers() >= 2)
-                models.add(new TrainStep.Model(c.name, c.spec, InvariantNfn.Mode.HNP, false, true, acts[k++ % 4], c.batch, c.cin, hidden, 16, c.seed));
-            models.add(new TrainStep.Model(c.name, c.spec, InvariantNfn.Mode.NP, true, true, acts[k++ % 4], c.batch, c.cin, hidden, 16, c.seed + 1));
-            models.add(new TrainStep.Model(c.name, c.spec, InvariantNfn.Mode.NP, false, false, acts[k++ % 4], c.batch, c.cin, hidden, 16, c.seed + 2));
-            models.add(new TrainStep.Model(c.name, c.spec, InvariantNfn.Mode.POINTWISE, false, true, acts[k++ % 4], c.batch, c.cin, hidden, 16, c.seed + 3));
+            int[] hidden = {c.cout(), 3};
+            if (c.spec().numLayers() >= 2)
+                models.add(new TrainStep.Model(c.name(), c.spec(), InvariantNfn.Mode.HNP, false, true, acts[k++ % 4], c.batch(), c.cin(), hidden, 16, c.seed()));
+            models.add(new TrainStep.Model(c.name(), c.spec(), InvariantNfn.Mode.NP, true, true, acts[k++ % 4], c.batch(), c.cin(), hidden, 16, c.seed() + 1));
+            models.add(new TrainStep.Model(c.name(), c.spec(), InvariantNfn.Mode.NP, false, false, acts[k++ % 4], c.batch(), c.cin(), hidden, 16, c.seed() + 2));
+            models.add(new TrainStep.Model(c.name(), c.spec(), InvariantNfn.Mode.POINTWISE, false, true, acts[k++ % 4], c.batch(), c.cin(), hidden, 16, c.seed() + 3));
         }
         return TestBackends.onFast(models);
     }
