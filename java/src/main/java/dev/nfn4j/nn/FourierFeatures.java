@@ -38,7 +38,7 @@ public final class FourierFeatures implements Layer {
         SplittableRandom rnd = new SplittableRandom(seed);
         double[][] b = new double[cin][m];
         for (int c = 0; c < cin; c++)
-            for (int k = 0; k < m; k++) b[c][k] = gaussian(rnd) * scale;
+            for (int k = 0; k < m; k++) b[c][k] = Init.gaussian(rnd) * scale;
         int L = spec.numLayers();
         weightMix = new Ptr[L];
         biasMix = new Ptr[L];
@@ -53,10 +53,6 @@ public final class FourierFeatures implements Layer {
         }
     }
 
-    private static double gaussian(SplittableRandom rnd) {
-        double u1 = rnd.nextDouble(), u2 = rnd.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
-    }
 
     /** Output channel (k, s) = (half*m + j)*f + s reads input channel (c, s): 2 pi B[c][j], block-diagonal in s. */
     private Ptr matrix(double[][] b, int f) {

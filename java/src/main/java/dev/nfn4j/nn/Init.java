@@ -32,4 +32,10 @@ public record Init(Kind kind, double scale) {
             return this == PYTORCH_DEFAULT ? uniform(Math.sqrt(1.0 / fanIn)) : zero();
         }
     }
+
+    /** A standard normal draw (Box-Muller, one value per call), the one used for every seeded normal init. */
+    static double gaussian(java.util.SplittableRandom rnd) {
+        double u1 = rnd.nextDouble(), u2 = rnd.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
 }

@@ -50,7 +50,7 @@ public final class Params {
             for (int i = 0; i < v.length; i++)
                 v[i] = switch (p.init.kind()) {
                     case UNIFORM -> (float) ((rnd.nextDouble() * 2 - 1) * p.init.scale());
-                    case NORMAL -> (float) (gaussian(rnd) * p.init.scale());
+                    case NORMAL -> (float) (Init.gaussian(rnd) * p.init.scale());
                     case ZERO -> 0f;
                 };
             ops.upload(v, 0, p.value(), v.length);
@@ -58,11 +58,6 @@ public final class Params {
         return this;
     }
 
-    private static double gaussian(SplittableRandom rnd) {
-        // Box-Muller; one draw per value keeps the stream simple to reproduce.
-        double u1 = rnd.nextDouble(), u2 = rnd.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
-    }
 
     Buf values() {
         if (values == null) throw new IllegalStateException("parameters used before allocate()");

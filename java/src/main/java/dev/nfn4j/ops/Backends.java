@@ -42,7 +42,7 @@ public final class Backends {
     public static Ops byName(String name) {
         return switch (name) {
             case "reference" -> new ReferenceOps();
-            case "simd" -> simd();
+            case "simd" -> simd(0);
             case "cuda" -> throw new UnsupportedOperationException("backend 'cuda' is not built into this version of nfn4j (it lands with the GPU backend)");
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected reference, simd or cuda)");
         };
@@ -50,17 +50,7 @@ public final class Backends {
 
     /** A backend by name with a given worker-thread count (0: {@code -Dnfn4j.threads} or all processors); for benchmarks and tests. */
     public static Ops byName(String name, int threads) {
-        if (threads == 0 || !name.equals("simd")) return byName(name);
-        String why = simdUnavailableReason();
-        if (why != null) throw new UnsupportedOperationException("backend 'simd' is unavailable: " + why);
-        try {
-            return (Ops) Class.forName("dev.nfn4j.ops.simd.SimdOps").getConstructor(int.class).newInstance(threads);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException("backend 'simd' failed to start", e.getCause());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw new UnsupportedOperationException("backend 'simd' is unavailable: " + e, e);
-        }
+        return name.equals("simd") ? simd(threads) : byName(name);
     }
 
     /** Why the SIMD backend cannot load here, or null when it can. */
@@ -70,12 +60,16 @@ public final class Backends {
         return null;
     }
 
-    /** The SIMD backend, loaded by name so that this class links on a JVM without the vector module. */
-    private static Ops simd() {
+    /**
+     * The SIMD backend with {@code threads} workers (0: the configured count), loaded by name so
+     * that this class links on a JVM without the vector module.
+     */
+    private static Ops simd(int threads) {
         String why = simdUnavailableReason();
         if (why != null) throw new UnsupportedOperationException("backend 'simd' is unavailable: " + why);
+        int n = threads > 0 ? threads : Parallel.configuredThreads();
         try {
-            return (Ops) Class.forName("dev.nfn4j.ops.simd.SimdOps").getMethod("fromSystemProperties").invoke(null);
+            return (Ops) Class.forName("dev.nfn4j.ops.simd.SimdOps").getConstructor(int.class).newInstance(n);
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IllegalStateException("backend 'simd' failed to start", e.getCause());
@@ -92,7 +86,7 @@ public final class Backends {
         }
         String why = simdUnavailableReason();
         if (why == null) {
-            Ops o = simd();
+            Ops o = simd(0);
             reason = "vector module readable; CUDA backend not in this build";
             return o;
         }
