@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 final class TrainCommand implements Callable<Integer> {
     @Mixin ZooOptions zoo;
     @Mixin ModelOptions opts;
+    @Mixin TrainOptions training;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
@@ -27,8 +28,8 @@ final class TrainCommand implements Callable<Integer> {
         ZooDataset data = zoo.load(true);
         System.out.printf("data     %s: %d networks, %s; split %d/%d/%d%n", zoo.describe(), data.size(), data.spec(),
                 data.splits().train().length, data.splits().val().length, data.splits().test().length);
-        System.out.printf("model    %s on %s%n", opts, Backends.get().describe());
-        Trainer.Result r = new Trainer(Backends.get(), opts.model(), data, opts.trainer(true), out, resume).fit();
+        System.out.printf("model    %s, %s on %s%n", opts, training, Backends.get().describe());
+        Trainer.Result r = new Trainer(Backends.get(), opts.model(), data, training.trainer(true), out, resume).fit();
         System.out.printf("test     tau %.4f  R^2 %.4f  L1 %.4f  (best epoch %d, %.1f s)%n", r.test().tau(), r.test().r2(), r.test().l1(),
                 r.bestEpoch(), r.trainSeconds());
         System.out.printf("files    %s, %s, %s%n", r.checkpoint(), out.resolve("log.jsonl"), r.plot());

@@ -55,7 +55,7 @@ public final class Checkpoints {
      * the file has), inferring the network spec, batch and channels from the shapes and checking
      * they agree. Non-finite values are rejected unless {@code allowNonFinite}.
      */
-    public static HostWeights readWeights(SafetensorsFile f, String prefix, boolean allowNonFinite) throws NfnFormatException {
+    public static HostWeights readWeights(TensorSource f, String prefix, boolean allowNonFinite) throws NfnFormatException {
         List<HostTensor> ws = new ArrayList<>(), bs = new ArrayList<>();
         for (int i = 0; f.has(prefix + ".weight." + i); i++) {
             ws.add(f.get(prefix + ".weight." + i));

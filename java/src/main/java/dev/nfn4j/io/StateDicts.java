@@ -20,7 +20,7 @@ public final class StateDicts {
     private StateDicts() {}
 
     /** The network as a batch of one (B = 1, C = 1), checking the spec when {@code expected} is not null. */
-    public static HostWeights read(SafetensorsFile f, NetworkSpec expected) throws NfnFormatException {
+    public static HostWeights read(TensorSource f, NetworkSpec expected) throws NfnFormatException {
         List<String> names = new ArrayList<>(f.names());
         if (names.isEmpty()) throw new NfnFormatException(f.path(), "no tensors: expected a state_dict of weight and bias tensors");
         names.sort(NATURAL);

@@ -48,6 +48,33 @@ public record WsLayout(NetworkSpec spec, int batch, int channels) {
         return wOffset(numLayers());
     }
 
+    /**
+     * Stacks samples stored one after another, each in the one-sample form of this layout
+     * ({@code withBatch(1)}, as zoos keep them), into one batch: sample b of {@code out} (laid out
+     * as {@code withBatch(indices.length)}) is sample {@code indices[b]} of {@code samples}.
+     */
+    public void gather(float[] samples, int[] indices, float[] out) {
+        WsLayout one = withBatch(1), batched = withBatch(indices.length);
+        long perSample = one.size();
+        if (out.length != batched.size())
+            throw new IllegalArgumentException("a batch of " + indices.length + " needs " + batched.size() + " floats, got " + out.length);
+        for (int idx : indices)
+            if (idx < 0 || (idx + 1) * perSample > samples.length)
+                throw new IndexOutOfBoundsException("sample " + idx + " of " + samples.length / perSample);
+        int pos = 0;
+        for (int i = 0; i < numLayers(); i++) { // W_i of every sample, then b_i of every sample
+            int wOff = (int) one.wOffset(i), wLen = (int) one.wPerSample(i), bOff = (int) one.bOffset(i), bLen = (int) one.bPerSample(i);
+            for (int idx : indices) {
+                System.arraycopy(samples, (int) (idx * perSample) + wOff, out, pos, wLen);
+                pos += wLen;
+            }
+            for (int idx : indices) {
+                System.arraycopy(samples, (int) (idx * perSample) + bOff, out, pos, bLen);
+                pos += bLen;
+            }
+        }
+    }
+
     public WsLayout withChannels(int c) {
         return new WsLayout(spec, batch, c);
     }

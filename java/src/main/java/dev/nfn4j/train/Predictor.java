@@ -19,6 +19,7 @@ import dev.nfn4j.space.WsLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -55,6 +56,22 @@ public final class Predictor {
 
     public static Predictor load(Path checkpoint, Ops ops) throws IOException {
         return new Predictor(ops, Safetensors.read(checkpoint));
+    }
+
+    /**
+     * The metadata that makes a parameter file a model checkpoint this class loads: format,
+     * version, the model and network spec to rebuild it, the predicted metric, and the input
+     * normalizer (null: none). The tensors beside it are the parameters under nfn's names.
+     */
+    public static Map<String, String> checkpointMetadata(ModelConfig model, NetworkSpec spec, String target, WeightNormalizer norm) {
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put("format", "nfn4j-checkpoint/1");
+        md.put("nfn4j.version", String.valueOf(Predictor.class.getPackage().getImplementationVersion()));
+        md.put("model", model.toJson());
+        md.put("network_spec", SpecJson.write(spec));
+        md.put("target", target);
+        if (norm != null) md.put("normalizer", norm.toJson());
+        return md;
     }
 
     public NetworkSpec spec() {

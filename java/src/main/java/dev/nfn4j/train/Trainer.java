@@ -250,16 +250,8 @@ public final class Trainer {
         ops.upload(v, 0, params.valueBuffer().at(0), v.length);
     }
 
-    /** Metadata that lets {@code best.safetensors} rebuild its model anywhere. */
     private Map<String, String> modelMetadata() {
-        Map<String, String> md = new LinkedHashMap<>();
-        md.put("format", "nfn4j-checkpoint/1");
-        md.put("nfn4j.version", String.valueOf(Trainer.class.getPackage().getImplementationVersion()));
-        md.put("model", modelConfig.toJson());
-        md.put("network_spec", SpecJson.write(data.spec()));
-        md.put("target", data.target());
-        if (norm != null) md.put("normalizer", norm.toJson());
-        return md;
+        return Predictor.checkpointMetadata(modelConfig, data.spec(), data.target(), norm);
     }
 
     private void saveBest() throws IOException {

@@ -3,6 +3,8 @@ package dev.nfn4j.zoo;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Npy;
 import dev.nfn4j.io.NpyHeader;
+import dev.nfn4j.space.HostWeights;
+import dev.nfn4j.space.WsLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +110,26 @@ public final class SmallCnnZoo {
             if (!Float.isFinite(acc[n]))
                 throw new NfnFormatException(metricsFile, "row " + kept[n] + ": test_accuracy is " + acc[n]);
         return new ZooDataset(layout.spec(), weights, metrics, ZooDataset.TEST_ACCURACY, Splits.nfn(kept.length, options.seed()), kept);
+    }
+
+    /**
+     * Networks of a zoo folder by row of {@code weights.npy} (all rows when {@code rows} is null),
+     * converted to the canonical layout as one batch {@code [rows.length]} of one channel, with
+     * no metrics needed: what {@code nfn4j predict} reads from a zoo.
+     */
+    public static HostWeights networks(Path dir, long[] rows) throws IOException {
+        Path weightsFile = dir.resolve("weights.npy");
+        NpyHeader h = Npy.header(weightsFile);
+        if (h.ndim() != 2) throw new NfnFormatException(weightsFile, "expected N x P rows of weights, got shape " + h.shapeString());
+        TfLayout layout = TfLayout.read(dir.resolve("layout.csv"), h.shape()[1]);
+        long[] kept = rows == null ? identity(h.shape()[0]) : rows;
+        if (kept.length == 0) throw new NfnFormatException(weightsFile, "no rows selected");
+        float[] weights = Npy.readRows(weightsFile, kept);
+        toCanonical(weightsFile, layout, weights, kept);
+        WsLayout batch = new WsLayout(layout.spec(), kept.length, 1);
+        float[] out = new float[Math.toIntExact(batch.size())];
+        batch.gather(weights, java.util.stream.IntStream.range(0, kept.length).toArray(), out);
+        return new HostWeights(batch, out);
     }
 
     /** Checks each kept row is finite (nfn asserts it) and rewrites it in place from TensorFlow to canonical order. */

@@ -29,8 +29,6 @@ public final class ZooDataset {
     private final String target;
     private final Splits splits;
     private final long[] sourceRows;
-    // Per layer: offset and length of W_i and b_i inside one network's row.
-    private final int[] wOff, wLen, bOff, bLen;
 
     /**
      * Takes ownership of {@code weights} and the metric arrays (no copies: a zoo can be
@@ -65,17 +63,6 @@ public final class ZooDataset {
         if (sourceRows != null && sourceRows.length != size)
             throw new IllegalArgumentException(sourceRows.length + " source rows for " + size + " networks");
         this.sourceRows = sourceRows == null ? null : sourceRows.clone();
-        int L = spec.numLayers();
-        wOff = new int[L];
-        wLen = new int[L];
-        bOff = new int[L];
-        bLen = new int[L];
-        for (int i = 0; i < L; i++) {
-            wOff[i] = (int) one.wOffset(i);
-            wLen[i] = (int) one.wPerSample(i);
-            bOff[i] = (int) one.bOffset(i);
-            bLen[i] = (int) one.bPerSample(i);
-        }
     }
 
     /** A batch: the networks' weights (B = indices.length, C = 1) and their target values. */
@@ -168,13 +155,7 @@ public final class ZooDataset {
         if (targetsOut.length != B) throw new IllegalArgumentException("batch of " + B + " needs " + B + " target slots, got " + targetsOut.length);
         for (int idx : indices) checkIndex(idx);
         float[] t = metrics.get(target);
-        int pos = 0;
-        for (int i = 0; i < wOff.length; i++) { // canonical batch layout: W_i of every sample, then b_i of every sample
-            for (int b = 0; b < B; b++, pos += wLen[i])
-                System.arraycopy(weights, indices[b] * perNetwork + wOff[i], weightsOut, pos, wLen[i]);
-            for (int b = 0; b < B; b++, pos += bLen[i])
-                System.arraycopy(weights, indices[b] * perNetwork + bOff[i], weightsOut, pos, bLen[i]);
-        }
+        one.gather(weights, indices, weightsOut);
         for (int b = 0; b < B; b++) targetsOut[b] = t[indices[b]];
     }
 

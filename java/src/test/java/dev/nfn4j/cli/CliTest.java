@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,10 +76,61 @@ class CliTest {
         assertEquals(0, q[0], () -> "stdout: " + q[1] + "\nstderr: " + q[2]);
         assertEquals(((String) p[1]).lines().findFirst().orElseThrow().split("\t")[1], ((String) q[1]).strip().split("\t")[1],
                 "the state_dict of network 0 predicts what its weight-space form does");
+        // flattened state dicts in a .npy, rows picked with --rows
+        int pp = (int) zoo.spec().numParams();
+        float[] flat = new float[3 * pp];
+        for (int n = 0, at = 0; n < 3; n++)
+            for (int i = 0; i < zoo.spec().numLayers(); i++)
+                for (float[] v : new float[][]{zoo.weight(i, n), zoo.bias(i, n)}) {
+                    System.arraycopy(v, 0, flat, at, v.length);
+                    at += v.length;
+                }
+        Path npy = tmp.resolve("flat.npy");
+        dev.nfn4j.io.Npy.write(npy, dev.nfn4j.io.HostTensor.f32(new int[]{3, pp}, flat));
+        Object[] f = run("predict", ckpt.toString(), npy.toString(), "--rows", "2,0");
+        assertEquals(0, f[0], () -> "stdout: " + f[1] + "\nstderr: " + f[2]);
+        List<String> batchLines = ((String) p[1]).lines().toList(), flatLines = ((String) f[1]).lines().toList();
+        assertEquals(npy + "[row 2]", flatLines.get(0).split("\t")[0]);
+        assertEquals(batchLines.get(2).split("\t")[1], flatLines.get(0).split("\t")[1]);
+        assertEquals(batchLines.get(0).split("\t")[1], flatLines.get(1).split("\t")[1]);
         // a checkpoint that is not one is a clear error, exit code 2
         Object[] bad = run("predict", in.toString(), in.toString());
         assertEquals(2, bad[0]);
         assertTrue(((String) bad[2]).contains("not an nfn4j model checkpoint"), (String) bad[2]);
+    }
+
+    @Test
+    void anNfnTrainedModelImportsByNameAndPredictsWhatNfnDid() throws Exception {
+        Path fixture = Path.of(System.getProperty("nfn4j.conformanceDir", "../shared/conformance/nfn"), "model_np_io_embed_invariant.safetensors");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(fixture), "fixture absent: " + fixture + " (ConformanceTest reports this too)");
+        // The fixture holds nfn's state_dict under "param." and a batch of networks under "input".
+        Path ckpt = tmp.resolve("imported.safetensors");
+        Object[] r = run("import", fixture.toString(), "--prefix", "param.", "--spec-from", fixture.toString(),
+                "--model", "np_io", "--hidden", "16,16,5", "--head", "32,32", "--out", ckpt.toString());
+        assertEquals(0, r[0], () -> "stdout: " + r[1] + "\nstderr: " + r[2]);
+        var f = dev.nfn4j.io.Safetensors.read(fixture);
+        var c = dev.nfn4j.io.Safetensors.read(ckpt);
+        // export: the checkpoint holds exactly nfn's names and shapes, so nfn's load_state_dict takes it
+        java.util.Set<String> nfnNames = new java.util.TreeSet<>();
+        for (String n : f.names())
+            if (n.startsWith("param.")) {
+                nfnNames.add(n.substring(6));
+                org.junit.jupiter.api.Assertions.assertArrayEquals(f.get(n).shape(), c.get(n.substring(6)).shape(), n);
+            }
+        assertEquals(nfnNames, new java.util.TreeSet<>(c.names()));
+        // and it predicts what nfn computed for the fixture's networks
+        Object[] p = run("predict", ckpt.toString(), fixture.toString());
+        assertEquals(0, p[0], () -> "stdout: " + p[1] + "\nstderr: " + p[2]);
+        float[] expected = f.get("output").toFloats();
+        List<String> lines = ((String) p[1]).lines().toList();
+        assertEquals(expected.length, lines.size(), (String) p[1]);
+        for (int b = 0; b < expected.length; b++)
+            assertEquals(expected[b], Float.parseFloat(lines.get(b).split("\t")[1]), 2e-6, "network " + b);
+        // a state_dict of another architecture is refused naming the tensor
+        Object[] bad = run("import", fixture.toString(), "--prefix", "param.", "--spec-from", fixture.toString(),
+                "--model", "np_io", "--hidden", "16,16,4", "--head", "32,32", "--out", tmp.resolve("bad.safetensors").toString());
+        assertEquals(2, bad[0]);
+        assertTrue(((String) bad[2]).contains("expected shape"), (String) bad[2]);
     }
 
     @Test

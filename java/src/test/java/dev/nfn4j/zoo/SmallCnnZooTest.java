@@ -52,6 +52,25 @@ class SmallCnnZooTest {
     }
 
     @Test
+    void networksByRowMatchTheDatasetAndNeedNoMetrics() throws IOException {
+        ZooDataset zoo = SmallCnnZoo.read(TinyZoo.write(dir));
+        java.nio.file.Files.delete(dir.resolve("metrics.csv.gz")); // predicting needs weights and layout only
+        HostWeights rows = SmallCnnZoo.networks(dir, new long[]{5, 1});
+        assertEquals(2, rows.layout().batch());
+        HostWeights all = SmallCnnZoo.networks(dir, null);
+        assertEquals(TinyZoo.ROWS, all.layout().batch());
+        for (int l = 0; l < 4; l++) {
+            int w = zoo.network(0).torchWeight(l).length, b = zoo.network(0).torchBias(l).length;
+            // row 5 is network 2's final checkpoint, row 1 network 0's
+            assertArrayEquals(zoo.network(2).torchWeight(l), java.util.Arrays.copyOfRange(rows.torchWeight(l), 0, w));
+            assertArrayEquals(zoo.network(0).torchBias(l), java.util.Arrays.copyOfRange(rows.torchBias(l), b, 2 * b));
+            assertArrayEquals(zoo.network(0).torchWeight(l), java.util.Arrays.copyOfRange(all.torchWeight(l), w, 2 * w));
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> SmallCnnZoo.networks(dir, new long[]{TinyZoo.ROWS}));
+        assertTrue(e.getMessage().contains("outside"), e.getMessage());
+    }
+
+    @Test
     void convertsTensorFlowLayoutsToPyTorchElementByElement() throws IOException {
         ZooDataset zoo = SmallCnnZoo.read(TinyZoo.write(dir));
         int[][] tf = {{3, 3, 1, 4}, {3, 3, 4, 4}, {3, 3, 4, 4}, {4, 10}};
