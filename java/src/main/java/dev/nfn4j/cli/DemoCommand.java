@@ -66,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
         String[][] models = {{"HNP-NFN", "HNP"}, {"NP-NFN", "NP"}, {"StatNN", "STATNN"}};
         Path hnpCheckpoint = null;
         for (String[] m : models) {
-            ModelConfig cfg = new ModelConfig(m[1], new int[]{16, 16, 5}, "relu", true, head, m[1].equals("STATNN") ? 0 : fourier, 1, 0);
+            ModelConfig cfg = new ModelConfig(m[1], new int[]{16, 16, 5}, "relu", dev.nfn4j.nn.InvariantNfn.Pool.HNP, head, m[1].equals("STATNN") ? 0 : fourier, 1, 0);
             Trainer.Config tc = new Trainer.Config(epochs, batch, lr, 0, false, 0, Loss.BINARY_CROSS_ENTROPY, seed, 0, true, true);
             Path dir = out.resolve(m[1].toLowerCase());
             deleteRun(dir);

@@ -1,5 +1,6 @@
 package dev.nfn4j.cli;
 
+import dev.nfn4j.nn.InvariantNfn;
 import dev.nfn4j.nn.ModelConfig;
 import picocli.CommandLine.Option;
 
@@ -19,8 +20,8 @@ final class ModelOptions {
     @Option(names = "--act", defaultValue = "relu", description = "Activation after each NF-Layer (default: ${DEFAULT-VALUE}).")
     String act;
 
-    @Option(names = "--np-pool", description = "Pool with NPPool instead of HNPPool.")
-    boolean npPool;
+    @Option(names = "--pool", defaultValue = "hnp", description = "Invariant pooling: hnp (paper), np, or stats (StatNN's statistics of each tensor's features) (default: ${DEFAULT-VALUE}).")
+    String pool;
 
     @Option(names = "--fourier", defaultValue = "0", description = "Gaussian Fourier input features: frequencies (0: none; default ${DEFAULT-VALUE}).")
     int fourier;
@@ -32,7 +33,7 @@ final class ModelOptions {
     double dropout;
 
     ModelConfig model() {
-        return new ModelConfig(kind, hidden, act, !npPool, head, fourier, fourierScale, dropout);
+        return new ModelConfig(kind, hidden, act, InvariantNfn.Pool.parse(pool), head, fourier, fourierScale, dropout);
     }
 
     @Override

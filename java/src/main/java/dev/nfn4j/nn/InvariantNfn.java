@@ -16,6 +16,22 @@ import java.util.List;
 public final class InvariantNfn {
     public enum Mode { HNP, NP, POINTWISE }
 
+    /**
+     * How the last NF-Layer's output becomes invariant features: nfn's HNPPool or NPPool (means
+     * over the permuted axes), or STATS: StatNN's seven statistics (mean, variance, quantiles)
+     * of every tensor's entries per channel, so the head reads the distribution of the learned
+     * features, not only its mean.
+     */
+    public enum Pool {
+        HNP, NP, STATS;
+
+        /** By name, any case; an unknown name is an error listing the choices. */
+        public static Pool parse(String name) {
+            for (Pool p : values()) if (p.name().equalsIgnoreCase(name.trim())) return p;
+            throw new IllegalArgumentException("unknown pool '" + name + "' (expected hnp, np or stats)");
+        }
+    }
+
     private InvariantNfn() {}
 
     /**
@@ -42,6 +58,12 @@ public final class InvariantNfn {
      */
     public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
                                    Act act, boolean hnpPool, int[] head, Init.Type init, int fourier, double fourierScale, double dropout) {
+        return build(params, spec, mode, ioEmbed, inChannels, hidden, act, hnpPool ? Pool.HNP : Pool.NP, head, init, fourier, fourierScale, dropout);
+    }
+
+    /** As above with any {@link Pool}. */
+    public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
+                                   Act act, Pool pool, int[] head, Init.Type init, int fourier, double fourierScale, double dropout) {
         if (hidden.length == 0) throw new IllegalArgumentException("an invariant NFN needs at least one NF-Layer");
         Ops ops = params.ops();
         List<Layer> mods = new ArrayList<>();
@@ -62,10 +84,19 @@ public final class InvariantNfn {
             if (dropout > 0) mods.add(new ChannelDropout(ops, dropout, mods.size()));
             c = h;
         }
-        WeightPool pool = hnpPool ? WeightPool.hnp(ops, spec) : WeightPool.np(ops, spec);
-        mods.add(pool);
+        int width = switch (pool) {
+            case HNP, NP -> {
+                WeightPool p = pool == Pool.HNP ? WeightPool.hnp(ops, spec) : WeightPool.np(ops, spec);
+                mods.add(p);
+                yield p.width();
+            }
+            case STATS -> {
+                mods.add(new StatFeaturizer(ops));
+                yield StatFeaturizer.width(spec);
+            }
+        };
         mods.add(new Flatten());
-        addHead(params, mods, pool.width() * c, head);
+        addHead(params, mods, width * c, head);
         return new Sequential(mods);
     }
 

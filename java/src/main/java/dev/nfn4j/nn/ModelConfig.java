@@ -14,13 +14,13 @@ import java.util.Arrays;
  * @param kind    HNP, NP, NP_IO (NPLinear with io_embed), POINTWISE, or STATNN
  * @param hidden  channels of each NF-Layer (paper: 16, 16, 5); unused by STATNN
  * @param act     activation after each NF-Layer
- * @param hnpPool HNP pooling (paper) or NP pooling
+ * @param pool    HNP pooling (paper), NP pooling, or STATS (statistics of each tensor's features; see {@link InvariantNfn.Pool})
  * @param head    hidden widths of the MLP head (paper: 1000, 1000), then Linear(-> 1) and sigmoid
  * @param fourier Gaussian Fourier input features (nfn's inp_enc): frequencies, 0 for none
  * @param fourierScale their standard deviation
  * @param dropout nfn's channel dropout after each NF-Layer's activation (0: none)
  */
-public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head, int fourier, double fourierScale,
+public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Pool pool, int[] head, int fourier, double fourierScale,
                           double dropout) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -32,6 +32,7 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("NF-Layer channels must be >= 1: " + Arrays.toString(hidden));
         for (int h : head) if (h < 1) throw new IllegalArgumentException("head widths must be >= 1: " + Arrays.toString(head));
         Act.parse(act);
+        java.util.Objects.requireNonNull(pool, "pool");
         if (fourier < 0 || (fourier > 0 && !(fourierScale > 0)))
             throw new IllegalArgumentException("Fourier features need frequencies >= 0 and a positive scale, got " + fourier + ", " + fourierScale);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
@@ -40,13 +41,13 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
     }
 
     /** Without Fourier input features. */
-    public ModelConfig(String kind, int[] hidden, String act, boolean hnpPool, int[] head) {
-        this(kind, hidden, act, hnpPool, head, 0, 1, 0);
+    public ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Pool pool, int[] head) {
+        this(kind, hidden, act, pool, head, 0, 1, 0);
     }
 
     /** The paper's configuration for a kind: NF-Layers 16, 16, 5 with ReLU, HNP pooling, head 1000, 1000. */
     public static ModelConfig paper(String kind) {
-        return new ModelConfig(kind, new int[]{16, 16, 5}, "relu", true, new int[]{1000, 1000});
+        return new ModelConfig(kind, new int[]{16, 16, 5}, "relu", InvariantNfn.Pool.HNP, new int[]{1000, 1000});
     }
 
     /** Builds the model, declaring its parameters (names as nfn's nn.Sequential) in {@code params}. */
@@ -57,7 +58,7 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
             case "POINTWISE" -> InvariantNfn.Mode.POINTWISE;
             default -> InvariantNfn.Mode.NP;
         };
-        return InvariantNfn.build(params, spec, mode, kind.equals("NP_IO"), inChannels, hidden, Act.parse(act), hnpPool, head,
+        return InvariantNfn.build(params, spec, mode, kind.equals("NP_IO"), inChannels, hidden, Act.parse(act), pool, head,
                 Init.Type.PYTORCH_DEFAULT, fourier, fourierScale, dropout);
     }
 
@@ -71,7 +72,10 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
 
     public static ModelConfig fromJson(String json) {
         try {
-            return JSON.readValue(json, ModelConfig.class);
+            com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
+            if (tree.has("hnpPool") && !tree.has("pool")) // checkpoints written before STATS pooling existed
+                tree.put("pool", tree.remove("hnpPool").asBoolean() ? "HNP" : "NP");
+            return JSON.treeToValue(tree, ModelConfig.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("bad model config JSON: " + e.getMessage());
         }
@@ -80,14 +84,14 @@ public record ModelConfig(String kind, int[] hidden, String act, boolean hnpPool
     @Override
     public String toString() {
         return kind + (kind.equals("STATNN") ? "" : (fourier > 0 ? " fourier " + fourier + "x" + fourierScale : "") + " "
-                + Arrays.toString(hidden) + " " + act + (dropout > 0 ? " dropout " + dropout : "") + (hnpPool ? " HNPPool" : " NPPool"))
+                + Arrays.toString(hidden) + " " + act + (dropout > 0 ? " dropout " + dropout : "") + " " + pool + " pool")
                 + " head " + Arrays.toString(head);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelConfig m && kind.equals(m.kind) && Arrays.equals(hidden, m.hidden) && act.equals(m.act)
-                && hnpPool == m.hnpPool && Arrays.equals(head, m.head) && fourier == m.fourier && fourierScale == m.fourierScale
+                && pool == m.pool && Arrays.equals(head, m.head) && fourier == m.fourier && fourierScale == m.fourierScale
                 && dropout == m.dropout;
     }
 

@@ -214,6 +214,12 @@ class EquivarianceTest {
                 Init.Type.PYTORCH_DEFAULT);
         params2.allocate(c.seed + 2);
         assertInvariant(ops, np, c, Permutation::randomAll);
+        // Statistics pooling reads every tensor's entries as a set: invariant to all of them too.
+        Params params3 = new Params(ops);
+        Sequential npStats = InvariantNfn.build(params3, c.spec, InvariantNfn.Mode.NP, false, c.cin, hidden, Act.RELU, InvariantNfn.Pool.STATS,
+                new int[]{8, 8}, Init.Type.PYTORCH_DEFAULT, 0, 1, 0);
+        params3.allocate(c.seed + 3);
+        assertInvariant(ops, npStats, c, Permutation::randomAll);
     }
 
     // ---- sensitivity: the symmetries are exactly the coupled ones ------------------------------

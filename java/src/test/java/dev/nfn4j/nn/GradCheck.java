@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.space.WeightSpace;
+import dev.nfn4j.space.WsLayout;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -150,7 +152,7 @@ final class GradCheck {
             }
         assertTrue(checked > 0, module + ": nothing checked");
         assertTrue(skipped <= maxSkippedFraction * (checked + skipped),
-                module + ": " + skipped + " of " + (checked + skipped) + " coordinates skipped at ReLU kinks; choose another seed");
+                module + ": " + skipped + " of " + (checked + skipped) + " coordinates skipped at kinks (ReLU signs, quantile orders); choose another seed");
         if (!failures.isEmpty())
             fail(module + ": " + failures.size() + " of " + checked + " gradient coordinates off (step " + fd.step + ", rtol " + fd.rtol
                     + ", atol " + fd.atol + "):\n  " + String.join("\n  ", failures.subList(0, Math.min(12, failures.size()))));
@@ -189,7 +191,11 @@ final class GradCheck {
         return new ArrayList<>(s);
     }
 
-    /** One forward: the output, the loss and the signs of every ReLU's input (a step must not cross a kink). */
+    /**
+     * One forward: the output, the loss and where the input of every kinked module lies (a step
+     * must not cross a kink): the sign of each ReLU input, and the order of the entries of each
+     * plane a StatFeaturizer sorts for its quantiles.
+     */
     private record Eval(Value outValue, float[] out, double loss, List<Boolean> reluSigns) {}
 
     private Eval eval(Value like, float[] x) {
@@ -208,6 +214,22 @@ final class GradCheck {
         }
         if (m instanceof Activation && m.toString().equals("Relu"))
             for (float f : download(ops, in)) signs.add(f > 0);
+        if (m instanceof StatFeaturizer && in instanceof WeightSpace x) recordOrders(x, signs);
         return m.forward(in);
+    }
+
+    /** For every (sample, channel) plane of every tensor: which of each pair of its entries is smaller. */
+    private void recordOrders(WeightSpace x, List<Boolean> order) {
+        float[] v = download(ops, x);
+        WsLayout lay = x.layout();
+        for (int i = 0; i < lay.numLayers(); i++)
+            for (long[] tensor : new long[][]{{lay.wOffset(i), lay.wPerSample(i)}, {lay.bOffset(i), lay.bPerSample(i)}}) {
+                int per = (int) (tensor[1] / lay.channels());
+                for (int p = 0; p < lay.batch() * lay.channels(); p++) {
+                    int at = (int) tensor[0] + p * per;
+                    for (int a = 0; a < per; a++)
+                        for (int b = a + 1; b < per; b++) order.add(v[at + a] < v[at + b]);
+                }
+            }
     }
 }

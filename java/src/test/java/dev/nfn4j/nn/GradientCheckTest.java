@@ -243,10 +243,11 @@ class GradientCheckTest {
      */
     static List<Object[]> models() {
         return List.of(
-                new Object[]{InvariantNfn.Mode.HNP, false, true, Act.TANH, NetworkSpec.mlp(2, 3, 2), 2},
-                new Object[]{InvariantNfn.Mode.NP, true, true, Act.GELU, new NetworkSpec(new int[]{2, 2, 1}, new int[][]{{2, 3}, null}), 1},
-                new Object[]{InvariantNfn.Mode.NP, false, false, Act.SIGMOID, NetworkSpec.mlp(3, 2), 0},
-                new Object[]{InvariantNfn.Mode.POINTWISE, false, false, Act.TANH, NetworkSpec.mlp(2, 2, 3, 1), 2});
+                new Object[]{InvariantNfn.Mode.HNP, false, InvariantNfn.Pool.HNP, Act.TANH, NetworkSpec.mlp(2, 3, 2), 2},
+                new Object[]{InvariantNfn.Mode.NP, true, InvariantNfn.Pool.HNP, Act.GELU, new NetworkSpec(new int[]{2, 2, 1}, new int[][]{{2, 3}, null}), 1},
+                new Object[]{InvariantNfn.Mode.NP, false, InvariantNfn.Pool.NP, Act.SIGMOID, NetworkSpec.mlp(3, 2), 0},
+                new Object[]{InvariantNfn.Mode.NP, false, InvariantNfn.Pool.STATS, Act.TANH, new NetworkSpec(new int[]{2, 3, 2}, new int[][]{{1, 2}, null}), 3},
+                new Object[]{InvariantNfn.Mode.POINTWISE, false, InvariantNfn.Pool.NP, Act.TANH, NetworkSpec.mlp(2, 2, 3, 1), 2});
     }
 
     /** Everything at once through sum(out * G): NF-Layers, activations, pool, flatten, head, sigmoid. */
@@ -254,15 +255,18 @@ class GradientCheckTest {
         return TestBackends.onAll(models());
     }
 
-    @ParameterizedTest(name = "{0}: {1} io={2} hnpPool={3} {4} {5}")
+    @ParameterizedTest(name = "{0}: {1} io={2} pool={3} {4} {5}")
     @MethodSource("modelsOnAllBackends")
-    void invariantNfn(Ops ops, InvariantNfn.Mode mode, boolean io, boolean hnpPool, Act act, NetworkSpec spec, int seed) {
+    void invariantNfn(Ops ops, InvariantNfn.Mode mode, boolean io, InvariantNfn.Pool pool, Act act, NetworkSpec spec, int seed) {
         Params params = new Params(ops);
-        Sequential m = InvariantNfn.build(params, spec, mode, io, 1, new int[]{3, 2}, act, hnpPool, 8, Init.Type.PYTORCH_DEFAULT);
+        Sequential m = InvariantNfn.build(params, spec, mode, io, 1, new int[]{3, 2}, act, pool, new int[]{8, 8}, Init.Type.PYTORCH_DEFAULT, 0, 1, 0);
         params.allocate(seed);
         WsLayout lay = new WsLayout(spec, 3, 1);
         WeightSpace like = new WeightSpace(lay, ops.alloc(lay.size()).at(0));
-        new GradCheck(ops, m, params, GradCheck.weighted(gaussian(new Random(seed + 100), 3)), MODEL).fewOutputs().allowKinkSkips(0.1)
+        // Statistics pooling sorts every plane for its quantiles: a step that reorders two entries
+        // crosses a kink, and tanh outputs sit close together, so about half the coordinates are.
+        double kinks = pool == InvariantNfn.Pool.STATS ? 0.5 : 0.1;
+        new GradCheck(ops, m, params, GradCheck.weighted(gaussian(new Random(seed + 100), 3)), MODEL).fewOutputs().allowKinkSkips(kinks)
                 .run(like, gaussian(new Random(seed + 200), Math.toIntExact(lay.size())));
     }
 

@@ -50,7 +50,7 @@ class TrainerTest {
         return new Trainer.Config(epochs, 6, 3e-3, 0, false, 3, Loss.BINARY_CROSS_ENTROPY, 7, 0, true, false);
     }
 
-    static final ModelConfig SMALL = new ModelConfig("HNP", new int[]{4, 3}, "relu", true, new int[]{16});
+    static final ModelConfig SMALL = new ModelConfig("HNP", new int[]{4, 3}, "relu", dev.nfn4j.nn.InvariantNfn.Pool.HNP, new int[]{16});
 
     @Test
     void trainsLogsCheckpointsAndPlots() throws Exception {
@@ -70,7 +70,7 @@ class TrainerTest {
     }
 
     /** With channel dropout too: its masks depend on the optimizer step, which the state restores. */
-    static final ModelConfig WITH_DROPOUT = new ModelConfig("NP", new int[]{4, 3}, "relu", true, new int[]{16}, 2, 1, 0.2);
+    static final ModelConfig WITH_DROPOUT = new ModelConfig("NP", new int[]{4, 3}, "relu", dev.nfn4j.nn.InvariantNfn.Pool.HNP, new int[]{16}, 2, 1, 0.2);
 
     @Test
     void resumingGivesExactlyTheUninterruptedRun() throws Exception {
