@@ -6,7 +6,7 @@
 #
 # Writes CLASSES_DIR/dev/nfn4j/ops/cuda/nfn4j.fatbin (a classpath resource, loaded with
 # cuModuleLoadData by the cuda backend) and kernels.txt beside it (the kernel names in the
-# fatbin, one per line, from ptxas's report), and REPORT_DIR/ptxas.txt (registers, shared
+# fatbin, one per line, from ptxas's report, after a "# nvcc X.Y" line), and REPORT_DIR/ptxas.txt (registers, shared
 # memory, stack frames and spills of every kernel). A kernel with a stack frame or spills fails
 # the build: that is local memory in a hot loop, a bug to fix. Run by Maven (generate-resources
 # of the java module); skipped with one line when nvcc is not found (NVCC or PATH), and when the
@@ -80,13 +80,15 @@ if [[ -n "$bad" ]]; then
 fi
 
 # The manifest: every entry function ptxas compiled (the same set for each architecture).
-grep -oE "Compiling entry function '[A-Za-z_][A-Za-z0-9_]*'" "$work/ptxas.txt" \
-    | sed -E "s/.*'(.*)'/\1/" | sort -u > "$work/kernels.txt"
-if [[ ! -s "$work/kernels.txt" ]]; then
+{
+    echo "# $("$nvcc" --version | grep -o 'release [0-9.]*' | sed 's/release/nvcc/')"
+    grep -oE "Compiling entry function '[A-Za-z_][A-Za-z0-9_]*'" "$work/ptxas.txt" | sed -E "s/.*'(.*)'/\1/" | sort -u
+} > "$work/kernels.txt"
+if ! grep -qv '^#' "$work/kernels.txt"; then
     echo "build-kernels: no entry functions in ptxas's report; cannot write kernels.txt" >&2
     exit 1
 fi
 
 mv -f "$work/nfn4j.fatbin" "$fatbin"
 mv -f "$work/kernels.txt" "$out/kernels.txt"
-echo "build-kernels: $(wc -l < "$out/kernels.txt") kernels, $(stat -c %s "$fatbin") bytes; report in $report/ptxas.txt"
+echo "build-kernels: $(grep -cv '^#' "$out/kernels.txt") kernels, $(stat -c %s "$fatbin") bytes; report in $report/ptxas.txt"
