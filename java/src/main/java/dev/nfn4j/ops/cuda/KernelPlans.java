@@ -123,7 +123,7 @@ final class KernelPlans {
             DevPtr partDa = da == null ? DevPtr.NULL : scratch;
             DevPtr partDb = dbias == null ? DevPtr.NULL : scratch.plusFloats(da == null ? 0 : (long) split.chunks() * s.cout() * s.cin());
             out.add(Launch.of(Kernel.MIX_WEIGHT_GRAD_PARTIAL, what + " (weight partial sums, " + split.chunks() + " chunks of " + split.chunk() + ")")
-                    .ptr(x).ptr(dy).ptr(partDa).ptr(partDb).i(s.batch()).i(s.cin()).i(s.cout()).i(s.rows()).i(s.cols()).l(split.chunk())
+                    .ptr(orNull(x)).ptr(dy).ptr(partDa).ptr(partDb).i(s.batch()).i(s.cin()).i(s.cout()).i(s.rows()).i(s.cols()).l(split.chunk())
                     .grid(split.chunks(), ceilDiv(s.cout(), WG_TILE), da == null ? 1 : ceilDiv(s.cin(), WG_TILE), THREADS));
             long outputs = Math.max((long) s.cout() * s.cin(), s.cout());
             out.add(Launch.of(Kernel.MIX_WEIGHT_GRAD_FINAL, what + " (weight final sums)")
