@@ -46,20 +46,6 @@ __device__ __forceinline__ double block_sum_d(double v, double* scratch) {
     return r;
 }
 
-__device__ __forceinline__ float block_sum_f(float v, float* scratch) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    v = warp_sum(v);
-    __syncthreads();
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    float t = lane < NFN_WARPS ? scratch[lane] : 0.0f;
-    if (warp == 0) t = warp_sum(t);
-    if (threadIdx.x == 0) scratch[0] = t;
-    __syncthreads();
-    float r = scratch[0];
-    return r;
-}
-
 // Splits a flat element index of a plane batch into (plane, position); `narrow` when the whole
 // batch has fewer than 2^31 elements, so 32-bit division does.
 __device__ __forceinline__ void split_plane_index(long long i, int plane, bool narrow, long long& p, int& q) {
