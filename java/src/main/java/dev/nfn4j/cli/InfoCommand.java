@@ -2,6 +2,7 @@ package dev.nfn4j.cli;
 
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.cuda.CudaProbe;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -26,7 +27,8 @@ final class InfoCommand implements Callable<Integer> {
             System.out.printf("%-10s %s%n", name, line);
         }
         System.out.println("chosen     " + Backends.get().describe() + " (" + Backends.reason() + ")");
-        System.out.println("gpu        none used: this build has no CUDA backend or kernels");
+        String noGpu = CudaProbe.unavailableReason();
+        System.out.println("gpu        " + (noGpu == null ? Backends.byName("cuda").describe() : "none used: " + noGpu));
         return 0;
     }
 }

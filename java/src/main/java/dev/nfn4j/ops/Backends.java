@@ -1,5 +1,6 @@
 package dev.nfn4j.ops;
 
+import dev.nfn4j.ops.cuda.CudaProbe;
 import dev.nfn4j.ops.reference.ReferenceOps;
 
 import java.util.logging.Logger;
@@ -7,8 +8,9 @@ import java.util.logging.Logger;
 /**
  * Picks the backend once, at first use, and logs why (as Lucene's VectorizationProvider does).
  * {@code -Dnfn4j.backend=reference|simd|cuda} forces one; a forced backend that cannot load is an
- * error, never a silent fallback. Unforced, the order is cuda, simd, reference; this build has
- * no CUDA backend yet, so SIMD is chosen whenever the vector module is readable.
+ * error, never a silent fallback. Unforced, the order is cuda (a device, a driver and the
+ * kernels built into this jar: {@link CudaProbe}), then simd (the vector module readable), then
+ * reference.
  */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger(Backends.class.getName());
@@ -43,7 +45,7 @@ public final class Backends {
         return switch (name) {
             case "reference" -> new ReferenceOps();
             case "simd" -> simd(0);
-            case "cuda" -> throw new UnsupportedOperationException("backend 'cuda' is not built into this version of nfn4j (it lands with the GPU backend)");
+            case "cuda" -> CudaProbe.open();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected reference, simd or cuda)");
         };
     }
@@ -84,13 +86,18 @@ public final class Backends {
             reason = "forced by -Dnfn4j.backend";
             return o;
         }
+        String noCuda = CudaProbe.unavailableReason();
+        if (noCuda == null) {
+            reason = "a CUDA device and the kernels are here";
+            return CudaProbe.open();
+        }
         String why = simdUnavailableReason();
         if (why == null) {
             Ops o = simd(0);
-            reason = "vector module readable; CUDA backend not in this build";
+            reason = "vector module readable; cuda unavailable: " + noCuda;
             return o;
         }
-        reason = "SIMD unavailable: " + why;
+        reason = "SIMD unavailable: " + why + "; cuda unavailable: " + noCuda;
         return new ReferenceOps();
     }
 }

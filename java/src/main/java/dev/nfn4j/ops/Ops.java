@@ -106,4 +106,72 @@ public interface Ops {
      * the gradient) for Adam, decoupled for AdamW.
      */
     void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step);
+
+    // ---- for device backends: whole steps on the device, graphs, timing --------------------------
+    // Defaults are exact for host backends, which have nothing to overlap or capture.
+
+    /**
+     * {@link #adamStep} with the step count on the backend, so nothing about the step is fixed
+     * when a training step is captured ({@link #runGraph}): {@code counter[0]} holds the steps
+     * taken so far (an exact integer in a float, below 2^24); this applies step
+     * {@code counter[0] + 1} at learning rate {@code cfg.lr() * min(1, (counter[0] + 1) / warmupSteps)}
+     * ({@code cfg.lr()} when warmupSteps is 0, linear warm-up otherwise), then increments the counter.
+     */
+    default void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, int warmupSteps, Ptr counter) {
+        float[] c = new float[1];
+        download(counter, c, 0, 1);
+        long t = (long) c[0];
+        if (t != c[0] || t < 0 || t >= 1 << 24)
+            throw new IllegalStateException("Adam step counter holds " + c[0] + ", not a step count below 2^24");
+        double lr = warmupSteps > 0 ? cfg.lr() * Math.min(1.0, (t + 1.0) / warmupSteps) : cfg.lr();
+        AdamConfig at = lr == cfg.lr() ? cfg : new AdamConfig(lr, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay(), cfg.decoupled());
+        adamStep(n, param, grad, m, v, at, t + 1);
+        upload(new float[]{t + 1}, 0, counter, 1);
+    }
+
+    /**
+     * {@code grad[i] = fn.gradient(pred[i], target[i], n)} for i < n: the loss gradient where the
+     * predictions are, so a captured training step needs no host round trip.
+     */
+    default void lossGradient(LossFn fn, int n, Ptr pred, Ptr target, Ptr grad) {
+        float[] p = new float[n], t = new float[n], g = new float[n];
+        download(pred, p, 0, n);
+        download(target, t, 0, n);
+        for (int i = 0; i < n; i++) g[i] = fn.gradient(p[i], t[i], n);
+        upload(g, 0, grad, n);
+    }
+
+    /** Waits until every queued operation has finished (device backends run asynchronously). */
+    default void synchronize() {}
+
+    /**
+     * Runs {@code body}, a sequence of calls to this backend, possibly as a captured graph: a
+     * device backend runs it normally the first time for a key, captures it the second time and
+     * replays the capture from then on, without running the Java code again. So the body must
+     * do the same work on the same buffers every time: no upload or download inside (stage
+     * inputs into the same buffers before the call, read results after it), no host-side
+     * decisions that change between calls, and no allocation after the first call. The key
+     * names one such body (include the shapes and buffers it depends on).
+     */
+    default void runGraph(Object key, Runnable body) {
+        body.run();
+    }
+
+    /**
+     * Times {@code body}: runs it {@code warmup} times, then {@code reps} times, and returns each
+     * rep's milliseconds (device backends: events around each rep on the device; host backends:
+     * the wall clock, the backend synchronized after each rep).
+     */
+    default float[] timeMillis(Runnable body, int warmup, int reps) {
+        for (int i = 0; i < warmup; i++) body.run();
+        synchronize();
+        float[] ms = new float[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            body.run();
+            synchronize();
+            ms[i] = (System.nanoTime() - t0) / 1e6f;
+        }
+        return ms;
+    }
 }

@@ -79,4 +79,10 @@ public final class ProfilingOps implements Ops {
     @Override public void planeStats(long p, int n, Ptr x, Ptr o) { long t = System.nanoTime(); inner.planeStats(p, n, x, o); record("planeStats", t); }
     @Override public void planeStatsBackward(long p, int n, Ptr x, Ptr d, Ptr dx) { long t = System.nanoTime(); inner.planeStatsBackward(p, n, x, d, dx); record("planeStatsBackward", t); }
     @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, long s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, s); record("adamStep", t); }
+    @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, int w, Ptr s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, w, s); record("adamStep", t); }
+    @Override public void lossGradient(LossFn f, int n, Ptr p, Ptr y, Ptr g) { long t = System.nanoTime(); inner.lossGradient(f, n, p, y, g); record("lossGradient", t); }
+    // Pass-throughs, so a device backend still synchronizes, captures and times (host times of queued device work are launch costs).
+    @Override public void synchronize() { inner.synchronize(); }
+    @Override public void runGraph(Object key, Runnable body) { inner.runGraph(key, body); }
+    @Override public float[] timeMillis(Runnable body, int warmup, int reps) { return inner.timeMillis(body, warmup, reps); }
 }

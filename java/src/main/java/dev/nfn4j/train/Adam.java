@@ -5,12 +5,18 @@ import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.Ops;
 
-/** Adam / AdamW over the whole flat parameter buffer in one {@link Ops#adamStep} call. */
+/**
+ * Adam / AdamW over the whole flat parameter buffer in one {@link Ops#adamStep} call. Two ways
+ * to step: {@link #step(double)} with the step and learning rate from the host, or
+ * {@link #stepOnDevice} with both read from a counter on the backend (for a training step
+ * captured as a graph), followed by {@link #countStep} once it has run. Both give the same
+ * result; {@link #syncCounter} brings the counter up to date after host steps or a restore.
+ */
 public final class Adam {
     private final Params params;
     private final AdamConfig cfg;
-    private final Buf m, v;
-    private long step;
+    private final Buf m, v, counter;
+    private long step, deviceCount;
 
     public Adam(Params params, AdamConfig cfg) {
         this.params = params;
@@ -18,6 +24,7 @@ public final class Adam {
         Ops ops = params.ops();
         this.m = ops.alloc(Math.max(1, params.count()));
         this.v = ops.alloc(Math.max(1, params.count()));
+        this.counter = ops.alloc(1);
     }
 
     /** Applies one update from the accumulated gradients. */
@@ -30,6 +37,30 @@ public final class Adam {
         step++;
         AdamConfig c = lr == cfg.lr() ? cfg : new AdamConfig(lr, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay(), cfg.decoupled());
         params.ops().adamStep(params.count(), params.valueBuffer().at(0), params.gradBuffer().at(0), m.at(0), v.at(0), c, step);
+    }
+
+    /**
+     * One update whose step (counter + 1) and learning rate ({@code lr * min(1, step / warmupSteps)},
+     * or lr without warm-up) the backend reads from its counter: nothing about the step is fixed in
+     * the calls, so they can be captured once and replayed ({@link Ops#runGraph}). Call
+     * {@link #syncCounter} before and {@link #countStep} after.
+     */
+    public void stepOnDevice(int warmupSteps) {
+        params.ops().adamStep(params.count(), params.valueBuffer().at(0), params.gradBuffer().at(0), m.at(0), v.at(0), cfg, warmupSteps, counter.at(0));
+    }
+
+    /** Records on the host that a device step has run (replays do not run Java code). */
+    public void countStep() {
+        step++;
+        deviceCount++;
+    }
+
+    /** Uploads the host's step count to the backend's counter if they differ (after host steps or a restore); outside any graph. */
+    public void syncCounter() {
+        if (deviceCount == step) return;
+        if (step >= 1 << 24) throw new IllegalStateException("Adam's device step counter is exact only below 2^24 steps, at " + step);
+        params.ops().upload(new float[]{step}, 0, counter.at(0), 1);
+        deviceCount = step;
     }
 
     /** The moments, for a checkpoint: {m, v}, host copies. */

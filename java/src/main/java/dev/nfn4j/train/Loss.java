@@ -1,5 +1,8 @@
 package dev.nfn4j.train;
 
+import dev.nfn4j.ops.LossFn;
+import dev.nfn4j.ops.Ops;
+
 /**
  * Losses on host predictions (a batch of scalars is a few floats; no kernel is worth it):
  * each returns the mean loss and writes d(loss)/d(prediction) into {@code grad}.
@@ -17,8 +20,7 @@ public enum Loss {
                 if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("binary cross-entropy needs predictions in [0, 1], got " + p + " at " + i);
                 double logP = Math.max(Math.log(p), -100), log1mP = Math.max(Math.log1p(-p), -100);
                 sum -= t * logP + (1 - t) * log1mP;
-                // PyTorch's backward: (p - t) / max((1 - p) p, 1e-12)
-                grad[i] = (float) ((p - t) / Math.max((1 - p) * p, 1e-12) / n);
+                grad[i] = fn().gradient(p, t, n); // PyTorch's backward: (p - t) / max((1 - p) p, 1e-12) / n
             }
             return sum / n;
         }
@@ -33,13 +35,18 @@ public enum Loss {
             for (int i = 0; i < n; i++) {
                 double d = (double) pred[i] - target[i];
                 sum += d * d;
-                grad[i] = (float) (2 * d / n);
+                grad[i] = fn().gradient(pred[i], target[i], n);
             }
             return sum / n;
         }
     };
 
     public abstract double compute(float[] pred, float[] target, float[] grad);
+
+    /** The same gradient as an {@link Ops} op ({@link Ops#lossGradient}), for losses taken on the device. */
+    public LossFn fn() {
+        return this == MSE ? LossFn.MSE : LossFn.BINARY_CROSS_ENTROPY;
+    }
 
     public static Loss parse(String s) {
         return switch (s.toLowerCase()) {

@@ -9,6 +9,7 @@ import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
 import dev.nfn4j.nn.Tensor;
+import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.HostWeights;
@@ -19,7 +20,9 @@ import dev.nfn4j.space.WsLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -115,12 +118,25 @@ public final class Predictor {
             ops.upload(d, 0, input, d.length);
             return new WeightSpace(lay, input);
         }
+
+        /**
+         * The model's layers before {@code until} on an uploaded batch, as one {@link Ops#runGraph}
+         * body per layout and input buffer (a GPU captures it on the second call and replays it):
+         * the result is the Value the body produced, whose buffer every replay rewrites.
+         */
+        Value forward(WeightSpace x, int until) {
+            Object key = List.of(this, x.layout(), input.buf(), until);
+            ops.runGraph(key, () -> outputs.put(key, net.forward(x, until)));
+            return outputs.get(key);
+        }
+
+        final Map<Object, Value> outputs = new HashMap<>();
     }
 
     /** The predicted metric of each network of the batch. */
     public float[] predict(HostWeights batch) {
         Instance in = instances.get();
-        Tensor y = (Tensor) in.net.forward(in.upload(batch));
+        Tensor y = (Tensor) in.forward(in.upload(batch), in.net.modules().size());
         float[] out = new float[batch.layout().batch()];
         ops.download(y.data(), out, 0, out.length);
         return out;
@@ -129,7 +145,7 @@ public final class Predictor {
     /** The pooled invariant features (the head's input) of each network, {@code [B][features]} row-major. */
     public float[][] embed(HostWeights batch) {
         Instance in = instances.get();
-        Tensor f = (Tensor) in.net.forward(in.upload(batch), in.flattenAt);
+        Tensor f = (Tensor) in.forward(in.upload(batch), in.flattenAt);
         int B = batch.layout().batch(), k = (int) f.perSample();
         float[] flat = new float[B * k];
         ops.download(f.data(), flat, 0, flat.length);

@@ -160,30 +160,49 @@ public final class Trainer {
         return new Result(bestEpoch + 1, null, test, out == null ? null : out.resolve("best.safetensors"), plot, seconds);
     }
 
-    private Ptr inputBuf, gradBuf;
+    private Ptr inputBuf, gradBuf, targetBuf, predBuf;
     private long dataNanos, computeNanos; // per epoch: batch assembly + normalization + upload vs the step itself
+    private static final long[] UNIT = {0, 0, 0, 1};
 
-    /** One optimizer step on a batch; returns its mean loss. */
+    /**
+     * One optimizer step on a batch; returns its mean loss. The step itself (forward, the loss
+     * gradient, backward, Adam) runs on the backend without a host round trip, as one
+     * {@link Ops#runGraph} body: a GPU captures it on the second batch of a size and replays it
+     * from then on. Inputs and targets are staged before it, the predictions read after it (the
+     * loss value is taken on the host, as before). A model with dropout draws its masks on the
+     * host every step, so its step is never captured.
+     */
     private double step(int[] idx) {
         long t0 = System.nanoTime();
         ZooDataset.Batch b = data.batch(idx);
         if (norm != null) norm.apply(b.weights());
         WeightSpace x = upload(b);
+        int n = idx.length;
+        if (gradBuf == null) { // batches never exceed the configured size
+            gradBuf = ops.alloc(cfg.batchSize()).at(0);
+            targetBuf = ops.alloc(cfg.batchSize()).at(0);
+            predBuf = ops.alloc(cfg.batchSize()).at(0);
+        }
+        ops.upload(b.targets(), 0, targetBuf, n);
+        adam.syncCounter();
         long t1 = System.nanoTime();
         dataNanos += t1 - t0;
-        params.zeroGrad();
-        model.setTraining(true, adam.steps());
-        Tensor y = (Tensor) model.forward(x);
-        model.setTraining(false, adam.steps());
-        float[] pred = new float[idx.length], grad = new float[idx.length];
-        ops.download(y.data(), pred, 0, pred.length);
-        double loss = cfg.loss().compute(pred, b.targets(), grad);
-        if (gradBuf == null || gradBuf.buf().length() < idx.length) gradBuf = ops.alloc(Math.max(idx.length, cfg.batchSize())).at(0);
-        ops.upload(grad, 0, gradBuf, grad.length);
-        model.backward(new Tensor(y.shape(), gradBuf));
-        long t = adam.steps();
-        double lr = cfg.warmupSteps() > 0 ? cfg.lr() * Math.min(1.0, (t + 1.0) / cfg.warmupSteps()) : cfg.lr();
-        adam.step(lr);
+        Runnable body = () -> {
+            params.zeroGrad();
+            model.setTraining(true, adam.steps());
+            Tensor y = (Tensor) model.forward(x);
+            model.setTraining(false, adam.steps());
+            ops.copy4d(new int[]{1, 1, 1, n}, y.data(), UNIT, predBuf, UNIT, false); // kept for the loss value
+            ops.lossGradient(cfg.loss().fn(), n, y.data(), targetBuf, gradBuf);
+            model.backward(new Tensor(y.shape(), gradBuf));
+            adam.stepOnDevice(cfg.warmupSteps());
+        };
+        if (modelConfig.dropout() == 0) ops.runGraph(List.of(this, n, inputBuf.buf()), body);
+        else body.run();
+        adam.countStep();
+        float[] pred = new float[n];
+        ops.download(predBuf, pred, 0, n);
+        double loss = cfg.loss().compute(pred, b.targets(), new float[n]);
         computeNanos += System.nanoTime() - t1;
         return loss;
     }

@@ -144,6 +144,18 @@ public final class TestBackends {
         abort("backend simd unavailable: " + why);
     }
 
+    /**
+     * One fast backend by name, for tests of that backend alone (the cuda suite): fails when it
+     * is required, else aborts the test with the reason, when it cannot load here.
+     */
+    public static synchronized Ops fastOrSkip(String name) {
+        fast();
+        Object o = FAST.get(name);
+        if (o instanceof Ops ops) return ops;
+        if (o == null) throw new IllegalArgumentException("no fast backend named " + name);
+        return abort("backend " + name + " unavailable: " + o);
+    }
+
     private static void skipped(String name, String why) {
         if (required().contains(name))
             fail("backend " + name + " is required (-Dnfn4j.requireBackend, or simd under CI) but unavailable: " + why);

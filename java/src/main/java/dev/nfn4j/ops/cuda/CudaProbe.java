@@ -1,0 +1,77 @@
+package dev.nfn4j.ops.cuda;
+
+import dev.nfn4j.ops.Ops;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Decides once per process whether the cuda backend can run here, and keeps the answer: the
+ * backend itself, or why not (the jar has no kernels, JCuda is missing, no libcuda.so.1, no
+ * device, a driver too old for the kernels). Once, because JCuda's classes cannot be initialised
+ * again after a failed load (the first touch throws UnsatisfiedLinkError, every later one
+ * NoClassDefFoundError). This class refers to no JCuda type, so the library links and runs
+ * without JCuda; only {@link CudaOps} does, and it is first touched here, inside the catch.
+ */
+public final class CudaProbe {
+    private CudaProbe() {}
+
+    /** The backend, or the reason (a String) it is unavailable; null until the first probe. */
+    private static Object result;
+
+    /** The process-wide cuda backend; throws {@link UnsupportedOperationException} with the reason when it cannot run here. */
+    public static synchronized Ops open() {
+        if (result == null) result = probe();
+        if (result instanceof Ops ops) return ops;
+        throw new UnsupportedOperationException("backend 'cuda' is unavailable: " + result);
+    }
+
+    /** Why the cuda backend cannot run here, or null when it can (probes on first use). */
+    public static synchronized String unavailableReason() {
+        if (result == null) result = probe();
+        return result instanceof String why ? why : null;
+    }
+
+    private static Object probe() {
+        String problem = KernelImage.problem(); // no driver call for a jar without kernels
+        if (problem != null) return problem;
+        try {
+            return CudaOps.open(KernelImage.load());
+        } catch (UnsupportedOperationException e) {
+            return e.getMessage();
+        } catch (UnsatisfiedLinkError e) {
+            return "the CUDA driver library cannot be loaded: " + linkProblem(rootMessage(e));
+        } catch (LinkageError e) {
+            return "JCuda cannot be initialised (" + rootMessage(e) + ")";
+        } catch (Exception e) {
+            return "the CUDA device cannot be initialised (" + rootMessage(e) + ")";
+        }
+    }
+
+    private static final Pattern MISSING_LIBRARY = Pattern.compile("([\\w.+-]+\\.so[.\\d]*): cannot open shared object file");
+    private static final Pattern MISSING_SYMBOL = Pattern.compile("undefined symbol: (\\S+)");
+
+    /**
+     * The gist of a native-library failure (JCuda's message embeds whole stack traces): a missing
+     * library (libcuda.so.1: no NVIDIA driver here), a missing symbol (a driver too old), or the
+     * message's first 300 characters.
+     */
+    static String linkProblem(String message) {
+        Matcher m = MISSING_LIBRARY.matcher(message);
+        if (m.find()) return m.group(1) + " not found (no NVIDIA driver on this machine)";
+        m = MISSING_SYMBOL.matcher(message);
+        if (m.find()) return "the driver lacks " + m.group(1) + " (too old for JCuda 12.6)";
+        return message.length() > 300 ? message.substring(0, 300) + "..." : message;
+    }
+
+    /** The innermost cause's message: JCuda wraps the loader's "libcuda.so.1: cannot open shared object file". */
+    static String rootMessage(Throwable t) {
+        Throwable r = t;
+        StringBuilder chain = new StringBuilder(String.valueOf(t.getMessage()));
+        while (r.getCause() != null && r.getCause() != r) {
+            r = r.getCause();
+            if (r.getMessage() != null && !chain.toString().contains(r.getMessage())) chain.append(": ").append(r.getMessage());
+        }
+        return chain.toString().replace('\n', ' ').trim();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.nfn4j.ops.cuda;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every kernel the cuda backend launches, with its C parameter list: the one table the launch
+ * builder ({@link Launch}) checks each argument against, that CudaKernelSignatureTest compares
+ * with the {@code extern "C" __global__} signatures parsed from {@code kernels/*.cu}, and that the
+ * backend checks against the fatbin's manifest ({@code kernels.txt}) when it loads. Parameters
+ * are written as in the sources with {@code const} and {@code __restrict__} dropped.
+ */
+enum Kernel {
+    PLANE_REDUCE("plane_reduce",
+            "float* x, float* rowOut, float* colOut, float* allOut, long long planes, int rows, int cols, double sr, double sc, double sa"),
+    PLANE_BROADCAST("plane_broadcast",
+            "float* row, float sRow, float* col, float sCol, float* all, float sAll, float* dx, long long planes, int rows, int cols"),
+    CHANNEL_MIX("channel_mix",
+            "float* x, float* a, float* bias, float* row, float* col, float* glob, float* y, int batch, int cin, int cout, int rows, int cols, "
+                    + "int aRowStride, int aColStride, int accumulate"),
+    MIX_WEIGHT_GRAD_PARTIAL("mix_weight_grad_partial",
+            "float* x, float* dy, float* partDa, float* partDb, int batch, int cin, int cout, int rows, int cols, long long chunk"),
+    MIX_WEIGHT_GRAD_FINAL("mix_weight_grad_final",
+            "float* partDa, float* partDb, float* da, float* dbias, int cin, int cout, int chunks"),
+    COPY4D("copy4d",
+            "float* src, float* dst, long long outer, int o0, int o1, int o2, int o3, "
+                    + "long long os0, long long os1, long long os2, long long os3, long long od0, long long od1, long long od2, long long od3, "
+                    + "int z0, int z1, int z2, int z3, long long zs0, long long zs1, long long zs2, long long zs3, int accumulate"),
+    PLANE_SCALE("plane_scale", "float* x, float* scale, float* y, long long planes, int n"),
+    ACTIVATION("activation", "float* x, float* y, long long n, int act"),
+    ACTIVATION_BACKWARD("activation_backward", "float* x, float* dy, float* dx, long long n, int act"),
+    LOSS_GRADIENT("loss_gradient", "float* pred, float* target, float* grad, int n, int loss"),
+    PLANE_STATS("plane_stats", "float* x, float* out, long long planes, int n"),
+    PLANE_STATS_BACKWARD("plane_stats_backward", "float* x, float* dOut, float* dx, long long planes, int n"),
+    ADAM_HYPER_SET("adam_hyper_set", "double* hyper, double stepSize, double bc2Sqrt, double decay, double l2"),
+    ADAM_HYPER_FROM_COUNTER("adam_hyper_from_counter",
+            "float* counter, double* hyper, double lr, double beta1, double beta2, double weightDecay, int decoupled, int warmup"),
+    ADAM_STEP("adam_step", "float* param, float* grad, float* m, float* v, double* hyper, long long n, double beta1, double beta2, double eps");
+
+    /** C parameter types, as written in the kernel sources. */
+    enum Type {
+        FLOAT_PTR("float*"), DOUBLE_PTR("double*"), INT("int"), LONG("long long"), FLOAT("float"), DOUBLE("double");
+
+        final String c;
+
+        Type(String c) {
+            this.c = c;
+        }
+
+        boolean isPointer() {
+            return this == FLOAT_PTR || this == DOUBLE_PTR;
+        }
+
+        static Type parse(String c) {
+            for (Type t : values()) if (t.c.equals(c)) return t;
+            throw new IllegalArgumentException("unsupported kernel parameter type '" + c + "'");
+        }
+    }
+
+    record Param(Type type, String name) {
+        @Override
+        public String toString() {
+            return type.c + " " + name;
+        }
+    }
+
+    /** The symbol in the fatbin ({@code extern "C"}, so unmangled). */
+    final String symbol;
+    final List<Param> params;
+
+    Kernel(String symbol, String params) {
+        this.symbol = symbol;
+        this.params = parseParams(params);
+    }
+
+    /** "float* x, int n" to its parameters (also used by the test on the C sources, after normalization). */
+    static List<Param> parseParams(String list) {
+        List<Param> out = new ArrayList<>();
+        for (String p : list.split(",")) {
+            String s = p.trim().replaceAll("\\s*\\*\\s*", "* ").replaceAll("\\s+", " ");
+            int sp = s.lastIndexOf(' ');
+            if (sp < 0) throw new IllegalArgumentException("parameter '" + p.trim() + "' has no name");
+            out.add(new Param(Type.parse(s.substring(0, sp)), s.substring(sp + 1)));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** The signature as C, for messages: {@code channel_mix(float* x, ...)}. */
+    String signature() {
+        return symbol + "(" + String.join(", ", params.stream().map(Param::toString).toList()) + ")";
+    }
+
+    static Kernel bySymbol(String symbol) {
+        for (Kernel k : values()) if (k.symbol.equals(symbol)) return k;
+        return null;
+    }
+}

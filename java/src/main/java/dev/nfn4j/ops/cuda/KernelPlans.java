@@ -1,0 +1,254 @@
+package dev.nfn4j.ops.cuda;
+
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.LossFn;
+import dev.nfn4j.ops.MixShape;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The launches of every {@link dev.nfn4j.ops.Ops} op on the cuda backend, as pure functions of
+ * the op's sizes and device addresses: grids, blocks, argument lists and the size limits of the
+ * kernels (32-bit extents refused with the tensor named). Nothing here touches the driver, so the
+ * arithmetic is unit-tested without a GPU (KernelPlansTest); {@code CudaOps} only executes the
+ * plans. The tile sizes must match the kernels' #defines (kernels/mix.cu).
+ */
+final class KernelPlans {
+    private KernelPlans() {}
+
+    /** Threads per block of every kernel (NFN_THREADS). */
+    static final int THREADS = 256;
+    /** Blocks of a grid-stride loop: enough to fill any GPU many times over, so launches stay cheap. */
+    static final int GRID_STRIDE_BLOCKS = 1 << 16;
+    /** Planes per launch of the per-plane kernels (grid-stride over planes beyond). */
+    static final int PLANE_BLOCKS = 1 << 20;
+    /** channel_mix tiles (MIX_BM, MIX_BN in kernels/mix.cu). */
+    static final int MIX_BM = 32, MIX_BN = 256;
+    /** mix_weight_grad_partial tile (WG_TILE) and the column-chunk policy of the weight gradient. */
+    static final int WG_TILE = 32, WG_MAX_CHUNKS = 128, WG_MIN_CHUNK = 8192;
+    /** An int extent a kernel loops over with an int index (i += 256 must not overflow). */
+    static final long MAX_INT_EXTENT = Integer.MAX_VALUE - (1 << 20);
+
+    static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Blocks of a 1-d grid-stride loop over n elements. */
+    static long strideBlocks(long n) {
+        return Math.max(1, Math.min(ceilDiv(n, THREADS), GRID_STRIDE_BLOCKS));
+    }
+
+    /** An extent the kernels index with 32-bit ints: refused, named, when it is too large. */
+    static int intExtent(long v, String what) {
+        if (v < 0 || v > MAX_INT_EXTENT)
+            throw new IllegalArgumentException(what + " = " + v + " is beyond the cuda kernels' 32-bit limit (" + MAX_INT_EXTENT + ")");
+        return (int) v;
+    }
+
+    private static DevPtr orNull(DevPtr p) {
+        return p == null ? DevPtr.NULL : p;
+    }
+
+    // ---- pools -------------------------------------------------------------------------------------
+
+    static List<Launch> planeReduce(long planes, int rows, int cols, DevPtr x, DevPtr rowOut, DevPtr colOut, DevPtr allOut, boolean mean) {
+        if (planes == 0 || (rowOut == null && colOut == null && allOut == null)) return List.of();
+        long plane = (long) rows * cols;
+        intExtent(rows, "planeReduce rows");
+        intExtent(cols, "planeReduce cols");
+        String what = "planeReduce " + planes + " planes of " + rows + "x" + cols;
+        return List.of(Launch.of(Kernel.PLANE_REDUCE, what).ptr(x).ptr(orNull(rowOut)).ptr(orNull(colOut)).ptr(orNull(allOut))
+                .l(planes).i(rows).i(cols)
+                .d(mean ? 1.0 / rows : 1).d(mean ? 1.0 / cols : 1).d(mean ? 1.0 / plane : 1)
+                .grid1d(Math.min(planes, PLANE_BLOCKS)));
+    }
+
+    static List<Launch> planeBroadcast(long planes, int rows, int cols, DevPtr row, float sRow, DevPtr col, float sCol, DevPtr all, float sAll, DevPtr dx) {
+        if (planes == 0 || (row == null && col == null && all == null)) return List.of();
+        intExtent((long) rows * cols, "planeBroadcast plane (rows * cols)");
+        String what = "planeBroadcast " + planes + " planes of " + rows + "x" + cols;
+        return List.of(Launch.of(Kernel.PLANE_BROADCAST, what).ptr(orNull(row)).f(sRow).ptr(orNull(col)).f(sCol).ptr(orNull(all)).f(sAll)
+                .ptr(dx).l(planes).i(rows).i(cols).grid1d(strideBlocks(planes * rows * cols)));
+    }
+
+    // ---- channel mix -------------------------------------------------------------------------------
+
+    /** The channel_mix launch computing y (+)= A x (+ epilogue), A[o][c] = a[o * aRow + c * aCol]. */
+    private static Launch mix(String what, int batch, int cin, int cout, int rows, int cols, DevPtr x, DevPtr a, int aRow, int aCol,
+                              DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean accumulate) {
+        long plane = intExtent((long) rows * cols, what + ": plane (rows * cols)");
+        long n = batch * plane;
+        return Launch.of(Kernel.CHANNEL_MIX, what).ptr(x).ptr(a).ptr(orNull(bias)).ptr(orNull(row)).ptr(orNull(col)).ptr(orNull(glob)).ptr(y)
+                .i(batch).i(cin).i(cout).i(rows).i(cols).i(aRow).i(aCol).i(accumulate ? 1 : 0)
+                .grid(ceilDiv(n, MIX_BN), ceilDiv(cout, MIX_BM), 1, THREADS);
+    }
+
+    static List<Launch> channelMix(MixShape s, DevPtr x, DevPtr a, DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y) {
+        return List.of(mix("channelMix " + s, s.batch(), s.cin(), s.cout(), s.rows(), s.cols(), x, a, s.cin(), 1, bias, row, col, glob, y, false));
+    }
+
+    /** Sizes of the weight gradient's deterministic split of the N = batch * plane columns. */
+    record WeightGradSplit(long columns, long chunk, int chunks) {}
+
+    /** A fixed partition (a function of the sizes only, never of the GPU): at most 128 chunks of at least 8192 columns. */
+    static WeightGradSplit weightGradSplit(long columns) {
+        long wanted = Math.max(1, Math.min(WG_MAX_CHUNKS, ceilDiv(columns, WG_MIN_CHUNK)));
+        long chunk = ceilDiv(ceilDiv(columns, wanted), WG_TILE) * WG_TILE;
+        return new WeightGradSplit(columns, chunk, (int) ceilDiv(columns, chunk));
+    }
+
+    /** Floats of scratch the weight gradient needs (partial sums per chunk), 0 when it is not asked for. */
+    static long weightGradScratch(MixShape s, boolean da, boolean dbias) {
+        if (!da && !dbias) return 0;
+        int chunks = weightGradSplit(s.batch() * s.plane()).chunks();
+        return (da ? (long) chunks * s.cout() * s.cin() : 0) + (dbias ? (long) chunks * s.cout() : 0);
+    }
+
+    /**
+     * dx (the channel_mix kernel with a read transposed, accumulating), then da and dbias: partial
+     * sums per column chunk into {@code scratch} ({@link #weightGradScratch} floats), then their
+     * fixed-order sum.
+     */
+    static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, DevPtr dy, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch) {
+        List<Launch> out = new ArrayList<>();
+        String what = "channelMixBackward " + s;
+        if (dx != null)
+            out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, a, 1, s.cin(), null, null, null, null, dx, true));
+        if (da != null || dbias != null) {
+            intExtent(s.plane(), what + ": plane (rows * cols)");
+            intExtent((long) s.cout() * s.cin(), what + ": weight (cout * cin)");
+            WeightGradSplit split = weightGradSplit(s.batch() * s.plane());
+            DevPtr partDa = da == null ? DevPtr.NULL : scratch;
+            DevPtr partDb = dbias == null ? DevPtr.NULL : scratch.plusFloats(da == null ? 0 : (long) split.chunks() * s.cout() * s.cin());
+            out.add(Launch.of(Kernel.MIX_WEIGHT_GRAD_PARTIAL, what + " (weight partial sums, " + split.chunks() + " chunks of " + split.chunk() + ")")
+                    .ptr(orNull(x)).ptr(dy).ptr(partDa).ptr(partDb).i(s.batch()).i(s.cin()).i(s.cout()).i(s.rows()).i(s.cols()).l(split.chunk())
+                    .grid(split.chunks(), ceilDiv(s.cout(), WG_TILE), da == null ? 1 : ceilDiv(s.cin(), WG_TILE), THREADS));
+            long outputs = Math.max((long) s.cout() * s.cin(), s.cout());
+            out.add(Launch.of(Kernel.MIX_WEIGHT_GRAD_FINAL, what + " (weight final sums)")
+                    .ptr(partDa).ptr(partDb).ptr(orNull(da)).ptr(orNull(dbias)).i(s.cin()).i(s.cout()).i(split.chunks())
+                    .grid1d(ceilDiv(outputs, THREADS)));
+        }
+        return out;
+    }
+
+    // ---- copies ------------------------------------------------------------------------------------
+
+    /**
+     * copy4d's axis split: outer axes (one destination element per index, one thread each) and
+     * summed axes (a zero destination stride over more than one index), both in axis order and
+     * padded with extent 1 at the front.
+     */
+    record CopySplit(long outer, int[] outerDims, long[] outerSrc, long[] outerDst, int[] sumDims, long[] sumSrc) {}
+
+    static CopySplit copySplit(int[] dims, long[] ss, long[] ds) {
+        int[] od = {1, 1, 1, 1}, zd = {1, 1, 1, 1};
+        long[] os = new long[4], odst = new long[4], zs = new long[4];
+        int no = 0, nz = 0;
+        for (int i = 0; i < 4; i++) if (!(ds[i] == 0 && dims[i] > 1)) no++; else nz++;
+        int io = 4 - no, iz = 4 - nz;
+        long outer = 1;
+        for (int i = 0; i < 4; i++) {
+            if (ds[i] == 0 && dims[i] > 1) {
+                zd[iz] = dims[i];
+                zs[iz++] = ss[i];
+            } else {
+                od[io] = dims[i];
+                os[io] = ss[i];
+                odst[io++] = ds[i];
+                outer *= dims[i];
+            }
+        }
+        return new CopySplit(outer, od, os, odst, zd, zs);
+    }
+
+    static List<Launch> copy4d(int[] dims, DevPtr src, long[] ss, DevPtr dst, long[] ds, boolean accumulate) {
+        for (int d : dims) if (d == 0) return List.of(); // an empty range copies nothing
+        CopySplit c = copySplit(dims, ss, ds);
+        String what = "copy4d dims " + java.util.Arrays.toString(dims);
+        Launch.Builder b = Launch.of(Kernel.COPY4D, what).ptr(src).ptr(dst).l(c.outer());
+        for (int v : c.outerDims()) b.i(v);
+        for (long v : c.outerSrc()) b.l(v);
+        for (long v : c.outerDst()) b.l(v);
+        for (int v : c.sumDims()) b.i(v);
+        for (long v : c.sumSrc()) b.l(v);
+        return List.of(b.i(accumulate ? 1 : 0).grid1d(strideBlocks(c.outer())));
+    }
+
+    // ---- elementwise -------------------------------------------------------------------------------
+
+    static List<Launch> planeScale(long planes, int n, DevPtr x, DevPtr scale, DevPtr y) {
+        if (planes == 0 || n == 0) return List.of();
+        intExtent(n, "planeScale n");
+        return List.of(Launch.of(Kernel.PLANE_SCALE, "planeScale " + planes + " planes of " + n).ptr(x).ptr(scale).ptr(y).l(planes).i(n)
+                .grid1d(strideBlocks(planes * n)));
+    }
+
+    static List<Launch> activation(Act act, long n, DevPtr x, DevPtr y) {
+        if (n == 0) return List.of();
+        return List.of(Launch.of(Kernel.ACTIVATION, "activation " + act + " n=" + n).ptr(x).ptr(y).l(n).i(act.ordinal()).grid1d(strideBlocks(n)));
+    }
+
+    static List<Launch> activationBackward(Act act, long n, DevPtr x, DevPtr dy, DevPtr dx) {
+        if (n == 0) return List.of();
+        return List.of(Launch.of(Kernel.ACTIVATION_BACKWARD, "activationBackward " + act + " n=" + n).ptr(x).ptr(dy).ptr(dx).l(n).i(act.ordinal())
+                .grid1d(strideBlocks(n)));
+    }
+
+    static List<Launch> lossGradient(LossFn fn, int n, DevPtr pred, DevPtr target, DevPtr grad) {
+        if (n == 0) return List.of();
+        return List.of(Launch.of(Kernel.LOSS_GRADIENT, "lossGradient " + fn + " n=" + n).ptr(pred).ptr(target).ptr(grad).i(n).i(fn.ordinal())
+                .grid1d(strideBlocks(n)));
+    }
+
+    // ---- statistics --------------------------------------------------------------------------------
+
+    static List<Launch> planeStats(long planes, int n, DevPtr x, DevPtr out) {
+        if (planes == 0) return List.of();
+        if (n < 1) throw new IllegalArgumentException("planeStats of planes of " + n + " values");
+        intExtent(n, "planeStats n");
+        return List.of(Launch.of(Kernel.PLANE_STATS, "planeStats " + planes + " planes of " + n).ptr(x).ptr(out).l(planes).i(n)
+                .grid1d(Math.min(planes, PLANE_BLOCKS)));
+    }
+
+    static List<Launch> planeStatsBackward(long planes, int n, DevPtr x, DevPtr dOut, DevPtr dx) {
+        if (planes == 0) return List.of();
+        if (n < 1) throw new IllegalArgumentException("planeStatsBackward of planes of " + n + " values");
+        intExtent(n, "planeStatsBackward n");
+        return List.of(Launch.of(Kernel.PLANE_STATS_BACKWARD, "planeStatsBackward " + planes + " planes of " + n).ptr(x).ptr(dOut).ptr(dx)
+                .l(planes).i(n).grid1d(Math.min(planes, PLANE_BLOCKS)));
+    }
+
+    // ---- Adam --------------------------------------------------------------------------------------
+
+    /**
+     * The step's scalars as the reference computes them (lr / bc1, sqrt(bc2), decay, l2), set on
+     * the device by a one-thread kernel (so the step stays capturable), then the update.
+     */
+    static List<Launch> adamStep(long n, DevPtr param, DevPtr grad, DevPtr m, DevPtr v, AdamConfig cfg, long step, DevPtr hyper) {
+        if (step < 1) throw new IllegalArgumentException("Adam steps count from 1, got " + step);
+        double stepSize = cfg.lr() / (1 - Math.pow(cfg.beta1(), step)), bc2Sqrt = Math.sqrt(1 - Math.pow(cfg.beta2(), step));
+        double wd = cfg.weightDecay();
+        double decay = wd != 0 && cfg.decoupled() ? 1 - cfg.lr() * wd : 1, l2 = wd != 0 && !cfg.decoupled() ? wd : 0;
+        List<Launch> out = new ArrayList<>();
+        out.add(Launch.of(Kernel.ADAM_HYPER_SET, "adamStep " + step).ptr(hyper).d(stepSize).d(bc2Sqrt).d(decay).d(l2).grid(1, 1, 1, 1));
+        out.add(adamUpdate(n, param, grad, m, v, cfg, hyper));
+        return out;
+    }
+
+    /** As {@link #adamStep}, the step and learning rate taken from a device counter. */
+    static List<Launch> adamStepCounter(long n, DevPtr param, DevPtr grad, DevPtr m, DevPtr v, AdamConfig cfg, int warmupSteps, DevPtr counter,
+                                        DevPtr hyper) {
+        List<Launch> out = new ArrayList<>();
+        out.add(Launch.of(Kernel.ADAM_HYPER_FROM_COUNTER, "adamStep (device counter)").ptr(counter).ptr(hyper).d(cfg.lr()).d(cfg.beta1())
+                .d(cfg.beta2()).d(cfg.weightDecay()).i(cfg.decoupled() ? 1 : 0).i(warmupSteps).grid(1, 1, 1, 1));
+        out.add(adamUpdate(n, param, grad, m, v, cfg, hyper));
+        return out;
+    }
+
+    private static Launch adamUpdate(long n, DevPtr param, DevPtr grad, DevPtr m, DevPtr v, AdamConfig cfg, DevPtr hyper) {
+        return Launch.of(Kernel.ADAM_STEP, "adamStep n=" + n).ptr(param).ptr(grad).ptr(m).ptr(v).ptr(hyper).l(n)
+                .d(cfg.beta1()).d(cfg.beta2()).d(cfg.eps()).grid1d(strideBlocks(n));
+    }
+}

@@ -1,0 +1,264 @@
+package dev.nfn4j.ops.cuda;
+
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.LossFn;
+import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.reference.ReferenceOps;
+import dev.nfn4j.testing.Compare;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The cuda backend's launch planning, without a GPU: every op's launches build (so each
+ * argument list type-checks against its kernel's C signature, for every combination of
+ * optional arguments), grids cover every output exactly once on uneven sizes, the weight
+ * gradient's partition is fixed and complete, copy4d's axis split reproduces the reference bit
+ * for bit, and sizes past the kernels' 32-bit limits are refused with the tensor named.
+ */
+class KernelPlansTest {
+    private static int next;
+
+    /** A fake device address (its base names it, for messages). */
+    private static DevPtr p(String name) {
+        return new DevPtr(name + "#" + next++, 64);
+    }
+
+    private static DevPtr opt(boolean present, String name) {
+        return present ? p(name) : null;
+    }
+
+    private static void checkLaunch(Launch l) {
+        assertEquals(l.kernel().params.size(), l.args().size(), l.shape());
+        assertTrue(l.gridX() >= 1 && l.gridY() >= 1 && l.gridZ() >= 1, l.shape());
+        for (int i = 0; i < l.args().size(); i++) {
+            Object a = l.args().get(i);
+            Kernel.Type t = l.kernel().params.get(i).type();
+            boolean ok = switch (t) {
+                case FLOAT_PTR, DOUBLE_PTR -> a instanceof DevPtr;
+                case INT -> a instanceof Integer;
+                case LONG -> a instanceof Long;
+                case FLOAT -> a instanceof Float;
+                case DOUBLE -> a instanceof Double;
+            };
+            assertTrue(ok, l.shape() + ": argument " + i + " " + a + " for " + l.kernel().params.get(i));
+        }
+    }
+
+    private static void check(List<Launch> plan) {
+        plan.forEach(KernelPlansTest::checkLaunch);
+    }
+
+    @Test
+    void everyOpPlansWithEveryCombinationOfOptionalArguments() {
+        for (int opt = 0; opt < 16; opt++) {
+            boolean b = (opt & 1) != 0, r = (opt & 2) != 0, c = (opt & 4) != 0, g = (opt & 8) != 0;
+            MixShape s = new MixShape(3, 7, 33, 13, 17);
+            List<Launch> fwd = KernelPlans.channelMix(s, p("x"), p("a"), opt(b, "bias"), opt(r, "row"), opt(c, "col"), opt(g, "glob"), p("y"));
+            check(fwd);
+            assertEquals(1, fwd.size());
+            if (opt < 8) {
+                List<Launch> bwd = KernelPlans.channelMixBackward(s, p("x"), p("a"), p("dy"), opt(b, "dx"), opt(r, "da"), opt(c, "dbias"), p("scratch"));
+                check(bwd);
+                assertEquals((b ? 1 : 0) + (r || c ? 2 : 0), bwd.size(), "launches for option bits " + opt);
+                check(KernelPlans.planeReduce(5, 13, 70, p("x"), opt(b, "row"), opt(r, "col"), opt(c, "all"), g));
+                check(KernelPlans.planeBroadcast(5, 13, 70, opt(b, "row"), 0.5f, opt(r, "col"), 2f, opt(c, "all"), 3f, p("dx")));
+            }
+        }
+        for (boolean acc : new boolean[]{false, true})
+            check(KernelPlans.copy4d(new int[]{2, 3, 5, 7}, p("src"), new long[]{105, 35, 7, 1}, p("dst"), new long[]{0, 35, 0, 1}, acc));
+        check(KernelPlans.planeScale(9, 31, p("x"), p("scale"), p("y")));
+        for (Act a : Act.values()) {
+            check(KernelPlans.activation(a, 1000, p("x"), p("y")));
+            check(KernelPlans.activationBackward(a, 1000, p("x"), p("dy"), p("dx")));
+        }
+        for (LossFn f : LossFn.values()) check(KernelPlans.lossGradient(f, 8, p("pred"), p("target"), p("grad")));
+        check(KernelPlans.planeStats(4, 4550, p("x"), p("out")));
+        check(KernelPlans.planeStatsBackward(4, 4550, p("x"), p("dOut"), p("dx")));
+        check(KernelPlans.adamStep(70001, p("param"), p("grad"), p("m"), p("v"), AdamConfig.adamW(1e-2, 0.1), 3, p("hyper")));
+        check(KernelPlans.adamStepCounter(70001, p("param"), p("grad"), p("m"), p("v"), AdamConfig.adam(1e-3), 10, p("counter"), p("hyper")));
+    }
+
+    @Test
+    void aWrongArgumentNamesTheKernelSignature() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Launch.of(Kernel.ACTIVATION, "test").ptr(p("x")).ptr(p("y")).i(5));
+        assertTrue(e.getMessage().contains("long long n") && e.getMessage().contains("activation("), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Launch.of(Kernel.ACTIVATION, "test").ptr(p("x")).ptr(p("y")).l(5).grid1d(1));
+        assertTrue(e.getMessage().contains("3 arguments"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Launch.of(Kernel.ACTIVATION, "test").ptr(null));
+    }
+
+    @Test
+    void absentOptionalArgumentsArePassedAsNullPointers() {
+        Launch l = KernelPlans.channelMix(new MixShape(1, 2, 3, 4, 5), p("x"), p("a"), null, null, null, null, p("y")).get(0);
+        for (int i = 2; i <= 5; i++) assertTrue(((DevPtr) l.args().get(i)).isNull(), l.kernel().params.get(i).name());
+        assertTrue(!((DevPtr) l.args().get(6)).isNull());
+    }
+
+    /**
+     * channel_mix's thread-to-output map, as the kernel computes it: thread (tx, ty) of block
+     * (bx, by) owns channels 32 by + 4 ty + i and columns 256 bx + tx + 32 c. Every output of
+     * uneven shapes exactly once, nothing outside.
+     */
+    @Test
+    void theChannelMixGridCoversEveryOutputOnce() {
+        int[][] shapes = {{1, 1, 1, 1}, {3, 33, 1, 1}, {2, 7, 13, 17}, {17, 65, 1, 1}, {1, 31, 100, 100}, {2, 32, 16, 16}, {1, 96, 257, 1}};
+        for (int[] sh : shapes) {
+            int batch = sh[0], cout = sh[1], rows = sh[2], cols = sh[3];
+            Launch l = KernelPlans.channelMix(new MixShape(batch, 3, cout, rows, cols), p("x"), p("a"), null, null, null, null, p("y")).get(0);
+            long n = (long) batch * rows * cols;
+            int[][] hits = new int[cout][(int) n];
+            for (int by = 0; by < l.gridY(); by++)
+                for (int bx = 0; bx < l.gridX(); bx++)
+                    for (int t = 0; t < l.block(); t++)
+                        for (int c = 0; c < 8; c++)
+                            for (int i = 0; i < 4; i++) {
+                                long col = (long) bx * KernelPlans.MIX_BN + (t & 31) + 32 * c;
+                                int m = by * KernelPlans.MIX_BM + 4 * (t >> 5) + i;
+                                if (col < n && m < cout) hits[m][(int) col]++;
+                            }
+            for (int m = 0; m < cout; m++)
+                for (int c = 0; c < n; c++) assertEquals(1, hits[m][c], "output (" + m + ", " + c + ") of " + l.shape());
+        }
+    }
+
+    @Test
+    void theWeightGradientPartitionIsFixedAndComplete() {
+        for (long columns : new long[]{1, 31, 32, 33, 8191, 8192, 8193, 100_000, 1L << 24, 3L << 30}) {
+            KernelPlans.WeightGradSplit s = KernelPlans.weightGradSplit(columns);
+            assertEquals(0, s.chunk() % KernelPlans.WG_TILE, "chunk of " + columns);
+            assertTrue(s.chunks() >= 1 && s.chunks() <= KernelPlans.WG_MAX_CHUNKS, s.toString());
+            assertTrue((long) (s.chunks() - 1) * s.chunk() < columns && (long) s.chunks() * s.chunk() >= columns, "every chunk non-empty, all covered: " + s);
+            assertEquals(s, KernelPlans.weightGradSplit(columns), "a function of the size only");
+        }
+        MixShape sh = new MixShape(16, 32, 32, 1024, 1024);
+        long scratch = KernelPlans.weightGradScratch(sh, true, true);
+        int chunks = KernelPlans.weightGradSplit(16L << 20).chunks();
+        assertEquals((long) chunks * 32 * 32 + (long) chunks * 32, scratch);
+        Launch partial = KernelPlans.channelMixBackward(sh, p("x"), p("a"), p("dy"), null, p("da"), p("db"), p("scratch")).get(0);
+        assertEquals(chunks, partial.gridX());
+        assertEquals(1, partial.gridY());
+        assertEquals(1, partial.gridZ());
+    }
+
+    /** copy4d's plan run on the host exactly as the kernel walks it: bit-identical to the reference, sums included. */
+    @Test
+    void theCopySplitReproducesTheReferenceBitForBit() {
+        ReferenceOps ref = new ReferenceOps();
+        Random rnd = new Random(4);
+        int[] d = {2, 3, 5, 7};
+        List<long[][]> cases = new ArrayList<>();
+        cases.add(new long[][]{{105, 35, 7, 1}, {105, 35, 7, 1}});   // contiguous
+        cases.add(new long[][]{{105, 35, 7, 1}, {105, 7, 21, 1}});   // swap axes 1, 2
+        cases.add(new long[][]{{105, 35, 7, 0}, {105, 35, 7, 1}});   // broadcast along the last axis
+        cases.add(new long[][]{{105, 35, 7, 1}, {35, 7, 1, 0}});     // sum over the last axis (dst [2][3][5])
+        cases.add(new long[][]{{105, 35, 7, 1}, {0, 7, 0, 1}});      // sum over axes 0 and 2 (dst [3][7])
+        cases.add(new long[][]{{1, 70, 14, 2}, {0, 0, 0, 0}});       // sum of everything, transposed source
+        for (long[][] c : cases)
+            for (boolean acc : new boolean[]{false, true}) {
+                if (!acc && hasSum(d, c[1])) continue; // sums only accumulate
+                float[] src = new float[210], dst0 = new float[210];
+                for (int i = 0; i < 210; i++) {
+                    src[i] = (float) rnd.nextGaussian() * (1 + i % 7) * 1000;
+                    dst0[i] = (float) rnd.nextGaussian();
+                }
+                var sb = ref.alloc(210);
+                var db = ref.alloc(210);
+                ref.upload(src, 0, sb.at(0), 210);
+                ref.upload(dst0, 0, db.at(0), 210);
+                ref.copy4d(d, sb.at(0), c[0], db.at(0), c[1], acc);
+                float[] want = new float[210];
+                ref.download(db.at(0), want, 0, 210);
+                float[] got = dst0.clone();
+                emulateCopy4d(KernelPlans.copySplit(d, c[0], c[1]), src, got, acc);
+                Compare.assertBitIdentical(got, want, "copy4d src " + java.util.Arrays.toString(c[0]) + " dst " + java.util.Arrays.toString(c[1]) + " acc " + acc);
+            }
+    }
+
+    private static boolean hasSum(int[] dims, long[] ds) {
+        for (int i = 0; i < 4; i++) if (ds[i] == 0 && dims[i] > 1) return true;
+        return false;
+    }
+
+    /** The kernel copy4d (kernels/copy.cu), one thread after another. */
+    private static void emulateCopy4d(KernelPlans.CopySplit c, float[] src, float[] dst, boolean acc) {
+        int[] o = c.outerDims(), z = c.sumDims();
+        long[] os = c.outerSrc(), od = c.outerDst(), zs = c.sumSrc();
+        for (long idx = 0; idx < c.outer(); idx++) {
+            long rest = idx;
+            long i3 = rest % o[3];
+            rest /= o[3];
+            long i2 = rest % o[2];
+            rest /= o[2];
+            long i1 = rest % o[1];
+            long i0 = rest / o[1];
+            long s = i0 * os[0] + i1 * os[1] + i2 * os[2] + i3 * os[3], d = i0 * od[0] + i1 * od[1] + i2 * od[2] + i3 * od[3];
+            float v = acc ? dst[(int) d] : 0f;
+            for (int a = 0; a < z[0]; a++)
+                for (int b = 0; b < z[1]; b++)
+                    for (int cc = 0; cc < z[2]; cc++)
+                        for (int e = 0; e < z[3]; e++) {
+                            float sv = src[(int) (s + a * zs[0] + b * zs[1] + cc * zs[2] + e * zs[3])];
+                            v = acc ? v + sv : sv;
+                        }
+            dst[(int) d] = v;
+        }
+    }
+
+    @Test
+    void emptyOpsLaunchNothing() {
+        assertTrue(KernelPlans.copy4d(new int[]{2, 0, 5, 7}, p("s"), new long[4], p("d"), new long[4], true).isEmpty());
+        assertTrue(KernelPlans.planeReduce(0, 3, 3, p("x"), p("r"), null, null, true).isEmpty());
+        assertTrue(KernelPlans.planeReduce(4, 3, 3, p("x"), null, null, null, true).isEmpty());
+        assertTrue(KernelPlans.activation(Act.RELU, 0, p("x"), p("y")).isEmpty());
+        assertTrue(KernelPlans.channelMixBackward(new MixShape(1, 1, 1, 1, 1), p("x"), p("a"), p("dy"), null, null, null, null).isEmpty());
+    }
+
+    @Test
+    void gridStrideLoopsAreCappedAndNeverEmpty() {
+        assertEquals(1, KernelPlans.strideBlocks(0));
+        assertEquals(1, KernelPlans.strideBlocks(256));
+        assertEquals(2, KernelPlans.strideBlocks(257));
+        assertEquals(KernelPlans.GRID_STRIDE_BLOCKS, KernelPlans.strideBlocks(1L << 40));
+        assertEquals(KernelPlans.PLANE_BLOCKS, KernelPlans.planeStats(1L << 33, 7, p("x"), p("o")).get(0).gridX());
+    }
+
+    @Test
+    void sizesPastTheKernels32BitLimitsAreRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KernelPlans.planeBroadcast(1, 1 << 16, 1 << 16, p("row"), 1f, null, 0f, null, 0f, p("dx")));
+        assertTrue(e.getMessage().contains("planeBroadcast plane"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> KernelPlans.channelMix(new MixShape(1, 1, 1, 1 << 16, 1 << 16), p("x"), p("a"), null, null, null, null, p("y")));
+        assertTrue(e.getMessage().contains("channelMix"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, // 2^21 output channels: 65536 channel tiles, one more than grid.y allows
+                () -> KernelPlans.channelMix(new MixShape(1, 1, 1 << 21, 1, 1), p("x"), p("a"), null, null, null, null, p("y")));
+        assertTrue(e.getMessage().contains("grid") && e.getMessage().contains("channel_mix"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> KernelPlans.planeStats(1, Integer.MAX_VALUE, p("x"), p("o")));
+        assertTrue(e.getMessage().contains("planeStats n"), e.getMessage());
+        // a large batch is fine: offsets are 64-bit
+        check(KernelPlans.channelMix(new MixShape(4096, 32, 32, 1024, 1024), p("x"), p("a"), null, null, null, null, p("y")));
+        check(KernelPlans.planeReduce(1L << 31, 1024, 1024, p("x"), p("r"), p("c"), p("a"), true));
+    }
+
+    @Test
+    void adamScalarsAreTheReferences() {
+        AdamConfig cfg = AdamConfig.adamW(1e-2, 0.1);
+        Launch set = KernelPlans.adamStep(10, p("p"), p("g"), p("m"), p("v"), cfg, 3, p("h")).get(0);
+        assertEquals(cfg.lr() / (1 - Math.pow(0.9, 3)), (double) set.args().get(1));
+        assertEquals(Math.sqrt(1 - Math.pow(0.999, 3)), (double) set.args().get(2));
+        assertEquals(1 - cfg.lr() * 0.1, (double) set.args().get(3));
+        assertEquals(0.0, (double) set.args().get(4));
+        assertThrows(IllegalArgumentException.class, () -> KernelPlans.adamStep(10, p("p"), p("g"), p("m"), p("v"), cfg, 0, p("h")));
+        if (set.args().size() != Kernel.ADAM_HYPER_SET.params.size()) fail("hyper_set arguments");
+    }
+}

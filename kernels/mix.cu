@@ -1,0 +1,227 @@
+// The channel mix (Ops.channelMix) and its backward (Ops.channelMixBackward).
+//
+// Per sample b the mix is a GEMM: Y_b [cout][P] = A [cout][cin] x X_b [cin][P], P = rows * cols.
+// The kernels see all samples as one matrix of N = batch * P columns: column n = (b, p) with
+// b = n / P, p = n % P lives at x[b][.][p], so a Linear layer (P = 1, N = batch) and a weight
+// plane (P = rows * cols) take the same path.
+#include "common.cuh"
+
+#define MIX_BM 32  // output channels per block
+#define MIX_BN 256 // columns per block
+#define MIX_BK 8   // input channels per shared-memory step
+
+// Forward, with the broadcast epilogue:
+//   y[b][o][j][k] (+)= sum_c A[o][c] * x[b][c][j][k] + bias[o] + row[b][o][k] + col[b][o][j] + glob[b][o]
+// A[o][c] = a[o * aRowStride + c * aColStride]: (cin, 1) for a [cout][cin] matrix; (1, cout_of_a)
+// reads a transposed, which is how the backward's dx uses this kernel. bias [cout],
+// row [batch][cout][cols], col [batch][cout][rows], glob [batch][cout], each may be null.
+// y is overwritten, or added to when `accumulate` is non-zero.
+//
+// Grid (ceil(N / 256), ceil(cout / 32)), 256 threads. Thread (tx = lane, ty = warp) owns output
+// channels m0 + 4 ty + i (i < 4) and columns n0 + tx + 32 c (c < 8): a warp's stores and the
+// row term's loads are 32 consecutive columns. Each step stages an 8 x 32 tile of A (float4
+// broadcast reads) and an 8 x 256 tile of X (each thread loads one column, coalesced across the
+// warp) in shared memory; the next X tile is loaded into registers while this one is used.
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+channel_mix(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+            const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+            float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+            int aRowStride, int aColStride, int accumulate) {
+    __shared__ __align__(16) float As[MIX_BK][MIX_BM];
+    __shared__ float Xs[MIX_BK][MIX_BN];
+    const int tid = threadIdx.x, tx = tid & 31, ty = tid >> 5;
+    const long long P = (long long)rows * cols;
+    const long long N = (long long)batch * P;
+    const int m0 = blockIdx.y * MIX_BM;
+    const long long n0 = (long long)blockIdx.x * MIX_BN;
+
+    // Loader role: this thread stages column n0 + tid of every X tile.
+    const long long nLoad = n0 + tid;
+    const bool loadIn = nLoad < N;
+    long long xBase = 0;
+    if (loadIn) {
+        const long long b = nLoad / P;
+        xBase = b * cin * P + (nLoad - b * P);
+    }
+    // ... and element (kk = tid / 32, mm = tid % 32) of every A tile.
+    const int aM = m0 + (tid & 31), aK = tid >> 5;
+
+    float xr[MIX_BK];
+#pragma unroll
+    for (int kk = 0; kk < MIX_BK; kk++) xr[kk] = (loadIn && kk < cin) ? x[xBase + (long long)kk * P] : 0.0f;
+
+    float acc[4][8];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int c = 0; c < 8; c++) acc[i][c] = 0.0f;
+
+    for (int k0 = 0; k0 < cin; k0 += MIX_BK) {
+#pragma unroll
+        for (int kk = 0; kk < MIX_BK; kk++) Xs[kk][tid] = xr[kk];
+        {
+            const int k = k0 + aK;
+            As[aK][tid & 31] = (aM < cout && k < cin) ? a[(long long)aM * aRowStride + (long long)k * aColStride] : 0.0f;
+        }
+        __syncthreads();
+        if (k0 + MIX_BK < cin) { // prefetch the next X tile while this one is multiplied
+#pragma unroll
+            for (int kk = 0; kk < MIX_BK; kk++) {
+                const int k = k0 + MIX_BK + kk;
+                xr[kk] = (loadIn && k < cin) ? x[xBase + (long long)k * P] : 0.0f;
+            }
+        }
+#pragma unroll
+        for (int kk = 0; kk < MIX_BK; kk++) {
+            const float4 av = *reinterpret_cast<const float4*>(&As[kk][4 * ty]);
+#pragma unroll
+            for (int c = 0; c < 8; c++) {
+                const float xv = Xs[kk][tx + 32 * c];
+                acc[0][c] = fmaf(av.x, xv, acc[0][c]);
+                acc[1][c] = fmaf(av.y, xv, acc[1][c]);
+                acc[2][c] = fmaf(av.z, xv, acc[2][c]);
+                acc[3][c] = fmaf(av.w, xv, acc[3][c]);
+            }
+        }
+        __syncthreads();
+    }
+
+    // Epilogue: the broadcast terms, then one store (or add) per output.
+#pragma unroll
+    for (int c = 0; c < 8; c++) {
+        const long long n = n0 + tx + 32 * c;
+        if (n >= N) continue;
+        const long long b = n / P;
+        const long long p = n - b * P;
+        const int j = (int)p / cols, k = (int)p - j * cols; // p < P < 2^31
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int m = m0 + 4 * ty + i;
+            if (m >= cout) continue;
+            const long long bm = b * cout + m;
+            float v = acc[i][c];
+            if (bias != nullptr) v += bias[m];
+            if (row != nullptr) v += row[bm * cols + k];
+            if (col != nullptr) v += col[bm * rows + j];
+            if (glob != nullptr) v += glob[bm];
+            const long long yi = bm * P + p;
+            y[yi] = accumulate ? y[yi] + v : v;
+        }
+    }
+}
+
+// Backward, weight part, pass 1 of 2 (deterministic: fixed chunks, then a fixed-order sum):
+//   partDa[s][o][c] = sum_{n in chunk s} dy[b][o][p] * x[b][c][p]
+//   partDb[s][o]    = sum_{n in chunk s} dy[b][o][p]       (written by the blocks of blockIdx.z == 0)
+// Chunk s covers columns [s * chunk, min(N, (s + 1) * chunk)); chunk is a multiple of 32.
+// partDa [S][cout][cin], partDb [S][cout]; either may be null (then it is not computed).
+//
+// Grid (S, ceil(cout / 32), ceil(cin / 32)), 256 threads. Each step stages 32 columns of dy
+// (32 output channels) and of x (32 input channels), transposed to [column][channel] so that a
+// thread reads 4 consecutive channels as one float4. The 256 threads form 4 groups of 64; group
+// g takes columns 8g..8g+7 of each step, and each thread of a group owns a 4 x 4 block of the
+// 32 x 32 output tile. At the end the 4 groups' sums are added in group order.
+#define WG_TILE 32
+#define WG_PAD 36 // row length of the staged tiles: float4-aligned, and 4-way (not 32-way) store conflicts
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+mix_weight_grad_partial(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partDa,
+                        float* __restrict__ partDb, int batch, int cin, int cout, int rows, int cols, long long chunk) {
+    __shared__ __align__(16) float Ds[WG_TILE][WG_PAD]; // Ds[n][o]
+    __shared__ __align__(16) float Xs[WG_TILE][WG_PAD]; // Xs[n][c]
+    __shared__ float red[4][WG_TILE * WG_TILE];
+    const int tid = threadIdx.x;
+    const long long P = (long long)rows * cols;
+    const long long N = (long long)batch * P;
+    const long long nBeg = (long long)blockIdx.x * chunk;
+    const long long nEnd = min(N, nBeg + chunk);
+    const int o0 = blockIdx.y * WG_TILE, c0 = blockIdx.z * WG_TILE;
+    const bool doDa = partDa != nullptr, doDb = partDb != nullptr && blockIdx.z == 0;
+
+    // Loader role: column nn of the step, channels r + 8 i (i < 4) of both tiles.
+    const int nn = tid & 31, r = tid >> 5;
+    // Compute role.
+    const int g = tid >> 6, gt = tid & 63, to = gt >> 3, tc = gt & 7;
+
+    float acc[4][4];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) acc[i][q] = 0.0f;
+    float dbAcc = 0.0f; // threads 0..31: output channel o0 + tid
+
+    for (long long s0 = nBeg; s0 < nEnd; s0 += WG_TILE) {
+        const long long n = s0 + nn;
+        const bool in = n < nEnd;
+        long long b = 0, p = 0;
+        if (in) {
+            b = n / P;
+            p = n - b * P;
+        }
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int ch = r + 8 * i;
+            const int o = o0 + ch, c = c0 + ch;
+            Ds[nn][ch] = (in && o < cout) ? dy[(b * cout + o) * P + p] : 0.0f;
+            Xs[nn][ch] = (doDa && in && c < cin) ? x[(b * cin + c) * P + p] : 0.0f;
+        }
+        __syncthreads();
+        if (doDa) {
+#pragma unroll
+            for (int q = 0; q < 8; q++) {
+                const int col = 8 * g + q;
+                const float4 dv = *reinterpret_cast<const float4*>(&Ds[col][4 * to]);
+                const float4 xv = *reinterpret_cast<const float4*>(&Xs[col][4 * tc]);
+                const float d4[4] = {dv.x, dv.y, dv.z, dv.w}, x4[4] = {xv.x, xv.y, xv.z, xv.w};
+#pragma unroll
+                for (int i = 0; i < 4; i++)
+#pragma unroll
+                    for (int k = 0; k < 4; k++) acc[i][k] = fmaf(d4[i], x4[k], acc[i][k]);
+            }
+        }
+        if (doDb && tid < WG_TILE) {
+#pragma unroll 8
+            for (int q = 0; q < WG_TILE; q++) dbAcc += Ds[q][tid];
+        }
+        __syncthreads();
+    }
+
+    if (doDb && tid < WG_TILE && o0 + tid < cout) partDb[(long long)blockIdx.x * cout + o0 + tid] = dbAcc;
+    if (doDa) {
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+#pragma unroll
+            for (int k = 0; k < 4; k++) red[g][(4 * to + i) * WG_TILE + 4 * tc + k] = acc[i][k];
+        __syncthreads();
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const int idx = tid + NFN_THREADS * e; // (o, c) of the tile, o major
+            const int o = o0 + idx / WG_TILE, c = c0 + idx % WG_TILE;
+            if (o < cout && c < cin) {
+                const float s = ((red[0][idx] + red[1][idx]) + red[2][idx]) + red[3][idx];
+                partDa[((long long)blockIdx.x * cout + o) * cin + c] = s;
+            }
+        }
+    }
+}
+
+// Backward, weight part, pass 2 of 2: the chunks' partial sums in chunk order, in double, added
+// to the gradients:
+//   da[o][c] += sum_s partDa[s][o][c]      dbias[o] += sum_s partDb[s][o]
+// da (with partDa) and dbias (with partDb) may be null. Grid: 1-d over max(cout * cin, cout).
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+mix_weight_grad_final(const float* __restrict__ partDa, const float* __restrict__ partDb, float* __restrict__ da,
+                      float* __restrict__ dbias, int cin, int cout, int chunks) {
+    const int idx = blockIdx.x * blockDim.x + threadIdx.x;
+    const long long mat = (long long)cout * cin;
+    if (da != nullptr && idx < mat) {
+        double s = 0.0;
+        for (int q = 0; q < chunks; q++) s += partDa[q * mat + idx];
+        da[idx] += (float)s;
+    }
+    if (dbias != nullptr && idx < cout) {
+        double s = 0.0;
+        for (int q = 0; q < chunks; q++) s += partDb[(long long)q * cout + idx];
+        dbias[idx] += (float)s;
+    }
+}
