@@ -159,6 +159,8 @@ public final class TestBackends {
     private static void skipped(String name, String why) {
         if (required().contains(name))
             fail("backend " + name + " is required (-Dnfn4j.requireBackend, or simd under CI) but unavailable: " + why);
-        System.err.println("SKIPPED backend " + name + ": " + why);
+        if (REPORTED.add(name)) System.err.println("SKIPPED backend " + name + ": " + why); // once per JVM, not per suite
     }
+
+    private static final Set<String> REPORTED = new LinkedHashSet<>();
 }
