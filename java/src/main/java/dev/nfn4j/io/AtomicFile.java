@@ -1,6 +1,7 @@
 package dev.nfn4j.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -12,14 +13,22 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Writes a file so that readers see either the old file or the complete new one: a temp file
  * beside the target, fsync, an ATOMIC_MOVE rename, then a best-effort fsync of the folder.
- * Used by every writer of this package.
+ * Used by every writer of this package, and public for small files written elsewhere (reports).
  */
-final class AtomicFile {
+public final class AtomicFile {
     private AtomicFile() {
     }
 
     interface Body {
         void write(FileChannel out) throws IOException;
+    }
+
+    /** Writes {@code bytes} to {@code file} atomically. */
+    public static void write(Path file, byte[] bytes) throws IOException {
+        write(file, out -> {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) out.write(b);
+        });
     }
 
     static void write(Path file, Body body) throws IOException {

@@ -1,16 +1,7 @@
 package dev.nfn4j.jmh;
 
-import dev.nfn4j.nn.GraphLayers;
-import dev.nfn4j.nn.Init;
-import dev.nfn4j.nn.Layer;
-import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.Backends;
-import dev.nfn4j.ops.Ops;
-import dev.nfn4j.ops.Ptr;
-import dev.nfn4j.space.NetworkSpec;
-import dev.nfn4j.space.WeightSpace;
-import dev.nfn4j.space.WsLayout;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,8 +15,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.Arrays;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,59 +55,25 @@ public class LayerBench {
     @Param("reference")
     public String backend;
 
-    private Layer layer;
-    private WeightSpace x;
     /** Worker threads of the simd backend (0: -Dnfn4j.threads, else all processors). */
     @Param("0")
     public int threads;
 
-    private Ops ops;
-    private Ptr grad;
+    private Workloads.LayerCase layer;
 
     @Setup(Level.Trial)
     public void setup() {
-        ops = Backends.byName(backend, threads);
-        NetworkSpec spec = parseSpec(sizes, filters);
-        Params params = new Params(ops);
-        layer = GraphLayers.create(mode, params, spec, cin, cout, Init.Type.PYTORCH_DEFAULT);
-        params.allocate(1);
-        WsLayout lay = new WsLayout(spec, batch, cin);
-        float[] data = new float[Math.toIntExact(lay.size())];
-        SplittableRandom rnd = new SplittableRandom(2);
-        for (int i = 0; i < data.length; i++) data[i] = (float) (rnd.nextDouble() * 2 - 1);
-        Ptr p = ops.alloc(lay.size()).at(0);
-        ops.upload(data, 0, p, data.length);
-        x = new WeightSpace(lay, p);
-    }
-
-    /**
-     * "n_in,...,n_out" and per-layer "HxW" or "-" (empty: all dense). On the JMH command line use
-     * '_' instead of ',' ({@code -p sizes=2_32_32_1}): JMH splits -p values at commas.
-     */
-    static NetworkSpec parseSpec(String sizes, String filters) {
-        int[] n = Arrays.stream(sizes.split("[,_]")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-        int[][] f = new int[n.length - 1][];
-        if (!filters.isBlank()) {
-            String[] parts = filters.split("[,_]");
-            for (int i = 0; i < parts.length; i++)
-                if (!parts[i].trim().equals("-"))
-                    f[i] = Arrays.stream(parts[i].trim().split("x")).mapToInt(Integer::parseInt).toArray();
-        }
-        return new NetworkSpec(n, f);
+        layer = new Workloads.LayerCase(Backends.byName(backend, threads), mode, Workloads.parseSpec(sizes, filters), cin, cout, batch);
     }
 
     @Benchmark
     public Value forward() {
-        return layer.forward(x);
+        return layer.forward();
     }
 
-    /** Forward, then backward of sum(out^2) (whose gradient is 2 out). */
+    /** Forward, then backward of sum(out^2). */
     @Benchmark
     public Value forwardBackward() {
-        Value y = layer.forward(x);
-        if (grad == null) grad = ops.alloc(y.size()).at(0);
-        // d sum(out^2) / d out = 2 out; the factor 2 does not change the work, so out itself is the cotangent.
-        ops.copy4d(new int[]{1, 1, 1, Math.toIntExact(y.size())}, y.data(), new long[]{0, 0, 0, 1}, grad, new long[]{0, 0, 0, 1}, false);
-        return layer.backward(new WeightSpace(((WeightSpace) y).layout(), grad));
+        return layer.forwardBackward();
     }
 }

@@ -1,20 +1,6 @@
 package dev.nfn4j.jmh;
 
-import dev.nfn4j.nn.Init;
-import dev.nfn4j.nn.InvariantNfn;
-import dev.nfn4j.nn.Params;
-import dev.nfn4j.nn.Sequential;
-import dev.nfn4j.nn.Tensor;
-import dev.nfn4j.ops.Act;
-import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Backends;
-import dev.nfn4j.ops.Ops;
-import dev.nfn4j.ops.Ptr;
-import dev.nfn4j.space.NetworkSpec;
-import dev.nfn4j.space.WeightSpace;
-import dev.nfn4j.space.WsLayout;
-import dev.nfn4j.train.Adam;
-import dev.nfn4j.train.Loss;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,8 +14,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.Arrays;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,49 +56,17 @@ public class ModelBench {
     @Param("0")
     public int threads;
 
-    private Ops ops;
-    private Sequential model;
-    private Params params;
-    private Adam adam;
-    private WeightSpace x;
-    private float[] target, pred, grad;
-    private Ptr gradPtr;
+    private Workloads.TrainCase step;
 
     @Setup(Level.Trial)
     public void setup() {
-        ops = Backends.byName(backend, threads);
-        NetworkSpec spec = LayerBench.parseSpec(sizes, filters);
-        params = new Params(ops);
-        String m = mode.trim().toUpperCase();
-        InvariantNfn.Mode nm = m.startsWith("NP") ? InvariantNfn.Mode.NP : InvariantNfn.Mode.valueOf(m);
-        model = InvariantNfn.build(params, spec, nm, m.equals("NP_IO"), 1,
-                Arrays.stream(hidden.split("[,_]")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(), Act.RELU, true, head,
-                Init.Type.PYTORCH_DEFAULT);
-        params.allocate(1);
-        adam = new Adam(params, AdamConfig.adam(1e-3));
-        WsLayout lay = new WsLayout(spec, batch, 1);
-        float[] data = new float[Math.toIntExact(lay.size())];
-        SplittableRandom rnd = new SplittableRandom(3);
-        for (int i = 0; i < data.length; i++) data[i] = (float) (rnd.nextDouble() - 0.5);
-        Ptr p = ops.alloc(lay.size()).at(0);
-        ops.upload(data, 0, p, data.length);
-        x = new WeightSpace(lay, p);
-        target = new float[batch];
-        for (int i = 0; i < batch; i++) target[i] = (float) rnd.nextDouble();
-        pred = new float[batch];
-        grad = new float[batch];
-        gradPtr = ops.alloc(batch).at(0);
+        step = new Workloads.TrainCase(Backends.byName(backend, threads), mode, Workloads.parseSpec(sizes, filters),
+                Workloads.ints(hidden), head, batch);
     }
 
+    /** The trainer's step: the loss on the host between forward and backward. */
     @Benchmark
     public double trainStep() {
-        params.zeroGrad();
-        Tensor out = (Tensor) model.forward(x);
-        ops.download(out.data(), pred, 0, batch);
-        double loss = Loss.BINARY_CROSS_ENTROPY.compute(pred, target, grad);
-        ops.upload(grad, 0, gradPtr, batch);
-        model.backward(new Tensor(out.shape(), gradPtr));
-        adam.step();
-        return loss;
+        return step.hostLossStep();
     }
 }

@@ -54,7 +54,7 @@ public class PredictorBench {
     @Setup(Level.Trial)
     public void setup() throws Exception {
         Ops ops = Backends.byName(backend);
-        NetworkSpec spec = LayerBench.parseSpec("1,16,16,16,10", "3x3,3x3,3x3,-");
+        NetworkSpec spec = Workloads.parseSpec(Workloads.ZOO_SIZES, Workloads.ZOO_FILTERS);
         ModelConfig cfg = ModelConfig.paper(kind);
         Params params = new Params(ops);
         cfg.build(params, spec, 1);
