@@ -21,36 +21,6 @@ public interface Ops {
         return name();
     }
 
-    /** Waits until every operation issued so far has finished; a no-op where calls complete before they return (CPU backends). */
-    default void synchronize() {}
-
-    /**
-     * Runs {@code body}, a fixed sequence of calls on buffers that stay allocated (an inference
-     * call, a training step). The cuda backend captures it into a CUDA graph on the first call
-     * per {@code key} and replays that graph on later calls; CPU backends just run it.
-     */
-    default void runGraph(Object key, Runnable body) {
-        body.run();
-    }
-
-    /**
-     * Times {@code body}: {@code warmup} untimed runs, then {@code reps} timed runs; returns each
-     * timed run's milliseconds. Here by the wall clock around a run and {@link #synchronize()};
-     * the cuda backend times with CUDA events.
-     */
-    default double[] timeMillis(Runnable body, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) body.run();
-        synchronize();
-        double[] ms = new double[reps];
-        for (int r = 0; r < reps; r++) {
-            long t0 = System.nanoTime();
-            body.run();
-            synchronize();
-            ms[r] = (System.nanoTime() - t0) / 1e6;
-        }
-        return ms;
-    }
-
     /** A zero-filled buffer of {@code n} floats. */
     Buf alloc(long n);
 
