@@ -125,7 +125,14 @@ prepare() {
         echo "$fxstamp" > "$CARRY/fixtures.txt"
     fi
 
-    # 5. What travels: tracked and untracked-not-ignored files, shared/ if the checkout has one, the carry.
+    # 5. A font: xchart's PNG (TrainerTest, CliTest) needs fontconfig to find one, and the GPU
+    #    image may have none; the device half adds this folder to fontconfig's.
+    mkdir -p "$CARRY/fonts"
+    local font
+    font=$(ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf 2>/dev/null || fc-match -f '%{file}' sans 2>/dev/null || true)
+    if [ -f "$font" ]; then cp "$font" "$CARRY/fonts/"; else say "WARNING: no font found to carry (plots there need the machine's own)"; fi
+
+    # 6. What travels: tracked and untracked-not-ignored files, shared/ if the checkout has one, the carry.
     { git -C "$ROOT" rev-parse HEAD; git -C "$ROOT" status --short | head -n 20; date -u +%FT%TZ; } > "$CARRY/COMMIT.txt" 2>/dev/null
     local tree carry total
     tree=$(cd "$ROOT" && { git ls-files -z; git ls-files -z -o --exclude-standard; } | xargs -0 -r stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
@@ -191,7 +198,7 @@ device_main() {
             || echo "nvidia-smi failed (rc $?)"
         timeout 10 nvidia-smi -q 2>/dev/null | grep -E 'CUDA Version|Persistence Mode|Compute Mode|MIG Mode' -A0 | head -n 8
         command -v nvcc >/dev/null && nvcc --version | tail -n 2
-        echo "libcuda: $(ldconfig -p 2>/dev/null | grep -c 'libcuda.so.1') entries; libfontconfig: $(ldconfig -p 2>/dev/null | grep -c 'libfontconfig') (xchart's plot in TrainerTest needs fonts)"
+        echo "libcuda.so.1: $(ldconfig -p 2>/dev/null | grep -c 'libcuda.so.1') found; libfontconfig: $(ldconfig -p 2>/dev/null | grep -c 'libfontconfig.so.1') found (without it the PNG plots of TrainerTest and CliTest fail with 'Fontconfig head is null': not a GPU fault)"
     fi
     echo "python: $PY ($("$PY" -c 'import torch, sys; print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1 | tail -n1))"
 
@@ -212,11 +219,14 @@ device_main() {
 
     if want tests; then
         local t
-        t=$(stage_timeout "${GPU_CHECK_TESTS_S:-170}")
+        t=$(stage_timeout "${GPU_CHECK_TESTS_S:-200}")
         say "== tests: the whole suite, backend $backend forced and required (timeout ${t}s; every line in tests.txt)"
         # As Surefire runs it (java/pom.xml, root pom argLine and systemPropertyVariables), from the
         # module folder; CI=true turns a missing fixture folder or SIMD backend into a failure.
-        ( cd "$ROOT/java" && CI=true timeout -k 10 "$t" "$JAVA" "${JVM_FLAGS[@]}" -Xmx4g -Djava.awt.headless=true \
+        # fontconfig: the machine's own configuration plus the carried font.
+        printf '<?xml version="1.0"?>\n<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
+            "$CARRY/fonts" "$work/fc-cache" > "$work/fonts.conf"
+        ( cd "$ROOT/java" && export FONTCONFIG_FILE="$work/fonts.conf" && CI=true timeout -k 10 "$t" "$JAVA" "${JVM_FLAGS[@]}" -Xmx4g -Djava.awt.headless=true \
             -Dnfn4j.backend=$backend -Dnfn4j.requireBackend=$backend -Dnfn4j.conformanceDir="$fx" \
             -cp "$cp_test" org.junit.platform.console.ConsoleLauncher execute \
             --scan-classpath "$CARRY/test-classes" --reports-dir "$work/reports" \
@@ -225,7 +235,11 @@ device_main() {
         grep -E '^\[ +[0-9]+ (tests|containers) ' "$OUT/tests.txt" | sed 's/^/    /'
         grep -E 'MethodSource|JUnitException|Exception:|Error:' "$OUT/tests.txt" | grep -v '^\s*at ' | head -n 15 | cut -c1-240 | sed 's/^/    /'
         [ "$rc_tests" = 124 ] && echo "    tests: TIMED OUT after ${t}s"
-        gzip -c "$work"/reports/TEST-junit-jupiter.xml > "$OUT/tests.xml.gz" 2>/dev/null || echo "    no JUnit XML report"
+        if [ -f "$work/reports/TEST-junit-jupiter.xml" ]; then
+            gzip -c "$work/reports/TEST-junit-jupiter.xml" > "$OUT/tests.xml.gz"
+        else
+            echo "    no JUnit XML report (the summary counts tests.txt instead)"
+        fi
         say "tests: rc $rc_tests"
     fi
 
@@ -261,7 +275,7 @@ device_main() {
 
     say "== summary"
     "$PY" "$ROOT/native/gpu_summary.py" --bench "$OUT/gpu_bench.json" --torch "$OUT/torch_baseline.json" \
-        --tests-xml "$OUT/tests.xml.gz" --stage "tests=$rc_tests" --stage "bench=$rc_bench" --stage "torch=$rc_torch" \
+        --tests-xml "$OUT/tests.xml.gz" --tests-txt "$OUT/tests.txt" --stage "tests=$rc_tests" --stage "bench=$rc_bench" --stage "torch=$rc_torch" \
         --facts "seconds=$(($(date +%s) - START))" --facts "dry_run=$dry" --out "$OUT/summary.json"
     rm -rf "$work"
 }

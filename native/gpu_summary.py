@@ -16,6 +16,7 @@ import glob
 import gzip
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -60,9 +61,29 @@ def canonical(d):
                 head=d.get("head") or 0)
 
 
-def junit_counts(path):
+def console_counts(path):
+    """Totals from the JUnit console launcher's output (tests.txt), where no XML report was written
+    (a run stopped at its timeout): its closing summary, else the tree's [OK] and [X] marks so far."""
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        return dict(error=f"no test report, and {path} unreadable: {e}")
+    summary = {k: int(n) for n, k in re.findall(r"^\[\s+(\d+) tests (successful|failed|skipped|aborted)\s+\]", text, re.M)}
+    if summary:
+        return dict(tests=sum(summary.values()), passed=summary.get("successful", 0), failures=summary.get("failed", 0),
+                    errors=0, skipped=summary.get("skipped", 0) + summary.get("aborted", 0), failed=[],
+                    source="console summary (no XML report)")
+    ok, bad = len(re.findall(r"\[OK\]", text)), len(re.findall(r"\[X\]", text))
+    return dict(tests=ok + bad, passed=ok, failures=bad, errors=0, skipped=0, failed=[],
+                source="partial: the run ended before its summary (timeout?); [OK]/[X] marks counted, containers included")
+
+
+def junit_counts(path, console=None):
     """Totals of a JUnit XML report (plain or .gz): tests, failures, errors, skipped, and the failed test names."""
     if not path or not os.path.exists(path):
+        if console and os.path.exists(console):
+            return console_counts(console)
         return dict(error=f"{path or 'test report'} missing")
     try:
         opener = gzip.open if path.endswith(".gz") else open
@@ -143,6 +164,7 @@ def main(argv=None):
     ap.add_argument("--bench", help="GpuBench JSON")
     ap.add_argument("--torch", help="torch_baseline JSON")
     ap.add_argument("--tests-xml", help="JUnit XML report (or a folder of them, or .gz)")
+    ap.add_argument("--tests-txt", help="the console launcher's output, read where the XML report is missing")
     ap.add_argument("--stage", action="append", default=[], help="NAME=EXIT_STATUS of a stage of the check")
     ap.add_argument("--facts", action="append", default=[], help="KEY=VALUE device facts to record")
     ap.add_argument("--out", help="summary JSON to write")
@@ -154,7 +176,7 @@ def main(argv=None):
     if xml and os.path.isdir(xml):
         found = sorted(glob.glob(os.path.join(xml, "*.xml")))
         xml = found[0] if found else None
-    tests = junit_counts(xml)
+    tests = junit_counts(xml, args.tests_txt)
     copy = (torch_ or {}).get("copy") or {}
     copy_gbps = copy.get("gbps")
     nf_by = {w["name"]: w for w in (bench or {}).get("workloads", [])}
@@ -189,11 +211,12 @@ def main(argv=None):
     print(f"{'workload':<24} {'nfn4j ms':>9} {'eager*':>9} {'torch ms':>9} {'compile':>9} {'x eager':>8} {'x comp':>7} "
           f"{'GB/s':>7} {'%copy':>6}  target -> verdict")
     for r in rows:
-        err = r.get("nfn4j_error") or r.get("torch_error")
+        err = r.get("nfn4j_error") or r.get("torch_error") or (
+            None if r.get("torch_compiled_ms") is not None or not r.get("torch_compile_note") else "compile: " + r["torch_compile_note"])
         print(f"{r['name']:<24} {fmt(r.get('nfn4j_graph_ms')):>9} {fmt(r.get('nfn4j_eager_ms')):>9} "
               f"{fmt(r.get('torch_eager_ms')):>9} {fmt(r.get('torch_compiled_ms')):>9} "
               f"{fmt(r.get('speedup_vs_eager'), '{:.1f}x'):>8} {fmt(r.get('speedup_vs_compiled'), '{:.2f}x'):>7} "
-              f"{fmt(r.get('nfn4j_gbps'), '{:.0f}'):>7} {fmt(r.get('fraction_of_copy'), '{:.0%}'):>6}  "
+              f"{fmt(r.get('nfn4j_gbps'), '{:.4g}'):>7} {fmt(r.get('fraction_of_copy'), '{:.0%}'):>6}  "
               f"{r['target']} -> {r['verdict']}" + (f"  [{err[:80]}]" if err else "")
               + (f"  [{r['warning']}]" if r.get("warning") else ""))
     print("  (nfn4j ms: graph-captured replay; eager*: nfn4j launched op by op; torch ms: PyTorch eager; compile: torch.compile)")
@@ -205,7 +228,7 @@ def main(argv=None):
         print(f"tests: {tests['error']}")
     else:
         print(f"tests: {tests['tests']} run, {tests['passed']} passed, {tests['failures']} failed, "
-              f"{tests['errors']} errors, {tests['skipped']} skipped")
+              f"{tests['errors']} errors, {tests['skipped']} skipped" + (f" ({tests['source']})" if "source" in tests else ""))
         for f in tests["failed"][:8]:
             print(f"  FAILED {f}")
         if len(tests["failed"]) > 8:
