@@ -26,6 +26,18 @@ final class CnnGemm {
         else scalar(m, n, k, a, aOff, ais, aps, b, bOff, ldb, c, cOff, ldc, 0, 0);
     }
 
+    /** dst[d .. d + 16) = src[s .. s + 16): im2col's inner copy (one pixel's 16 channels). */
+    static void copy16(float[] src, int s, float[] dst, int d) {
+        if (VECTOR) CnnGemmVector.copy16(src, s, dst, d);
+        else System.arraycopy(src, s, dst, d, 16);
+    }
+
+    /** dst[d .. d + 16) += src[s .. s + 16): col2im's inner sum. */
+    static void add16(float[] src, int s, float[] dst, int d) {
+        if (VECTOR) CnnGemmVector.add16(src, s, dst, d);
+        else for (int i = 0; i < 16; i++) dst[d + i] += src[s + i];
+    }
+
     /** The oracle, for rows i >= i0 and columns j >= j0 (the vector path's tails). */
     static void scalar(int m, int n, int k, float[] a, int aOff, int ais, int aps, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                        int i0, int j0) {

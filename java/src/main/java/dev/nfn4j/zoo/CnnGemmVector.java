@@ -48,6 +48,16 @@ final class CnnGemmVector {
         if (nb < n || mb < m) CnnGemm.scalar(m, n, k, a, aOff, ais, aps, b, bOff, ldb, c, cOff, ldc, mb, nb);
     }
 
+    static void copy16(float[] src, int s, float[] dst, int d) {
+        FloatVector.fromArray(S, src, s).intoArray(dst, d);
+        FloatVector.fromArray(S, src, s + W).intoArray(dst, d + W);
+    }
+
+    static void add16(float[] src, int s, float[] dst, int d) {
+        FloatVector.fromArray(S, dst, d).add(FloatVector.fromArray(S, src, s)).intoArray(dst, d);
+        FloatVector.fromArray(S, dst, d + W).add(FloatVector.fromArray(S, src, s + W)).intoArray(dst, d + W);
+    }
+
     private static void add(FloatVector s, float[] c, int at) {
         FloatVector.fromArray(S, c, at).add(s).intoArray(c, at);
     }

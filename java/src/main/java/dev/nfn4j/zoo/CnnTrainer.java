@@ -374,8 +374,10 @@ public final class CnnTrainer {
                         int iy = oy * STRIDE - padTop[l] + ky;
                         for (int kx = 0; kx < KERNEL; kx++) {
                             int ix = ox * STRIDE - padLeft[l] + kx, at = row + (ky * KERNEL + kx) * C;
+                            int from = ((b * H + iy) * W + ix) * C;
                             if (iy < 0 || iy >= H || ix < 0 || ix >= W) for (int ci = 0; ci < C; ci++) out[at + ci] = 0f;
-                            else for (int ci = 0, from = ((b * H + iy) * W + ix) * C; ci < C; ci++) out[at + ci] = in[from + ci]; // C is 1 or 16: no arraycopy call
+                            else if (C == FILTERS) CnnGemm.copy16(in, from, out, at);
+                            else for (int ci = 0; ci < C; ci++) out[at + ci] = in[from + ci];
                         }
                     }
                 }
@@ -396,7 +398,8 @@ public final class CnnTrainer {
                             int ix = ox * STRIDE - padLeft[l] + kx;
                             if (ix < 0 || ix >= W) continue;
                             int at = row + (ky * KERNEL + kx) * C, to = ((b * H + iy) * W + ix) * C;
-                            for (int ci = 0; ci < C; ci++) dIn[to + ci] += dCol[at + ci];
+                            if (C == FILTERS) CnnGemm.add16(dCol, at, dIn, to);
+                            else for (int ci = 0; ci < C; ci++) dIn[to + ci] += dCol[at + ci];
                         }
                     }
                 }
@@ -423,13 +426,9 @@ public final class CnnTrainer {
                 for (int q = 0; q < len; q++) z[q] = 0.5f + 0.5f * tanh(0.5f * z[q]);
             }
             case SELU -> { // exp(x) - 1 = 2 t / (1 - t) with t = tanh(x / 2): deterministic and fast
-                for (int q = 0; q < len; q++) {
-                    float v = z[q];
-                    if (v > 0) z[q] = SELU_SCALE * v;
-                    else {
-                        float t = tanh(0.5f * v);
-                        z[q] = SELU_SCALE * SELU_ALPHA * (2 * t / (1 - t));
-                    }
+                for (int q = 0; q < len; q++) { // branch-free, so the loop vectorises
+                    float v = z[q], t = tanh(0.5f * Math.min(v, 0f));
+                    z[q] = v > 0 ? SELU_SCALE * v : SELU_SCALE * SELU_ALPHA * (2 * t / (1 - t));
                 }
             }
         }

@@ -196,4 +196,15 @@ class CnnTrainerTest {
         assertTrue(a.testAccuracy()[2] > a.testAccuracy()[0]);
         assertTrue(a.trainLoss()[2] < a.trainLoss()[0]);
     }
+
+    /** On the real Fashion-MNIST with the zoo's default budget, a reasonable network learns well above chance. */
+    @Test
+    void learnsFashionMnistWithTheDefaultBudget() throws java.io.IOException {
+        ImageData.Split data = ImageData.load(TinyImages.realFashionMnist());
+        CnnHyperparameters hp = new CnnHyperparameters(CnnHyperparameters.Optimizer.ADAM, 0.01f, Activation.RELU,
+                CnnHyperparameters.Init.RANDOM_NORMAL, 0.1f, 1e-6f, 0.05f, 1f);
+        CnnTrainer.Result r = CnnTrainer.train(data, hp, CnnZooBuilder.DEFAULT_BATCH, new int[]{20, 86}, CnnZooBuilder.DEFAULT_TEST_IMAGES, 1);
+        assertTrue(r.testAccuracy()[1] > 0.5, "test accuracy " + r.testAccuracy()[1]);
+        assertTrue(r.testAccuracy()[1] > r.testAccuracy()[0], java.util.Arrays.toString(r.testAccuracy()));
+    }
 }

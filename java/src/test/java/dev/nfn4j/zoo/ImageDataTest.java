@@ -3,8 +3,6 @@ package dev.nfn4j.zoo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.nfn4j.io.NfnFormatException;
 import java.io.IOException;
@@ -68,18 +66,10 @@ class ImageDataTest {
         assertTrue(f.getMessage().contains("dataset-fashion-mnist"), f.getMessage());
     }
 
-    /**
-     * The real Fashion-MNIST (Debian's dataset-fashion-mnist; .ci/run installs it). Skipped with
-     * the reason when it is absent, a failure under CI (the CI environment variable set).
-     */
+    /** The real Fashion-MNIST: skipped with the reason when absent, a failure under CI ({@link TinyImages#realFashionMnist}). */
     @Test
     void realFashionMnistWhenInstalled() throws IOException {
-        Path dir = Path.of(System.getProperty("nfn4j.fashionMnist", ImageData.DEBIAN_FASHION_MNIST.toString()));
-        if (!Files.exists(dir.resolve(ImageData.TRAIN_IMAGES))) {
-            String why = "Fashion-MNIST not found in " + dir + " (apt-get install dataset-fashion-mnist, or -Dnfn4j.fashionMnist=DIR)";
-            if (System.getenv("CI") != null) fail(why + "; CI requires it");
-            abort(why);
-        }
+        Path dir = TinyImages.realFashionMnist();
         ImageData.Split s = ImageData.load(dir);
         assertEquals(60000, s.train().count());
         assertEquals(10000, s.test().count());

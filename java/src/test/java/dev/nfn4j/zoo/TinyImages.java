@@ -14,6 +14,21 @@ final class TinyImages {
     private TinyImages() {
     }
 
+    /**
+     * The real Fashion-MNIST folder (Debian's dataset-fashion-mnist, which .ci/run installs, or
+     * {@code -Dnfn4j.fashionMnist=DIR}). A test that needs it is skipped with the reason when it is
+     * absent, and fails under CI (the CI environment variable set), as TestBackends does for SIMD.
+     */
+    static Path realFashionMnist() {
+        Path dir = Path.of(System.getProperty("nfn4j.fashionMnist", ImageData.DEBIAN_FASHION_MNIST.toString()));
+        if (!Files.exists(dir.resolve(ImageData.TRAIN_IMAGES))) {
+            String why = "Fashion-MNIST not found in " + dir + " (apt-get install dataset-fashion-mnist, or -Dnfn4j.fashionMnist=DIR)";
+            if (System.getenv("CI") != null) org.junit.jupiter.api.Assertions.fail(why + "; CI requires it");
+            org.junit.jupiter.api.Assumptions.abort(why);
+        }
+        return dir;
+    }
+
     /** An IDX file: magic, dims as int32 big-endian, then the data bytes (gzip when the name ends in .gz). */
     static void writeIdx(Path file, int magic, int[] dims, byte[] data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
