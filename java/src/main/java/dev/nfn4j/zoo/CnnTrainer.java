@@ -364,42 +364,38 @@ public final class CnnTrainer {
 
     /** col[l][(b, oy, ox)][(ky, kx, ci)] = in[b][oy * 2 - padTop + ky][ox * 2 - padLeft + kx][ci], zero outside the image. */
     private void im2col(int l, float[] in, int n) {
-        int H = h[l], W = w[l], C = c[l], Ho = h[l + 1], Wo = w[l + 1], K = kDim[l];
-        float[] out = col[l];
-        for (int b = 0; b < n; b++)
-            for (int oy = 0; oy < Ho; oy++)
-                for (int ox = 0; ox < Wo; ox++) {
-                    int row = ((b * Ho + oy) * Wo + ox) * K;
-                    for (int ky = 0; ky < KERNEL; ky++) {
-                        int iy = oy * STRIDE - padTop[l] + ky;
-                        for (int kx = 0; kx < KERNEL; kx++) {
-                            int ix = ox * STRIDE - padLeft[l] + kx, at = row + (ky * KERNEL + kx) * C;
-                            int from = ((b * H + iy) * W + ix) * C;
-                            if (iy < 0 || iy >= H || ix < 0 || ix >= W) for (int ci = 0; ci < C; ci++) out[at + ci] = 0f;
-                            else if (C == FILTERS) CnnGemm.copy16(in, from, out, at);
-                            else for (int ci = 0; ci < C; ci++) out[at + ci] = in[from + ci];
-                        }
-                    }
-                }
+        taps(l, in, col[l], n, false);
     }
 
-    /** The inverse scatter of {@link #im2col}: dIn[b][iy][ix][ci] = sum of dCol over the taps that read it. */
+    /** The adjoint of {@link #im2col}: dIn[b][iy][ix][ci] = sum of dCol over the taps that read that pixel. */
     private void col2im(int l, float[] dIn, int n) {
+        Arrays.fill(dIn, 0, n * h[l] * w[l] * c[l], 0f);
+        taps(l, dIn, dCol, n, true);
+    }
+
+    /** Visits every (output position, tap) of conv layer l: copies image to columns, or (adjoint) adds columns into the image. */
+    private void taps(int l, float[] image, float[] cols, int n, boolean adjoint) {
         int H = h[l], W = w[l], C = c[l], Ho = h[l + 1], Wo = w[l + 1], K = kDim[l];
-        Arrays.fill(dIn, 0, n * H * W * C, 0f);
         for (int b = 0; b < n; b++)
             for (int oy = 0; oy < Ho; oy++)
                 for (int ox = 0; ox < Wo; ox++) {
                     int row = ((b * Ho + oy) * Wo + ox) * K;
                     for (int ky = 0; ky < KERNEL; ky++) {
                         int iy = oy * STRIDE - padTop[l] + ky;
-                        if (iy < 0 || iy >= H) continue;
                         for (int kx = 0; kx < KERNEL; kx++) {
-                            int ix = ox * STRIDE - padLeft[l] + kx;
-                            if (ix < 0 || ix >= W) continue;
-                            int at = row + (ky * KERNEL + kx) * C, to = ((b * H + iy) * W + ix) * C;
-                            if (C == FILTERS) CnnGemm.add16(dCol, at, dIn, to);
-                            else for (int ci = 0; ci < C; ci++) dIn[to + ci] += dCol[at + ci];
+                            int ix = ox * STRIDE - padLeft[l] + kx, at = row + (ky * KERNEL + kx) * C, px = ((b * H + iy) * W + ix) * C;
+                            boolean inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+                            if (adjoint) {
+                                if (!inside) continue;
+                                if (C == FILTERS) CnnGemm.add16(cols, at, image, px);
+                                else for (int ci = 0; ci < C; ci++) image[px + ci] += cols[at + ci];
+                            } else if (!inside) {
+                                for (int ci = 0; ci < C; ci++) cols[at + ci] = 0f;
+                            } else if (C == FILTERS) {
+                                CnnGemm.copy16(image, px, cols, at);
+                            } else {
+                                for (int ci = 0; ci < C; ci++) cols[at + ci] = image[px + ci];
+                            }
                         }
                     }
                 }

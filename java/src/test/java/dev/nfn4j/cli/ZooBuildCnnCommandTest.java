@@ -3,13 +3,9 @@ package dev.nfn4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -21,20 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ZooBuildCnnCommandTest {
     @TempDir
     Path tmp;
-
-    private static Object[] run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true));
-            var cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            return new Object[]{cl.execute(args), out.toString(), err.toString()};
-        } finally {
-            System.setOut(old);
-        }
-    }
 
     private static void idx(Path file, int magic, int[] dims, byte[] data) throws IOException {
         try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(file)); DataOutputStream d = new DataOutputStream(o)) {
@@ -58,11 +40,11 @@ class ZooBuildCnnCommandTest {
             idx(data.resolve(s[0] + "-labels-idx1-ubyte.gz"), 0x801, new int[]{n}, labels);
         }
         Path zoo = tmp.resolve("zoo");
-        Object[] b = run("zoo", "build-cnn", "--data", data.toString(), "--out", zoo.toString(), "--networks", "12", "--steps", "1,3",
+        Object[] b = CliTest.run("zoo", "build-cnn", "--data", data.toString(), "--out", zoo.toString(), "--networks", "12", "--steps", "1,3",
                 "--batch", "4", "--test-images", "10", "--threads", "2");
         assertEquals(0, b[0], b[2].toString());
         assertTrue(b[1].toString().contains("12 networks x 2 checkpoints") && b[1].toString().contains("--step 3"), b[1].toString());
-        Object[] t = run("train", "--zoo", zoo.toString(), "--step", "3", "--out", tmp.resolve("run").toString(), "--model", "statnn",
+        Object[] t = CliTest.run("train", "--zoo", zoo.toString(), "--step", "3", "--out", tmp.resolve("run").toString(), "--model", "statnn",
                 "--epochs", "1", "--head", "8", "--batch", "2");
         assertEquals(0, t[0], t[2].toString());
         assertTrue(t[1].toString().contains("12 networks"), t[1].toString());
@@ -70,13 +52,13 @@ class ZooBuildCnnCommandTest {
 
     @Test
     void helpAndBadInputAreClear() {
-        Object[] h = run("zoo", "build-cnn", "--help");
+        Object[] h = CliTest.run("zoo", "build-cnn", "--help");
         assertEquals(0, h[0]);
         assertTrue(h[1].toString().contains("--networks") && h[1].toString().contains("--steps"), h[1].toString());
-        Object[] missing = run("zoo", "build-cnn", "--data", tmp.resolve("none").toString(), "--out", tmp.resolve("o").toString());
+        Object[] missing = CliTest.run("zoo", "build-cnn", "--data", tmp.resolve("none").toString(), "--out", tmp.resolve("o").toString());
         assertEquals(2, missing[0]);
         assertTrue(missing[2].toString().contains("dataset-fashion-mnist"), missing[2].toString());
-        Object[] steps = run("zoo", "build-cnn", "--out", tmp.resolve("o").toString(), "--steps", "5,3");
+        Object[] steps = CliTest.run("zoo", "build-cnn", "--out", tmp.resolve("o").toString(), "--steps", "5,3");
         assertEquals(2, steps[0]);
         assertTrue(steps[2].toString().contains("ascending"), steps[2].toString());
     }
