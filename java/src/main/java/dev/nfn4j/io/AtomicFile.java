@@ -13,13 +13,13 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Writes a file so that readers see either the old file or the complete new one: a temp file
  * beside the target, fsync, an ATOMIC_MOVE rename, then a best-effort fsync of the folder.
- * Used by every writer of this package, and public for small files written elsewhere (reports).
+ * Used by every writer of this package, the zoo builders and the reports written elsewhere.
  */
 public final class AtomicFile {
     private AtomicFile() {
     }
 
-    interface Body {
+    public interface Body {
         void write(FileChannel out) throws IOException;
     }
 
@@ -31,7 +31,7 @@ public final class AtomicFile {
         });
     }
 
-    static void write(Path file, Body body) throws IOException {
+    public static void write(Path file, Body body) throws IOException {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Path tmp = null;

@@ -254,8 +254,8 @@ public final class ZooGenerator {
     /** Training length: examples seen (steps * batch size) are log-uniform in this range. */
     static final double EXAMPLES_MIN = 500, EXAMPLES_MAX = 32000;
 
-    /** Runs one(0..n-1) on {@code threads} threads; progress gets 1..n in order, serialised. */
-    private static void runAll(int n, int threads, IntConsumer one, IntConsumer progress) {
+    /** Runs one(0..n-1) on {@code threads} threads; progress gets 1..n in order, serialised. Shared with {@link CnnZooBuilder}. */
+    static void runAll(int n, int threads, IntConsumer one, IntConsumer progress) {
         AtomicInteger next = new AtomicInteger();
         int[] done = {0};
         Runnable worker = () -> {

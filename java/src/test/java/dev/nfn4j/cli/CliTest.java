@@ -18,8 +18,8 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    /** Runs the CLI in-process; returns {exit code, stdout, stderr}. */
-    private static Object[] run(String... args) {
+    /** Runs the CLI in-process; returns {exit code, stdout, stderr}. Shared with the other CLI tests. */
+    static Object[] run(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
