@@ -186,7 +186,7 @@ public final class GpuBench implements Callable<Integer> {
         int timed = Math.max(5, (int) (reps * scale)), warm = Math.max(1, (int) (warmup * scale));
         if (timed < reps) r.put("runs_reduced", String.format("one run took %.1f ms: %d + %d runs", oneMs, warm, timed));
 
-        double[] graph = ops.timeMillis(() -> ops.runGraph(w.name(), body), warm, timed);
+        float[] graph = ops.timeMillis(() -> ops.runGraph(w.name(), body), warm, timed);
         r.put("graph", stats(graph, bytes, flops));
         if (first != null) {
             // The replayed graph wrote the same workspace buffer: it must hold the eager run's result, bit for bit.
@@ -228,8 +228,10 @@ public final class GpuBench implements Callable<Integer> {
         return h[0];
     }
 
-    static Map<String, Object> stats(double[] ms, double bytes, double flops) {
-        double[] s = ms.clone();
+    /** Median, spread and rates of per-run milliseconds ({@link Ops#timeMillis} gives floats). */
+    static Map<String, Object> stats(float[] ms, double bytes, double flops) {
+        double[] s = new double[ms.length];
+        for (int i = 0; i < ms.length; i++) s[i] = ms[i];
         Arrays.sort(s);
         Map<String, Object> m = new LinkedHashMap<>();
         double median = quantile(s, 0.5);
