@@ -94,6 +94,17 @@ prepare() {
         say "kernels: $(echo "$fatbin" | paste -sd' ' -)"
         ls "$CARRY"/lib/jcuda-*.jar >/dev/null 2>&1 || die "kernels are built but no JCuda jar was copied into $CARRY/lib"
     fi
+    # JCuda's natives jar (9.5 MB) is mostly the PTX compiler and runtime bindings; the backend
+    # loads only the driver API's libJCudaDriver: keep that alone.
+    local natives slim
+    for natives in "$CARRY"/lib/jcuda-natives-*.jar; do
+        [ -f "$natives" ] || continue
+        slim=$(mktemp -d)
+        (cd "$slim" && "$JAVA_HOME/bin/jar" xf "$natives" && find lib -type f ! -name 'libJCudaDriver-*' -delete \
+            && ls lib/libJCudaDriver-* >/dev/null && "$JAVA_HOME/bin/jar" cf "$natives.slim" .) \
+            && mv "$natives.slim" "$natives" || die "could not slim $natives (no libJCudaDriver in it?)"
+        rm -rf "$slim"
+    done
 
     # 3. The JDK: jlinked with the modules jdeps finds, modules stored uncompressed and the
     #    image xz-packed (about 22 MB; a zip-6 image unpacked is about 65 MB: too large to carry).

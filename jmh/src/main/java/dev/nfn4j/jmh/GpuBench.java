@@ -143,17 +143,18 @@ public final class GpuBench implements Callable<Integer> {
     private void measure(Ops ops, Workloads.Named w, Map<String, Object> r) {
         long t0 = System.nanoTime();
         double bytes, flops;
-        Runnable body;
+        Runnable body, after = () -> {};
         Supplier<Value> result = null;
         Workloads.TrainCase train = null;
         switch (w.kind()) {
             case TRAIN_STEP -> {
                 train = new Workloads.TrainCase(ops, w.mode(), w.spec(), Workloads.ints(w.hidden()), w.head(), w.batch());
-                body = train::deviceLossStep;
+                body = train::deviceStep;
+                after = train.adam::countStep; // the host's step count, outside the graph
                 bytes = train.bytes();
                 flops = train.flops();
                 r.put("parameters", train.params.count());
-                r.put("graph_body", "zero grads, forward, BCE gradient through the sigmoid on the device, backward, Adam");
+                r.put("graph_body", "zero grads, forward, BCE gradient (Ops.lossGradient), backward, Adam (step count on the device)");
             }
             case FORWARD, FORWARD_BACKWARD -> {
                 boolean bwd = w.kind() == Workloads.Kind.FORWARD_BACKWARD;
@@ -172,6 +173,7 @@ public final class GpuBench implements Callable<Integer> {
         r.put("flops", flops);
         Value first = result != null ? result.get() : null;
         if (first == null) body.run();
+        after.run();
         ops.synchronize();
         r.put("setup_s", (System.nanoTime() - t0) / 1e9);
         double eagerSum = first != null ? sum(ops, first) : Double.NaN;
@@ -179,6 +181,7 @@ public final class GpuBench implements Callable<Integer> {
         // A second uncaptured run estimates the cost of one; a slow backend gets fewer runs, not a timeout.
         long t1 = System.nanoTime();
         body.run();
+        after.run();
         ops.synchronize();
         double oneMs = (System.nanoTime() - t1) / 1e6;
         int modes = 1 + (eager ? 1 : 0) + (eager && train != null ? 1 : 0);
@@ -186,7 +189,11 @@ public final class GpuBench implements Callable<Integer> {
         int timed = Math.max(5, (int) (reps * scale)), warm = Math.max(1, (int) (warmup * scale));
         if (timed < reps) r.put("runs_reduced", String.format("one run took %.1f ms: %d + %d runs", oneMs, warm, timed));
 
-        float[] graph = ops.timeMillis(() -> ops.runGraph(w.name(), body), warm, timed);
+        Runnable once = after;
+        float[] graph = ops.timeMillis(() -> {
+            ops.runGraph(w.name(), body);
+            once.run();
+        }, warm, timed);
         r.put("graph", stats(graph, bytes, flops));
         if (first != null) {
             // The replayed graph wrote the same workspace buffer: it must hold the eager run's result, bit for bit.
@@ -195,7 +202,10 @@ public final class GpuBench implements Callable<Integer> {
             r.put("checksum_graph", graphSum);
             r.put("graph_matches_eager", Double.compare(eagerSum, graphSum) == 0 && Double.isFinite(eagerSum));
         }
-        if (eager) r.put("eager", stats(ops.timeMillis(body, warm, timed), bytes, flops));
+        if (eager) r.put("eager", stats(ops.timeMillis(() -> {
+            body.run();
+            once.run();
+        }, warm, timed), bytes, flops));
         if (train != null && eager) {
             Workloads.TrainCase t = train;
             r.put("host_loss_eager", stats(ops.timeMillis(t::hostLossStep, warm, timed), bytes, flops));
@@ -228,7 +238,6 @@ public final class GpuBench implements Callable<Integer> {
         return h[0];
     }
 
-    /** Median, spread and rates of per-run milliseconds ({@link Ops#timeMillis} gives floats). */
     static Map<String, Object> stats(float[] ms, double bytes, double flops) {
         double[] s = new double[ms.length];
         for (int i = 0; i < ms.length; i++) s[i] = ms[i];

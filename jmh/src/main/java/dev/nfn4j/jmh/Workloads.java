@@ -1,6 +1,5 @@
 package dev.nfn4j.jmh;
 
-import dev.nfn4j.nn.Activation;
 import dev.nfn4j.nn.GraphLayers;
 import dev.nfn4j.nn.Init;
 import dev.nfn4j.nn.InvariantNfn;
@@ -12,6 +11,7 @@ import dev.nfn4j.nn.Tensor;
 import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.NetworkSpec;
@@ -215,7 +215,7 @@ public final class Workloads {
         private final int[] hidden;
         private final int batch;
         private final float[] target, pred, grad;
-        private final Ptr gradPtr, negTarget, invBatch;
+        private final Ptr gradPtr, targetPtr;
 
         /** mode HNP, NP, NP_IO (NPLinear with io_embed) or POINTWISE; {@code head}: the MLP head's two hidden widths. */
         public TrainCase(Ops ops, String mode, NetworkSpec spec, int[] hidden, int head, int batch) {
@@ -233,18 +233,12 @@ public final class Workloads {
             x = new WeightSpace(lay, uploadUniform(ops, lay.size(), 3, -0.5, 0.5));
             SplittableRandom rnd = new SplittableRandom(5);
             target = new float[batch];
-            float[] neg = new float[batch];
-            for (int i = 0; i < batch; i++) {
-                target[i] = (float) rnd.nextDouble();
-                neg[i] = -target[i];
-            }
+            for (int i = 0; i < batch; i++) target[i] = (float) rnd.nextDouble();
             pred = new float[batch];
             grad = new float[batch];
             gradPtr = ops.alloc(batch).at(0);
-            negTarget = ops.alloc(batch).at(0);
-            ops.upload(neg, 0, negTarget, batch);
-            invBatch = ops.alloc(1).at(0);
-            ops.upload(new float[]{1f / batch}, 0, invBatch, 1);
+            targetPtr = ops.alloc(batch).at(0);
+            ops.upload(target, 0, targetPtr, batch);
         }
 
         /** The trainer's step: forward, predictions to the host for the loss, its gradient back, backward, Adam. */
@@ -260,27 +254,17 @@ public final class Workloads {
         }
 
         /**
-         * The same step with no host round trip, so it can be captured into one CUDA graph: the
-         * model ends in a sigmoid, and BCE's gradient through it is (p - t) / B, formed on the
-         * device (copy, add -t, scale), then backward runs through every layer before the
-         * sigmoid. Equal to {@link #hostLossStep}'s gradients while p(1-p) > 1e-12 (PyTorch's
-         * clamp). The loss value itself is not formed. Inside a captured graph Adam's step count
-         * stays at its capture value: the work is the same, the bias correction frozen.
+         * The same step with no host round trip, as {@code Trainer} runs it: the loss gradient
+         * ({@link Ops#lossGradient}) and Adam's step count ({@link Adam#stepOnDevice}) stay on the
+         * backend, so a GPU captures the whole step into one graph ({@link Ops#runGraph}). Call
+         * {@code adam.countStep()} after each run, outside the graph.
          */
-        public void deviceLossStep() {
+        public void deviceStep() {
             params.zeroGrad();
             Tensor out = (Tensor) model.forward(x);
-            int[] dims = {1, 1, 1, batch};
-            long[] unit = {0, 0, 0, 1};
-            ops.copy4d(dims, out.data(), unit, gradPtr, unit, false);
-            ops.copy4d(dims, negTarget, unit, gradPtr, unit, true);
-            ops.planeScale(1, batch, gradPtr, invBatch, gradPtr);
-            List<Layer> mods = model.modules();
-            if (!(mods.getLast() instanceof Activation a) || !a.toString().equals("Sigmoid"))
-                throw new IllegalStateException("the device loss needs the model to end in its sigmoid, found " + mods.getLast());
-            Value g = new Tensor(out.shape(), gradPtr);
-            for (int i = mods.size() - 2; i >= 0; i--) g = mods.get(i).backward(g);
-            adam.step();
+            ops.lossGradient(LossFn.BINARY_CROSS_ENTROPY, batch, out.data(), targetPtr, gradPtr);
+            model.backward(new Tensor(out.shape(), gradPtr));
+            adam.stepOnDevice(0);
         }
 
         /** Floor bytes: parameters read by the forward, gradients written by the backward, Adam's 4 reads and 3 writes, the input read once. */

@@ -17,16 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The GPU benchmark harness on the CPU: what it times is the trainer's step, and its JSON is complete. */
 class GpuBenchTest {
-    /** The graph-capturable step (BCE's gradient formed on the device) gives the trainer's gradients. */
+    /** The graph-capturable step (loss gradient and Adam's count on the backend) gives the host-loss step's gradients. */
     @Test
-    void deviceLossStepGivesTheTrainersGradients() {
+    void deviceStepGivesTheHostLossStepsGradients() {
         Ops ops = Backends.byName("reference");
         NetworkSpec spec = Workloads.parseSpec("2,5,3,2", "2x2,-,-");
         for (String mode : new String[]{"HNP", "NP_IO"}) {
             Workloads.TrainCase host = new Workloads.TrainCase(ops, mode, spec, new int[]{3, 2}, 7, 3);
             Workloads.TrainCase device = new Workloads.TrainCase(ops, mode, spec, new int[]{3, 2}, 7, 3);
             host.hostLossStep();
-            device.deviceLossStep();
+            device.deviceStep();
+            device.adam.countStep();
             int n = Math.toIntExact(host.params.count());
             float[] gh = new float[n], gd = new float[n];
             ops.download(host.params.gradBuffer().at(0), gh, 0, n);
