@@ -39,9 +39,9 @@ import org.apache.commons.csv.CSVPrinter;
  * <p>Per-network budget (the defaults; why): 86 steps of batch 64 (5,504 images, about a tenth
  * of an epoch) with checkpoints at steps 20, 40, 60 and 86 (the original saved every 20 epochs
  * up to 86), accuracy measured on the first 1,000 test images (±1.5% at 70%). That is about
- * 7 GFLOP per network, about 1.2 s on one core of this machine, so 2,000 networks take about
- * 20 minutes on 2 threads; the test images are a fixed set so every network is ranked on the
- * same images.
+ * 7 GFLOP per network: measured 0.73 s of wall time per network on 2 threads of the project's
+ * 2-core machine while other jobs shared it (BENCHMARKS.md), so 2,000 networks in about 24
+ * minutes; the test images are a fixed set so every network is ranked on the same images.
  *
  * <p>Deterministic and resumable: network i draws its hyperparameters and its training streams
  * from (zoo seed, i) alone, so the zoo does not depend on the thread count; each finished
