@@ -240,7 +240,7 @@ def main(argv=None):
         print(f"DEFINITION MISMATCH {m['name']}: nfn4j {m['nfn4j']} vs torch {m['torch']}")
     for e in summary["missing"]:
         print(f"missing: {e}")
-    print("stages: " + ", ".join(f"{k}={'ok' if v == '0' else 'rc ' + v}" for k, v in summary["stages"].items()))
+    print("stages: " + ", ".join(f"{k}={'ok' if v == '0' else ('rc ' + v if v.isdigit() else v)}" for k, v in summary["stages"].items()))
     return 0
 
 
