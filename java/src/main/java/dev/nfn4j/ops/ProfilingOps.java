@@ -19,9 +19,17 @@ public final class ProfilingOps implements Ops {
     }
 
     /** A table of calls and milliseconds per method, and clears the counters. */
-    public synchronized String report() {
+    public String report() {
+        return report(1);
+    }
+
+    /** The same table divided by {@code runs} (per run of a workload), largest time first, and clears the counters. */
+    public synchronized String report(int runs) {
         StringBuilder sb = new StringBuilder();
-        stats.forEach((k, v) -> sb.append(String.format("%-22s %8d calls %10.2f ms%n", k, v[0], v[1] / 1e6)));
+        long total = stats.values().stream().mapToLong(v -> v[1]).sum();
+        stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> sb.append(
+                String.format("%-28s %8.1f calls %10.3f ms %5.1f%%%n", e.getKey(), (double) e.getValue()[0] / runs,
+                        e.getValue()[1] / 1e6 / runs, 100.0 * e.getValue()[1] / Math.max(total, 1))));
         stats.clear();
         return sb.toString();
     }

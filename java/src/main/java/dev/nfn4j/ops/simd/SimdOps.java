@@ -29,6 +29,8 @@ public final class SimdOps implements Ops {
     static final int P_TILE = 1024;
     /** Planes of at least this many positions reduce dA in per-tile partials; smaller ones by output row. */
     static final int DA_TILE = 4096;
+    /** Planes of at least this many positions reduce dA row against row, in chunks of DA_ROWS_TILE positions. */
+    static final int DA_ROWS_MIN_PLANE = 16384, DA_ROWS_TILE = 16384;
 
     /**
      * The species must be a static final constant: C2 only intrinsifies vector ops whose species it
@@ -40,16 +42,15 @@ public final class SimdOps implements Ops {
 
     private final Parallel par;
     private final ReferenceOps scalar = new ReferenceOps();
-    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
+    /** Per-thread scratch arrays, grown on demand and kept: packed X tiles, packed A blocks, epilogue tiles. */
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[0]});
+    private static final int X_SLOT = 0, A_SLOT = 1, E_SLOT = 2;
 
-    /** A per-thread scratch array of at least n floats. */
-    private float[] scratch(int n) {
-        float[] a = scratch.get();
-        if (a.length < n) {
-            a = new float[n];
-            scratch.set(a);
-        }
-        return a;
+    /** This thread's scratch array {@code slot} with at least n floats. */
+    private float[] scratch(int slot, int n) {
+        float[][] s = scratch.get();
+        if (s[slot].length < n) s[slot] = new float[n];
+        return s[slot];
     }
 
     public SimdOps(int threads) {
@@ -143,37 +144,9 @@ public final class SimdOps implements Ops {
         g.biasOff = bias == null ? 0 : off(bias);
         g.glob = glob == null ? null : arr(glob);
         g.globOff = glob == null ? 0 : off(glob);
+        if (row != null || col != null) g.rowCol(cols, row == null ? null : arr(row), row == null ? 0 : off(row),
+                col == null ? null : arr(col), col == null ? 0 : off(col));
         g.run();
-        // A separate pass over y. Fusing these terms into the GEMM's store was tried (2026-11-27) and
-        // measured slower on this AVX2 machine (np_mlp256 forward mixes 85-111 ms vs 48-58 ms): the
-        // larger kernel lost C2's register allocation. Revisit with a smaller epilogue method.
-        if (row != null || col != null) addRowCol(B * cout, rows, cols, y, row, col);
-    }
-
-    /** y[p][j][k] += row[p][k] + col[p][j] over planes, vectorized along k. */
-    private void addRowCol(int planes, int rows, int cols, Ptr y, Ptr row, Ptr col) {
-        float[] Y = arr(y), R = row == null ? null : arr(row), C = col == null ? null : arr(col);
-        int yo = off(y), ro = row == null ? 0 : off(row), co = col == null ? 0 : off(col);
-        int plane = rows * cols;
-        int per = Math.max(1, (1 << 16) / Math.max(plane, 1));
-        par.forEach((planes + per - 1) / per, (long) planes * plane, t -> {
-            for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
-                int yb = yo + q * plane;
-                for (int j = 0; j < rows; j++) {
-                    float cj = C == null ? 0f : C[co + q * rows + j];
-                    int yr = yb + j * cols, rb = ro + q * cols;
-                    int k = 0;
-                    if (R != null) {
-                        FloatVector cv = FloatVector.broadcast(S, cj);
-                        for (int kb = S.loopBound(cols); k < kb; k += V)
-                            FloatVector.fromArray(S, Y, yr + k).add(FloatVector.fromArray(S, R, rb + k)).add(cv).intoArray(Y, yr + k);
-                        for (; k < cols; k++) Y[yr + k] += R[rb + k] + cj;
-                    } else {
-                        for (; k < cols; k++) Y[yr + k] += cj;
-                    }
-                }
-            }
-        });
     }
 
     @Override
@@ -200,6 +173,11 @@ public final class SimdOps implements Ops {
         final boolean accumulate;
         float[] bias, glob;
         int biasOff, globOff;
+        /** The broadcast epilogue's row and column terms ({@link #rowCol}); null when absent. */
+        private float[] row, col;
+        private int rowOff, colOff, cols;
+        /** A's rows in blocks of four, interleaved: {@code packedA[(o/4)*cin*4 + c*4 + q] = a[o+q][c]}. */
+        private float[] packedA;
 
         Gemm(int B, int cin, int cout, int plane, float[] X, int xo, float[] A, int ao, int ars, int acs, float[] Y, int yo, boolean accumulate) {
             this.B = B;
@@ -217,8 +195,51 @@ public final class SimdOps implements Ops {
             this.accumulate = accumulate;
         }
 
+        /** bias + glob of output (b, o); with a one-position plane also its row and column terms. */
         float constant(int b, int o) {
-            return (bias == null ? 0f : bias[biasOff + o]) + (glob == null ? 0f : glob[globOff + b * cout + o]);
+            float k = (bias == null ? 0f : bias[biasOff + o]) + (glob == null ? 0f : glob[globOff + b * cout + o]);
+            if (plane == 1) k += (row == null ? 0f : row[rowOff + b * cout + o]) + (col == null ? 0f : col[colOff + b * cout + o]);
+            return k;
+        }
+
+        /** Adds row[b][o][k] + col[b][o][j] at plane position j*cols + k (either may be null). */
+        void rowCol(int cols, float[] row, int rowOff, float[] col, int colOff) {
+            this.cols = cols;
+            this.row = row;
+            this.rowOff = rowOff;
+            this.col = col;
+            this.colOff = colOff;
+        }
+
+        /**
+         * The epilogue of output channels o..o+n-1 over plane positions [p0, p0+len) of sample b
+         * into E[q*len + i]: the constant plus the row and column terms. The GEMM starts its
+         * accumulators from it, so y is written once (a separate pass over y cost two more trips
+         * to memory).
+         */
+        private void fillEpilogue(int b, int o, int n, int p0, int len, float[] E) {
+            for (int q = 0; q < n; q++) {
+                float k0 = constant(b, o + q);
+                if (row == null && col == null) {
+                    Arrays.fill(E, q * len, (q + 1) * len, k0);
+                    continue;
+                }
+                int eo = q * len, ro = rowOff + (b * cout + o + q) * cols, co = colOff + (b * cout + o + q) * (plane / cols);
+                for (int i = 0; i < len; ) { // one segment per plane row j
+                    int pos = p0 + i, j = pos / cols, k = pos - j * cols, seg = Math.min(len - i, cols - k);
+                    float cj = k0 + (col == null ? 0f : col[co + j]);
+                    int e = eo + i, r = ro + k, t = 0;
+                    if (row != null) {
+                        FloatVector cv = FloatVector.broadcast(S, cj);
+                        for (int tb = S.loopBound(seg); t < tb; t += V)
+                            FloatVector.fromArray(S, row, r + t).add(cv).intoArray(E, e + t);
+                        for (; t < seg; t++) E[e + t] = row[r + t] + cj;
+                    } else {
+                        Arrays.fill(E, e, e + seg, cj);
+                    }
+                    i += seg;
+                }
+            }
         }
 
         void run() {
@@ -226,6 +247,8 @@ public final class SimdOps implements Ops {
                 runDots();
                 return;
             }
+            packedA = new float[(cout / 4) * 4 * cin];
+            packBlocks(A, ao, ars, acs, cout / 4 * 4, cin, packedA);
             int tiles = (plane + P_TILE - 1) / P_TILE;
             par.forEach(B * tiles, (long) B * plane * cin * cout, t -> tile(t / tiles, (t % tiles) * P_TILE, Math.min(plane, (t % tiles + 1) * P_TILE)));
         }
@@ -235,30 +258,53 @@ public final class SimdOps implements Ops {
          * padded row stride. Rows of X lie a whole plane apart (256 KB for a 256x256 plane), so
          * reading 32 of them side by side maps every load to the same cache set; packed rows are
          * close and offset by a cache line each, and the copy is reused by every output block.
+         * Without accumulation, each block of four output rows is computed in a per-thread
+         * staging tile that starts as the epilogue (constants, row and column terms) and is then
+         * copied to y: y is written once, in four sequential runs.
          */
         private void tile(int b, int p0, int p1) {
             int len = p1 - p0, ld = len + 16;
-            float[] P = scratch(cin * ld);
+            float[] P = scratch(X_SLOT, cin * ld);
             for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, c * ld, len);
-            int o = 0;
-            for (; o + 4 <= cout; o += 4) block4(b, o, P, ld, p0, len);
-            for (; o < cout; o++) rest(b, o, P, ld, p0, 0, len);
+            float[] E = scratch(E_SLOT, 4 * len);
+            if (accumulate) Arrays.fill(E, 0, 4 * len, 0f); // accumulated GEMMs have no epilogue
+            for (int o = 0; o < cout; o += 4) {
+                int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
+                if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
+                if (n == 4) {
+                    if (!accumulate) block4(P, ld, len, packedA, o * cin, E, E, 0, len);
+                    else block4(P, ld, len, packedA, o * cin, E, Y, y0, plane);
+                } else {
+                    for (int q = 0; q < n; q++)
+                        if (!accumulate) rest(o + q, P, ld, 0, len, E, q * len, E, q * len);
+                        else rest(o + q, P, ld, 0, len, E, q * len, Y, y0 + q * plane);
+                }
+                if (!accumulate) for (int q = 0; q < n; q++) System.arraycopy(E, q * len, Y, y0 + q * plane, len);
+            }
         }
 
-        /** Four output channels, two vectors of positions at a time: 8 accumulators. P is the packed tile. */
-        private void block4(int b, int o, float[] P, int ld, int p0, int len) {
-            float c0 = constant(b, o), c1 = constant(b, o + 1), c2 = constant(b, o + 2), c3 = constant(b, o + 3);
-            int a0 = ao + o * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
-            int y0 = yo + (b * cout + o) * plane + p0, y1 = y0 + plane, y2 = y1 + plane, y3 = y2 + plane;
+        /**
+         * Four output channels o..o+3, two vectors of positions at a time: 8 accumulators. P is the
+         * packed X tile (row stride ld); AP[ai + c*4 + q] holds a[o+q][c] (rows interleaved, so the
+         * four broadcasts of a step read one 16-byte run: 1.5-2x faster than strided loads from a,
+         * measured in a lab on cache-resident data). The accumulators start at
+         * {@code E[q*len + i]}; results go to {@code out[outBase + q*outStride + i]},
+         * added to what is there when this GEMM accumulates. out may be E itself.
+         */
+        private void block4(float[] P, int ld, int len, float[] AP, int ai, float[] E, float[] out, int outBase, int outStride) {
+            int y0 = outBase, y1 = y0 + outStride, y2 = y1 + outStride, y3 = y2 + outStride;
             int p = 0;
             for (; p + 2 * V <= len; p += 2 * V) {
-                FloatVector s00 = FloatVector.broadcast(S, c0), s01 = s00, s10 = FloatVector.broadcast(S, c1), s11 = s10;
-                FloatVector s20 = FloatVector.broadcast(S, c2), s21 = s20, s30 = FloatVector.broadcast(S, c3), s31 = s30;
-                for (int c = 0, xi = p; c < cin; c++, xi += ld) {
+                // Always loaded, never a choice between zero and E: C2 compiled a merge of the two
+                // into code half as fast (measured, 2026-11-27).
+                FloatVector s00 = FloatVector.fromArray(S, E, p), s01 = FloatVector.fromArray(S, E, p + V);
+                FloatVector s10 = FloatVector.fromArray(S, E, len + p), s11 = FloatVector.fromArray(S, E, len + p + V);
+                FloatVector s20 = FloatVector.fromArray(S, E, 2 * len + p), s21 = FloatVector.fromArray(S, E, 2 * len + p + V);
+                FloatVector s30 = FloatVector.fromArray(S, E, 3 * len + p), s31 = FloatVector.fromArray(S, E, 3 * len + p + V);
+                for (int c = 0, xi = p, a = ai; c < cin; c++, xi += ld, a += 4) {
                     FloatVector x0 = FloatVector.fromArray(S, P, xi), x1 = FloatVector.fromArray(S, P, xi + V);
-                    int ac = c * acs;
-                    FloatVector w0 = FloatVector.broadcast(S, A[a0 + ac]), w1 = FloatVector.broadcast(S, A[a1 + ac]);
-                    FloatVector w2 = FloatVector.broadcast(S, A[a2 + ac]), w3 = FloatVector.broadcast(S, A[a3 + ac]);
+                    FloatVector w0 = FloatVector.broadcast(S, AP[a]), w1 = FloatVector.broadcast(S, AP[a + 1]);
+                    FloatVector w2 = FloatVector.broadcast(S, AP[a + 2]), w3 = FloatVector.broadcast(S, AP[a + 3]);
                     s00 = x0.fma(w0, s00);
                     s01 = x1.fma(w0, s01);
                     s10 = x0.fma(w1, s10);
@@ -268,38 +314,47 @@ public final class SimdOps implements Ops {
                     s30 = x0.fma(w3, s30);
                     s31 = x1.fma(w3, s31);
                 }
-                store(s00, y0 + p);
-                store(s01, y0 + p + V);
-                store(s10, y1 + p);
-                store(s11, y1 + p + V);
-                store(s20, y2 + p);
-                store(s21, y2 + p + V);
-                store(s30, y3 + p);
-                store(s31, y3 + p + V);
+                store(s00, out, y0 + p);
+                store(s01, out, y0 + p + V);
+                store(s10, out, y1 + p);
+                store(s11, out, y1 + p + V);
+                store(s20, out, y2 + p);
+                store(s21, out, y2 + p + V);
+                store(s30, out, y3 + p);
+                store(s31, out, y3 + p + V);
             }
-            for (int q = 0; q < 4; q++) rest(b, o + q, P, ld, p0, p, len);
+            for (int q = 0; q < 4; q++)
+                rest(-1, P, ld, p, len, E, q * len, out, y0 + q * outStride, AP, ai + q);
         }
 
-        /** One output channel over packed positions [p, len): vectors, then a scalar tail. */
-        private void rest(int b, int o, float[] P, int ld, int p0, int p, int len) {
-            float k0 = constant(b, o);
-            int ar = ao + o * ars, yr = yo + (b * cout + o) * plane + p0;
+        /** One output channel o over packed positions [p, len), as block4 with a's row read in place. */
+        private void rest(int o, float[] P, int ld, int p, int len, float[] E, int eo, float[] out, int outOff) {
+            rest(o, P, ld, p, len, E, eo, out, outOff, A, ao + o * ars);
+        }
+
+        /**
+         * One output channel over packed positions [p, len): vectors, then a scalar tail. Its
+         * weights are {@code W[wi + c*ws]} with ws = 4 when o < 0 (a row of a packed block) and
+         * {@code acs} otherwise.
+         */
+        private void rest(int o, float[] P, int ld, int p, int len, float[] E, int eo, float[] out, int outOff, float[] W, int wi) {
+            int ws = o < 0 ? 4 : acs;
             for (; p + V <= len; p += V) {
-                FloatVector s0 = FloatVector.broadcast(S, k0);
+                FloatVector s0 = FloatVector.fromArray(S, E, eo + p);
                 for (int c = 0, xi = p; c < cin; c++, xi += ld)
-                    s0 = FloatVector.fromArray(S, P, xi).fma(FloatVector.broadcast(S, A[ar + c * acs]), s0);
-                store(s0, yr + p);
+                    s0 = FloatVector.fromArray(S, P, xi).fma(FloatVector.broadcast(S, W[wi + c * ws]), s0);
+                store(s0, out, outOff + p);
             }
             for (; p < len; p++) {
-                float acc = k0;
-                for (int c = 0, xi = p; c < cin; c++, xi += ld) acc = Math.fma(P[xi], A[ar + c * acs], acc);
-                Y[yr + p] = accumulate ? Y[yr + p] + acc : acc;
+                float acc = E[eo + p];
+                for (int c = 0, xi = p; c < cin; c++, xi += ld) acc = Math.fma(P[xi], W[wi + c * ws], acc);
+                out[outOff + p] = accumulate ? out[outOff + p] + acc : acc;
             }
         }
 
-        private void store(FloatVector v, int at) {
-            if (accumulate) v = v.add(FloatVector.fromArray(S, Y, at));
-            v.intoArray(Y, at);
+        private void store(FloatVector v, float[] out, int at) {
+            if (accumulate) v = v.add(FloatVector.fromArray(S, out, at));
+            v.intoArray(out, at);
         }
 
         /** plane == 1 (Linear layers): y[b][o] = dot(a row o, x[b]); tasks over output-channel blocks. */
@@ -402,29 +457,41 @@ public final class SimdOps implements Ops {
             return;
         }
         // Large inputs: per-(sample, tile) partials of da and dbias from packed tiles, summed in tile order.
-        int tiles = (plane + DA_TILE - 1) / DA_TILE, chunks = B * tiles, per = cout * cin + cout;
+        // Two kernels, chosen by plane size (measured 2026-11-27, one thread): long planes reduce
+        // row against row (vectors along positions, one lane reduction per entry and chunk): np_mlp256's
+        // 256x256 planes 36 -> 65 ms slower with the transposed GEMM, whose two transposes cost more than
+        // its GEMM; short planes with many channels (hnp_siren: 98 vs 437 ms) amortize the transposes
+        // and would spend their time in lane reductions.
+        boolean rowKernel = cin < 2 * V || plane >= DA_ROWS_MIN_PLANE;
+        final int DT = rowKernel ? DA_ROWS_TILE : DA_TILE;
+        int tiles = (plane + DT - 1) / DT, chunks = B * tiles, per = cout * cin + cout;
         float[] part = new float[chunks * per];
-        if (cin >= 2 * V) {
+        if (!rowKernel) {
             // da = dy . x^T is a GEMM contracting over positions: with the x tile transposed to
             // [position][channel], the forward kernel's register blocks (4 rows x 2 vectors of
             // channels, accumulators kept over the whole tile) compute it with no lane reductions.
             par.forEach(chunks, t -> {
                 int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0, ld = cin + 16;
-                float[] XT = scratch(len * ld);
+                float[] XT = scratch(X_SLOT, len * ld);
                 for (int c = 0; c < cin; c++) {
                     int src = xo + (b * cin + c) * plane + p0;
                     for (int p = 0; p < len; p++) XT[p * ld + c] = X[src + p];
                 }
                 Gemm g = new Gemm(1, len, cout, cin, null, 0, DY, dyo + b * cout * plane + p0, plane, 1, part, t * per, false);
+                float[] AP = scratch(A_SLOT, 4 * len), zeros = scratch(E_SLOT, 4 * cin);
+                Arrays.fill(zeros, 0, 4 * cin, 0f);
                 int o = 0;
-                for (; o + 4 <= cout; o += 4) g.block4(0, o, XT, ld, 0, cin);
-                for (; o < cout; o++) g.rest(0, o, XT, ld, 0, 0, cin);
+                for (; o + 4 <= cout; o += 4) {
+                    packBlocks(DY, dyo + (b * cout + o) * plane + p0, plane, 1, 4, len, AP);
+                    g.block4(XT, ld, cin, AP, 0, zeros, part, t * per + o * cin, cin);
+                }
+                for (; o < cout; o++) g.rest(o, XT, ld, 0, cin, zeros, 0, part, t * per + o * cin);
                 for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
             });
         } else {
-            // Few input channels: too narrow for the GEMM's vectors; the row kernel on this chunk.
+            // Long planes, or too few input channels for the GEMM's vectors: the row kernel on this chunk.
             par.forEach(chunks, t -> {
-                int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0;
+                int b = t / tiles, p0 = (t % tiles) * DT, len = Math.min(plane, p0 + DT) - p0;
                 for (int o0 = 0; o0 < cout; o0 += 3)
                     daRows(cin, cout, plane, X, xo, DY, dyo, b, b + 1, p0, len, o0, Math.min(3, cout - o0), part, t * per + o0 * cin,
                             part, t * per + cout * cin + o0);
@@ -500,6 +567,18 @@ public final class SimdOps implements Ops {
                 float v = 0;
                 for (int b = b0; b < b1; b++) v += sumPlane(DY, dyo + (b * cout + o0 + q) * plane + p0, n);
                 DB[dbOff + q] += v;
+            }
+    }
+
+    /**
+     * Packs rows [0, n) of the matrix {@code m[r][c] = M[mo + r*rs + c*cs]} (n a multiple of 4,
+     * c < k) in blocks of four interleaved rows: {@code out[(r/4)*k*4 + c*4 + r%4]}.
+     */
+    private static void packBlocks(float[] M, int mo, int rs, int cs, int n, int k, float[] out) {
+        for (int r0 = 0; r0 < n; r0 += 4)
+            for (int q = 0; q < 4; q++) {
+                int src = mo + (r0 + q) * rs, dst = r0 * k + q;
+                for (int c = 0; c < k; c++, src += cs, dst += 4) out[dst] = M[src];
             }
     }
 
