@@ -6,10 +6,22 @@ import java.util.TreeMap;
 /** A decorator that times every {@link Ops} call by method name: where does a layer spend its time? */
 public final class ProfilingOps implements Ops {
     private final Ops inner;
+    private final boolean byShape;
     private final Map<String, long[]> stats = new TreeMap<>(); // name -> {calls, nanos}
 
     public ProfilingOps(Ops inner) {
+        this(inner, false);
+    }
+
+    /** With {@code byShape}, channel mixes are also told apart by their shape. */
+    public ProfilingOps(Ops inner, boolean byShape) {
         this.inner = inner;
+        this.byShape = byShape;
+    }
+
+    private String mixName(String base, MixShape s) {
+        String tag = s.plane() == 1 ? base + "(1)" : base;
+        return byShape ? tag + " " + s.batch() + "x" + s.cin() + "->" + s.cout() + "@" + s.rows() + "x" + s.cols() : tag;
     }
 
     private void record(String name, long t0) {
@@ -45,19 +57,18 @@ public final class ProfilingOps implements Ops {
     public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
         long t = System.nanoTime();
         inner.channelMix(s, x, a, bias, row, col, glob, y);
-        record(s.plane() == 1 ? "channelMix(1)" : "channelMix", t);
+        record(mixName("channelMix", s), t);
     }
 
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
         // Timed as two calls, so the input-gradient GEMM and the weight-gradient reduction show apart.
-        String tag = s.plane() == 1 ? "(1)" : "";
         long t = System.nanoTime();
         if (dx != null) inner.channelMixBackward(s, x, a, dy, dx, null, null);
-        record("channelMixBackward.dx" + tag, t);
+        record(mixName("channelMixBackward.dx", s), t);
         t = System.nanoTime();
         if (da != null || dbias != null) inner.channelMixBackward(s, x, a, dy, null, da, dbias);
-        record("channelMixBackward.da" + tag, t);
+        record(mixName("channelMixBackward.da", s), t);
     }
 
     @Override

@@ -103,6 +103,12 @@ class BackendEquivalenceTest {
         out.add(new Mix(3, 33, 33, 65, 70, all, backward, 3));
         out.add(new Mix(2, 33, 16, 100, 100, all, backward, 4));
         out.add(new Mix(3, 16, 33, 31, 100, backward ? 2 : 6, backward, 5));
+        // Each of the simd backend's weight-gradient kernels, with row counts that are not multiples of 4:
+        // short planes with many channels (one GEMM over all positions), and planes long enough for the
+        // row-against-row kernel with a partial last chunk.
+        out.add(new Mix(8, 33, 7, 1, 16, all, backward, 6));
+        out.add(new Mix(5, 17, 6, 3, 3, all, backward, 7));
+        out.add(new Mix(2, 33, 7, 128, 130, all, backward, 8));
         return out;
     }
 

@@ -11,22 +11,23 @@ import dev.nfn4j.ops.ProfilingOps;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp jmh/target/benchmarks.jar dev.nfn4j.jmh.ProfileWorkload \
- *      np_mlp256_c32_fwd_bwd [backend=simd] [threads=0] [reps=10]
+ *      np_mlp256_c32_fwd_bwd [backend=simd] [threads=0] [reps=10] [shapes]
  * </pre>
+ * With {@code shapes}, channel mixes are listed per shape.
  */
 public final class ProfileWorkload {
     private ProfileWorkload() {}
 
     public static void main(String[] args) {
         if (args.length < 1) {
-            System.err.println("usage: ProfileWorkload WORKLOAD [backend] [threads] [reps]; workloads: "
+            System.err.println("usage: ProfileWorkload WORKLOAD [backend] [threads] [reps] [shapes]; workloads: "
                     + Workloads.NAMED.stream().map(Workloads.Named::name).toList());
             System.exit(2);
         }
         Workloads.Named w = Workloads.named(args[0]);
         String backend = args.length > 1 ? args[1] : "simd";
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 0, reps = args.length > 3 ? Integer.parseInt(args[3]) : 10;
-        ProfilingOps ops = new ProfilingOps(Backends.byName(backend, threads));
+        ProfilingOps ops = new ProfilingOps(Backends.byName(backend, threads), args.length > 4 && args[4].equals("shapes"));
         Runnable body = body(w, ops);
         for (int i = 0; i < Math.max(3, reps / 2); i++) body.run(); // JIT warm-up
         ops.report();
