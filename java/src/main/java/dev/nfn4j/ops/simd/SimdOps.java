@@ -366,13 +366,69 @@ public final class SimdOps implements Ops {
             final int OB = 16;
             int blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, (long) B * cin * cout, t -> {
-                for (int o = t * OB, oe = Math.min(cout, o + OB); o < oe; o++)
-                    for (int b = 0; b < B; b++) {
-                        float acc = dot(ao + o * ars, acs, xo + b * cin, cin) + constant(b, o);
-                        int yi = yo + b * cout + o;
-                        Y[yi] = accumulate ? Y[yi] + acc : acc;
+                int o = t * OB, oe = Math.min(cout, o + OB);
+                if (acs == 1)
+                    for (; o + 2 <= oe; o += 2) {
+                        int b = 0;
+                        for (; b + 4 <= B; b += 4) dots2x4(o, b);
+                        for (; b < B; b++) {
+                            dotInto(o, b);
+                            dotInto(o + 1, b);
+                        }
                     }
+                for (; o < oe; o++)
+                    for (int b = 0; b < B; b++) dotInto(o, b);
             });
+        }
+
+        private void dotInto(int o, int b) {
+            finishDot(o, b, dot(ao + o * ars, acs, xo + b * cin, cin));
+        }
+
+        private void finishDot(int o, int b, float dot) {
+            float acc = dot + constant(b, o);
+            int yi = yo + b * cout + o;
+            Y[yi] = accumulate ? Y[yi] + acc : acc;
+        }
+
+        /**
+         * Rows o, o+1 of a (contiguous) against samples b..b+3: eight independent accumulator
+         * chains instead of one, so the FMA latency is hidden (the head's 1000x1000 Linear ran at
+         * 9 GFLOP/s on single dot products). Each result adds in the same order as {@link #dot}.
+         */
+        private void dots2x4(int o, int b) {
+            int a0 = ao + o * ars, a1 = a0 + ars, x0 = xo + b * cin, x1 = x0 + cin, x2 = x1 + cin, x3 = x2 + cin;
+            FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            int c = 0;
+            for (int cb = S.loopBound(cin); c < cb; c += V) {
+                FloatVector w0 = FloatVector.fromArray(S, A, a0 + c), w1 = FloatVector.fromArray(S, A, a1 + c);
+                FloatVector x = FloatVector.fromArray(S, X, x0 + c);
+                s00 = w0.fma(x, s00);
+                s10 = w1.fma(x, s10);
+                x = FloatVector.fromArray(S, X, x1 + c);
+                s01 = w0.fma(x, s01);
+                s11 = w1.fma(x, s11);
+                x = FloatVector.fromArray(S, X, x2 + c);
+                s02 = w0.fma(x, s02);
+                s12 = w1.fma(x, s12);
+                x = FloatVector.fromArray(S, X, x3 + c);
+                s03 = w0.fma(x, s03);
+                s13 = w1.fma(x, s13);
+            }
+            finishDot(o, b, dotTail(a0, x0, c, sumLanes(s00)));
+            finishDot(o, b + 1, dotTail(a0, x1, c, sumLanes(s01)));
+            finishDot(o, b + 2, dotTail(a0, x2, c, sumLanes(s02)));
+            finishDot(o, b + 3, dotTail(a0, x3, c, sumLanes(s03)));
+            finishDot(o + 1, b, dotTail(a1, x0, c, sumLanes(s10)));
+            finishDot(o + 1, b + 1, dotTail(a1, x1, c, sumLanes(s11)));
+            finishDot(o + 1, b + 2, dotTail(a1, x2, c, sumLanes(s12)));
+            finishDot(o + 1, b + 3, dotTail(a1, x3, c, sumLanes(s13)));
+        }
+
+        /** acc plus the scalar tail sum_{c0 <= c < cin} A[ai + c] X[xi + c], in order. */
+        private float dotTail(int ai, int xi, int c0, float acc) {
+            for (int c = c0; c < cin; c++) acc = Math.fma(A[ai + c], X[xi + c], acc);
+            return acc;
         }
 
         /**
@@ -431,17 +487,37 @@ public final class SimdOps implements Ops {
         if (plane == 1) { // Linear layers: da row o += dy[b][o] * x[b], vectorized along c, b in order
             int OB = 8, blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, (long) B * cin * cout, t -> {
-                for (int o = t * OB, oe = Math.min(cout, o + OB); o < oe; o++)
+                for (int o = t * OB, oe = Math.min(cout, o + OB); o < oe; o++) {
+                    if (DB != null) for (int b = 0; b < B; b++) DB[dbo + o] += DY[dyo + b * cout + o];
+                    if (DA == null) continue;
+                    // Four vectors of the da row stay in registers across all samples: one load and
+                    // store of da per 32 entries instead of one per sample. Same order as b-outer.
+                    int c = 0, dr = dao + o * cin;
+                    for (; c + 4 * V <= cin; c += 4 * V) {
+                        FloatVector d0 = FloatVector.fromArray(S, DA, dr + c), d1 = FloatVector.fromArray(S, DA, dr + c + V);
+                        FloatVector d2 = FloatVector.fromArray(S, DA, dr + c + 2 * V), d3 = FloatVector.fromArray(S, DA, dr + c + 3 * V);
+                        for (int b = 0; b < B; b++) {
+                            FloatVector gv = FloatVector.broadcast(S, DY[dyo + b * cout + o]);
+                            int xr = xo + b * cin + c;
+                            d0 = FloatVector.fromArray(S, X, xr).fma(gv, d0);
+                            d1 = FloatVector.fromArray(S, X, xr + V).fma(gv, d1);
+                            d2 = FloatVector.fromArray(S, X, xr + 2 * V).fma(gv, d2);
+                            d3 = FloatVector.fromArray(S, X, xr + 3 * V).fma(gv, d3);
+                        }
+                        d0.intoArray(DA, dr + c);
+                        d1.intoArray(DA, dr + c + V);
+                        d2.intoArray(DA, dr + c + 2 * V);
+                        d3.intoArray(DA, dr + c + 3 * V);
+                    }
                     for (int b = 0; b < B; b++) {
                         float g = DY[dyo + b * cout + o];
-                        if (DB != null) DB[dbo + o] += g;
-                        if (DA == null) continue;
-                        int c = 0, dr = dao + o * cin, xr = xo + b * cin;
+                        int k = c, xr = xo + b * cin;
                         FloatVector gv = FloatVector.broadcast(S, g);
-                        for (int cb = S.loopBound(cin); c < cb; c += V)
-                            FloatVector.fromArray(S, X, xr + c).fma(gv, FloatVector.fromArray(S, DA, dr + c)).intoArray(DA, dr + c);
-                        for (; c < cin; c++) DA[dr + c] = Math.fma(X[xr + c], g, DA[dr + c]);
+                        for (int cb = S.loopBound(cin); k < cb; k += V)
+                            FloatVector.fromArray(S, X, xr + k).fma(gv, FloatVector.fromArray(S, DA, dr + k)).intoArray(DA, dr + k);
+                        for (; k < cin; k++) DA[dr + k] = Math.fma(X[xr + k], g, DA[dr + k]);
                     }
+                }
             });
             return;
         }
