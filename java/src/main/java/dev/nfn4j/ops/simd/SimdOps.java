@@ -25,8 +25,11 @@ import static dev.nfn4j.ops.reference.ReferenceOps.need;
  * ops (plane statistics, broadcasting copies that sum) delegate to the scalar reference.
  */
 public final class SimdOps implements Ops {
-    /** Plane positions per task of the channel mix: X tile of cin x P_TILE floats stays in L2. */
-    static final int P_TILE = 1024;
+    /**
+     * Plane positions per task of the channel mix: at most P_TILE, and fewer for wide inputs so
+     * the packed X tile (cin x positions) stays within P_TILE_FLOATS (128 KB, a quarter of L2).
+     */
+    static final int P_TILE = 1024, P_TILE_FLOATS = 1 << 15;
     /** Planes of at least this many positions reduce dA in per-tile partials; smaller ones by output row. */
     static final int DA_TILE = 4096;
     /** Planes of at least this many positions reduce dA row against row, in chunks of DA_ROWS_TILE positions. */
@@ -249,8 +252,8 @@ public final class SimdOps implements Ops {
             }
             packedA = new float[(cout / 4) * 4 * cin];
             packBlocks(A, ao, ars, acs, cout / 4 * 4, cin, packedA);
-            int tiles = (plane + P_TILE - 1) / P_TILE;
-            par.forEach(B * tiles, (long) B * plane * cin * cout, t -> tile(t / tiles, (t % tiles) * P_TILE, Math.min(plane, (t % tiles + 1) * P_TILE)));
+            int pt = Math.min(P_TILE, Math.max(64, P_TILE_FLOATS / cin / 16 * 16)), tiles = (plane + pt - 1) / pt;
+            par.forEach(B * tiles, (long) B * plane * cin * cout, t -> tile(t / tiles, (t % tiles) * pt, Math.min(plane, (t % tiles + 1) * pt)));
         }
 
         /**
