@@ -36,18 +36,18 @@ import java.util.Map;
  * train_accuracy      [N]                accuracy on the network's own training subset (its noisy labels)
  * train_loss          [N]                mean cross-entropy there
  * diverged            [N]                1 if training stopped on a non-finite gradient or parameter, else 0
- * hparam.&lt;name&gt;       [N]                one per {@link MlpHyperparameters#NAMES}; enums as codes
+ * hparam.&lt;name&gt;       [N]                one per {@link MlpHyperparameters#NAMES}; enums as codes (format 2 added shortcut_correlation)
  * </pre>
  * {@code __metadata__}: {@code format = nfn4j.generated_zoo}, {@code format_version}, {@code generator},
  * {@code generator_version}, {@code cache_key} (everything the contents depend on), {@code seed},
- * {@code networks}, {@code architecture} (e.g. {@code 8-32-32-4}), {@code task} (a description),
+ * {@code networks}, {@code architecture} (e.g. {@code 12-32-32-4}), {@code task} (a description),
  * {@code hparam.<name>.codes} for the enums (e.g. {@code 0=sgd,1=adam}), {@code hparam_space}
  * (the sampling distributions) and {@code content_sha256}, a SHA-256 over every tensor's name,
  * shape and little-endian data in the order above, checked on load so a damaged file is never used.
  */
 public final class GeneratedZoo {
     public static final String FORMAT = "nfn4j.generated_zoo";
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     private final NetworkSpec spec;
     private final int size;
@@ -311,7 +311,7 @@ public final class GeneratedZoo {
         return a;
     }
 
-    /** "8-32-32-4". */
+    /** "12-32-32-4". */
     static String architecture(NetworkSpec spec) {
         StringBuilder sb = new StringBuilder();
         for (int s : spec.sizes()) sb.append(sb.isEmpty() ? "" : "-").append(s);

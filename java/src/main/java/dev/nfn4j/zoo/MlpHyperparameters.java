@@ -19,9 +19,14 @@ import java.util.Locale;
  * @param labelNoise    fraction of training labels replaced by a uniformly random class
  *                      (which may equal the true one), fixed once before training
  * @param trainFraction fraction of the task's training set this network sees
+ * @param shortcutCorrelation probability that a training example carries the shortcut inputs of its
+ *                      own class rather than those of a uniformly random class (which may be its own);
+ *                      drawn once per example before training. 0: the shortcut is noise, as on the
+ *                      test set; 1: it always agrees with the label (see {@link SyntheticTask})
  */
 public record MlpHyperparameters(Optimizer optimizer, float learningRate, Activation activation, InitDistribution init, float initStd,
-                                 float l2, int steps, int batchSize, float labelNoise, float trainFraction) {
+                                 float l2, int steps, int batchSize, float labelNoise, float trainFraction,
+                                 float shortcutCorrelation) {
     public enum Optimizer { SGD, ADAM }
 
     public enum Activation { RELU, TANH }
@@ -30,7 +35,7 @@ public record MlpHyperparameters(Optimizer optimizer, float learningRate, Activa
 
     /** Tensor names (after {@code hparam.}) in the zoo file, in {@link #toFloats()} order. */
     public static final List<String> NAMES = List.of("optimizer", "lr", "activation", "init", "init_std", "l2", "steps", "batch_size",
-            "label_noise", "train_fraction");
+            "label_noise", "train_fraction", "shortcut_correlation");
 
     public MlpHyperparameters {
         if (!(learningRate > 0) || !Float.isFinite(learningRate)) throw new IllegalArgumentException("learningRate must be > 0, got " + learningRate);
@@ -39,19 +44,22 @@ public record MlpHyperparameters(Optimizer optimizer, float learningRate, Activa
         if (steps < 0 || batchSize < 1) throw new IllegalArgumentException("need steps >= 0 and batchSize >= 1, got " + steps + ", " + batchSize);
         if (!(labelNoise >= 0 && labelNoise <= 1)) throw new IllegalArgumentException("labelNoise must be in [0, 1], got " + labelNoise);
         if (!(trainFraction > 0 && trainFraction <= 1)) throw new IllegalArgumentException("trainFraction must be in (0, 1], got " + trainFraction);
+        if (!(shortcutCorrelation >= 0 && shortcutCorrelation <= 1))
+            throw new IllegalArgumentException("shortcutCorrelation must be in [0, 1], got " + shortcutCorrelation);
     }
 
     /** The values in {@link #NAMES} order; enums as their ordinal. */
     public float[] toFloats() {
         return new float[]{optimizer.ordinal(), learningRate, activation.ordinal(), init.ordinal(), initStd, l2, steps, batchSize,
-                labelNoise, trainFraction};
+                labelNoise, trainFraction, shortcutCorrelation};
     }
 
     /** The inverse of {@link #toFloats()}; rejects codes and counts that are out of range or not integral. */
     public static MlpHyperparameters fromFloats(float[] v) {
         if (v.length != NAMES.size()) throw new IllegalArgumentException("expected " + NAMES.size() + " values, got " + v.length);
         return new MlpHyperparameters(code(Optimizer.values(), v[0], "optimizer"), v[1], code(Activation.values(), v[2], "activation"),
-                code(InitDistribution.values(), v[3], "init"), v[4], v[5], integral(v[6], "steps"), integral(v[7], "batch_size"), v[8], v[9]);
+                code(InitDistribution.values(), v[3], "init"), v[4], v[5], integral(v[6], "steps"), integral(v[7], "batch_size"), v[8], v[9],
+                v[10]);
     }
 
     /** {@code "0=sgd,1=adam"} for the file's metadata; null for a numeric hyperparameter. */
@@ -81,8 +89,8 @@ public record MlpHyperparameters(Optimizer optimizer, float learningRate, Activa
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s lr=%.3g %s %s(std=%.3g) l2=%.3g steps=%d batch=%d noise=%.2f train=%.2f",
+        return String.format(Locale.ROOT, "%s lr=%.3g %s %s(std=%.3g) l2=%.3g steps=%d batch=%d noise=%.2f train=%.2f shortcut=%.2f",
                 optimizer.name().toLowerCase(Locale.ROOT), learningRate, activation.name().toLowerCase(Locale.ROOT),
-                init.name().toLowerCase(Locale.ROOT), initStd, l2, steps, batchSize, labelNoise, trainFraction);
+                init.name().toLowerCase(Locale.ROOT), initStd, l2, steps, batchSize, labelNoise, trainFraction, shortcutCorrelation);
     }
 }

@@ -107,8 +107,11 @@ public final class MlpTrainer {
             labels[i] = trueY[subset[i]];
             if (dataRng.nextDouble() < hp.labelNoise()) labels[i] = dataRng.nextInt(n[L]);
         }
-
-        float[] trainX = task.trainXView();
+        // Its inputs [m, n0]: the task's, with the shortcut aligned to the true class with
+        // probability shortcutCorrelation, else independent of it (as on the test set).
+        float[] trainX = ownInputs(task, subset, hp.shortcutCorrelation(), dataRng);
+        int[] own = new int[m];
+        for (int i = 0; i < m; i++) own[i] = i;
         int B = hp.batchSize();
         int[] order = new int[m], batchY = new int[B];
         for (int i = 0; i < m; i++) order[i] = i;
@@ -125,7 +128,7 @@ public final class MlpTrainer {
                     pos = 0;
                 }
                 int s = order[pos++];
-                System.arraycopy(trainX, subset[s] * n[0], a[0], bi * n[0], n[0]);
+                System.arraycopy(trainX, s * n[0], a[0], bi * n[0], n[0]);
                 batchY[bi] = labels[s];
             }
             forward(B);
@@ -171,7 +174,7 @@ public final class MlpTrainer {
         }
 
         // Evaluate: own training subset (noisy labels, with loss), then the test set.
-        double[] train = evaluate(trainX, subset, labels);
+        double[] train = evaluate(trainX, own, labels);
         int[] all = new int[task.testSize()];
         for (int i = 0; i < all.length; i++) all[i] = i;
         double[] test = evaluate(task.testXView(), all, task.testYView());
@@ -186,6 +189,17 @@ public final class MlpTrainer {
         }
         float trainLoss = (float) train[1];
         return new Result(ws, bs, (float) train[0], (float) test[0], Float.isFinite(trainLoss) ? trainLoss : Float.MAX_VALUE, diverged);
+    }
+
+    /** Rows {@code subset[i]} of the task's training inputs, each shortcut kept aligned with probability {@code correlation}. */
+    private static float[] ownInputs(SyntheticTask task, int[] subset, float correlation, ZooRandom r) {
+        int D = task.inputDim(), d = task.signalDim(), sd = task.shortcutDim();
+        float[] src = task.trainXView(), independent = task.trainShortcutIndependentView(), x = new float[subset.length * D];
+        for (int i = 0; i < subset.length; i++) {
+            System.arraycopy(src, subset[i] * D, x, i * D, D);
+            if (sd > 0 && !(r.nextDouble() < correlation)) System.arraycopy(independent, subset[i] * sd, x, i * D + d, sd);
+        }
+        return x;
     }
 
     private static boolean allFinite(float[] a) {

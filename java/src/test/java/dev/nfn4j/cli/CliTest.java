@@ -48,6 +48,17 @@ class CliTest {
     }
 
     @Test
+    void demoWithSeveralSeedsPrintsThePerSeedTableAndTheMeans() throws Exception {
+        Object[] r = run("demo", "--networks", "40", "--epochs", "1", "--head", "8", "--seeds", "0,1", "--cache",
+                tmp.resolve("cache").toString(), "--out", tmp.resolve("demo").toString());
+        String out = (String) r[1];
+        assertEquals(0, r[0], () -> "stdout: " + out + "\nstderr: " + r[2]);
+        assertTrue(out.contains("mean test tau over 2 seeds"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("mean ")), out);
+        assertTrue(Files.exists(tmp.resolve("demo/seed-1/np/best.safetensors")));
+    }
+
+    @Test
     void trainThenEvalThenPredictOnTheBuiltinZoo() throws Exception {
         String cache = tmp.resolve("cache").toString();
         Object[] t = run("train", "--networks", "30", "--cache", cache, "--model", "np", "--hidden", "3", "--head", "8", "--epochs", "2",

@@ -18,7 +18,7 @@ class MlpTrainerTest {
     private static final int[] HIDDEN = {32, 32};
 
     private static MlpHyperparameters hp(Optimizer opt, float lr, Activation act, int steps, float noise) {
-        return new MlpHyperparameters(opt, lr, act, InitDistribution.NORMAL, 0.3f, 1e-5f, steps, 32, noise, 1f);
+        return new MlpHyperparameters(opt, lr, act, InitDistribution.NORMAL, 0.3f, 1e-5f, steps, 32, noise, 1f, 0f);
     }
 
     @ParameterizedTest
@@ -35,6 +35,32 @@ class MlpTrainerTest {
     }
 
     @Test
+    void aShortcutThatAgreesWithTheLabelInTrainingIsLearnedAndCostsTestAccuracy() {
+        // Same network and data order; only how often the shortcut inputs agree with the label.
+        MlpHyperparameters clean = hp(Optimizer.ADAM, 5e-3f, Activation.RELU, 600, 0);
+        MlpHyperparameters spurious = new MlpHyperparameters(clean.optimizer(), clean.learningRate(), clean.activation(), clean.init(),
+                clean.initStd(), clean.l2(), clean.steps(), clean.batchSize(), clean.labelNoise(), clean.trainFraction(), 1f);
+        MlpTrainer.Result a = MlpTrainer.train(TASK, HIDDEN, clean, 4), b = MlpTrainer.train(TASK, HIDDEN, spurious, 4);
+        assertTrue(b.trainAccuracy() > 0.95, "the shortcut makes training easy: " + b.trainAccuracy());
+        assertTrue(b.testAccuracy() < a.testAccuracy() - 0.2, "test accuracy " + b.testAccuracy() + " with the shortcut, " + a.testAccuracy()
+                + " without");
+        // and the reliance is visible in where the first layer's weight mass goes
+        assertTrue(shortcutMassShare(b) > 2 * shortcutMassShare(a), shortcutMassShare(b) + " vs " + shortcutMassShare(a));
+    }
+
+    /** Share of sum W_0^2 on the shortcut input columns. */
+    private static double shortcutMassShare(MlpTrainer.Result r) {
+        int in = TASK.inputDim();
+        double all = 0, shortcut = 0;
+        float[] w = r.weights()[0];
+        for (int q = 0; q < w.length; q++) {
+            all += w[q] * w[q];
+            if (q % in >= TASK.signalDim()) shortcut += w[q] * w[q];
+        }
+        return shortcut / all;
+    }
+
+    @Test
     void untrainedAndBadlyTrainedNetworksStayNearChance() {
         // zero steps: the initialisation only; all labels replaced by noise: nothing to learn
         MlpTrainer.Result init = MlpTrainer.train(TASK, HIDDEN, hp(Optimizer.ADAM, 1e-3f, Activation.RELU, 0, 0), 3);
@@ -46,7 +72,7 @@ class MlpTrainerTest {
     @Test
     void anOverflowingStepIsUndoneAndReportedAsDivergence() {
         MlpHyperparameters blowUp = new MlpHyperparameters(Optimizer.SGD, 1e38f, Activation.RELU, InitDistribution.NORMAL, 0.3f, 0f, 50, 16, 0f,
-                1f);
+                1f, 0f);
         MlpTrainer.Result r = MlpTrainer.train(TASK, HIDDEN, blowUp, 9);
         assertTrue(r.diverged());
         for (int l = 0; l < 3; l++) {
@@ -60,7 +86,7 @@ class MlpTrainerTest {
     @Test
     void sameSeedSameNetworkBitForBitAndOtherSeedsDiffer() {
         MlpHyperparameters h = new MlpHyperparameters(Optimizer.SGD, 0.05f, Activation.TANH, InitDistribution.TRUNCATED_NORMAL, 0.2f, 1e-3f,
-                50, 16, 0.2f, 0.3f);
+                50, 16, 0.2f, 0.3f, 0.6f);
         MlpTrainer.Result a = MlpTrainer.train(TASK, HIDDEN, h, 42), b = MlpTrainer.train(TASK, HIDDEN, h, 42);
         MlpTrainer.Result c = MlpTrainer.train(TASK, HIDDEN, h, 43);
         for (int l = 0; l < 3; l++) {
@@ -69,8 +95,8 @@ class MlpTrainerTest {
         }
         assertEquals(a.testAccuracy(), b.testAccuracy());
         assertFalse(Arrays.equals(a.weights()[1], c.weights()[1]));
-        // PyTorch shapes: W_0 [32, 8], W_1 [32, 32], W_2 [4, 32]
-        assertEquals(32 * 8, a.weights()[0].length);
+        // PyTorch shapes: W_0 [32, 12] (8 signal + 4 shortcut inputs), W_1 [32, 32], W_2 [4, 32]
+        assertEquals(32 * 12, a.weights()[0].length);
         assertEquals(4 * 32, a.weights()[2].length);
         assertEquals(4, a.biases()[2].length);
     }
@@ -78,7 +104,7 @@ class MlpTrainerTest {
     @Test
     void initialisationHasTheRequestedStandardDeviation() {
         for (InitDistribution d : InitDistribution.values()) {
-            MlpHyperparameters h = new MlpHyperparameters(Optimizer.SGD, 0.1f, Activation.RELU, d, 0.25f, 0f, 0, 16, 0f, 1f);
+            MlpHyperparameters h = new MlpHyperparameters(Optimizer.SGD, 0.1f, Activation.RELU, d, 0.25f, 0f, 0, 16, 0f, 1f, 0f);
             MlpTrainer.Result r = MlpTrainer.train(TASK, new int[]{64, 64}, h, 5);
             float[] w = r.weights()[1]; // 4096 values
             double sq = 0, max = 0;
@@ -141,7 +167,7 @@ class MlpTrainerTest {
     @Test
     void hyperparametersRoundTripThroughFloats() {
         MlpHyperparameters h = new MlpHyperparameters(Optimizer.ADAM, 3.7e-4f, Activation.TANH, InitDistribution.UNIFORM, 0.05f, 2e-6f, 1234,
-                64, 0.31f, 0.77f);
+                64, 0.31f, 0.77f, 0.42f);
         assertEquals(h, MlpHyperparameters.fromFloats(h.toFloats()));
         assertEquals("0=sgd,1=adam", MlpHyperparameters.codes("optimizer"));
         assertEquals("0=normal,1=uniform,2=truncated_normal", MlpHyperparameters.codes("init"));

@@ -99,13 +99,13 @@ class ZooGeneratorTest {
         // ZooGenerator.GENERATOR_VERSION so that old cache files are regenerated, then update it.
         GeneratedZoo z = ZooGenerator.generate(ZooGenerator.Config.defaults().withNetworks(4)
                 .withTask(SyntheticTask.Config.defaults().withSizes(500, 200)), null);
-        assertEquals("6b09846027756947efa32dc421d3bf4e5d79f55188bc480e50482d9180115231", z.metadata().get("content_sha256"));
+        assertEquals("6210a0758da7c16b3f211d2fd010c86ad4f3913609a039d0afde71fe3cd73250", z.metadata().get("content_sha256"));
     }
 
     @Test
     void shapesSpecBatchAndHyperparametersAreConsistent() {
         GeneratedZoo z = ZooGenerator.generate(SMALL, null);
-        assertEquals(NetworkSpec.mlp(8, 32, 32, 4), z.spec());
+        assertEquals(NetworkSpec.mlp(12, 32, 32, 4), z.spec());
         assertEquals(12, z.size());
         assertEquals(z.spec().numParams(), z.weights(3).length);
         int[] idx = {3, 0, 3};
@@ -129,12 +129,13 @@ class ZooGeneratorTest {
             double examples = (double) h.steps() * h.batchSize();
             assertTrue(examples >= ZooGenerator.EXAMPLES_MIN && examples < ZooGenerator.EXAMPLES_MAX + h.batchSize(), h.toString());
             assertTrue(h.labelNoise() >= 0 && h.labelNoise() <= 0.5f && h.trainFraction() >= 0.1f, h.toString());
+            assertTrue(h.shortcutCorrelation() >= 0 && h.shortcutCorrelation() <= 1, h.toString());
             assertTrue(lr[i] >= 1e-4f && lr[i] <= 1f, h.toString());
             assertEquals(batch[i], h.batchSize());
         }
         assertThrows(IllegalArgumentException.class, () -> z.hparam("momentum"));
         assertThrows(IndexOutOfBoundsException.class, () -> z.weights(12));
-        assertEquals("8-32-32-4", z.metadata().get("architecture"));
+        assertEquals("12-32-32-4", z.metadata().get("architecture"));
         assertEquals("12", z.metadata().get("networks"));
         assertEquals(SMALL.cacheKey(), z.metadata().get("cache_key"));
         assertNull(z.source());
@@ -160,7 +161,7 @@ class ZooGeneratorTest {
 
         // the documented format, read with the plain safetensors reader
         SafetensorsFile f = Safetensors.read(file);
-        assertArrayEquals(new int[]{12, 32, 8}, f.get("weight.0").shape());
+        assertArrayEquals(new int[]{12, 32, 12}, f.get("weight.0").shape());
         assertArrayEquals(new int[]{12, 4}, f.get("bias.2").shape());
         assertArrayEquals(first.testAccuracy(), f.get("test_accuracy", 12).toFloats());
         assertArrayEquals(first.hparam("lr"), f.get("hparam.lr", 12).toFloats());
@@ -233,14 +234,14 @@ class ZooGeneratorTest {
         Path d = Path.of("cache");
         assertEquals(ZooGenerator.cacheFile(c, d), ZooGenerator.cacheFile(c.withThreads(1), d));
         List<ZooGenerator.Config> variants = List.of(c.withSeed(1), c.withNetworks(999), c.withHidden(List.of(32, 16)),
-                c.withTask(c.task().withSizes(4000, 2001)));
+                c.withTask(c.task().withSizes(4000, 2001)), c.withTask(c.task().withShortcut(4, 2f)));
         for (ZooGenerator.Config v : variants) {
             assertNotEquals(c.cacheKey(), v.cacheKey());
             assertNotEquals(ZooGenerator.cacheFile(c, d), ZooGenerator.cacheFile(v, d));
         }
         assertTrue(c.cacheKey().startsWith(ZooGenerator.GENERATOR + "/" + ZooGenerator.GENERATOR_VERSION + ";"), c.cacheKey());
         assertEquals(1000, c.networks());
-        assertEquals(NetworkSpec.mlp(8, 32, 32, 4), c.spec());
+        assertEquals(NetworkSpec.mlp(12, 32, 32, 4), c.spec());
         String old = System.getProperty(ZooGenerator.CACHE_DIR_PROPERTY);
         try {
             System.setProperty(ZooGenerator.CACHE_DIR_PROPERTY, "/tmp/somewhere");
@@ -270,13 +271,15 @@ class ZooGeneratorTest {
         assertTrue(std > 0.1, "std " + std);
         assertTrue(s[0] < 0.35, "min " + s[0] + " (chance 0.25)");
         assertTrue(s[199] > 0.85, "max " + s[199]);
-        assertTrue(s[150] - s[50] > 0.2, "interquartile range " + (s[150] - s[50]));
+        // networks that learned the shortcut crowd the lower half (measured: q1 0.30, median 0.38, q3 0.47)
+        assertTrue(s[150] - s[50] > 0.12, "interquartile range " + (s[150] - s[50]));
         for (int i = 0; i < z.size(); i++)
             for (float w : z.weights(i)) assertTrue(Float.isFinite(w), "network " + i);
-        // train accuracy tracks test accuracy (the same task), and both are in [0, 1]
+        // train accuracy tracks test accuracy (the same task), but only loosely: networks that
+        // learned the shortcut fit their training data and fail the test set (measured: 0.56)
         float[] train = z.trainAccuracy();
         double corr = correlation(acc, train);
-        assertTrue(corr > 0.7, "corr(train, test) " + corr);
+        assertTrue(corr > 0.4 && corr < 0.8, "corr(train, test) " + corr);
     }
 
     private static double correlation(float[] a, float[] b) {
