@@ -20,7 +20,7 @@ final class ModelOptions {
     @Option(names = "--act", defaultValue = "relu", description = "Activation after each NF-Layer (default: ${DEFAULT-VALUE}).")
     String act;
 
-    @Option(names = "--pool", defaultValue = "hnp", description = "Invariant pooling: hnp (paper), np, or stats (StatNN's statistics of each tensor's features) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pool", defaultValue = "hnp", description = "Invariant pooling: hnp (paper), np, or stats (StatNN's statistics of each tensor's features); none makes an equivariant NFN (weight space out; training it needs weight-space targets, through the API) (default: ${DEFAULT-VALUE}).")
     String pool;
 
     @Option(names = "--fourier", defaultValue = "0", description = "Gaussian Fourier input features: frequencies (0: none; default ${DEFAULT-VALUE}).")

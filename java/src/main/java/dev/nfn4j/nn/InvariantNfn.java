@@ -12,6 +12,10 @@ import java.util.List;
  * {@code nn.Sequential} so parameter names match: NF-Layers (each followed by an activation),
  * HNP or NP mean pooling, flatten, an MLP head, sigmoid. Indices as in PyTorch: with three
  * NF-Layers, {@code 0.layer_1.weight}, ..., the head's Linears at 8, 10, 12.
+ *
+ * <p>With {@link Pool#NONE} the same builder gives the equivariant NFN (weight space in, weight
+ * space out, for tasks that edit weights): the NF-Layers with an activation between them and
+ * none after the last, whose channel count is the output's.
  */
 public final class InvariantNfn {
     public enum Mode { HNP, NP, POINTWISE }
@@ -23,12 +27,14 @@ public final class InvariantNfn {
      * features, not only its mean.
      */
     public enum Pool {
-        HNP, NP, STATS;
+        HNP, NP, STATS,
+        /** No pooling and no head: an equivariant NFN whose output is a weight space. */
+        NONE;
 
         /** By name, any case; an unknown name is an error listing the choices. */
         public static Pool parse(String name) {
             for (Pool p : values()) if (p.name().equalsIgnoreCase(name.trim())) return p;
-            throw new IllegalArgumentException("unknown pool '" + name + "' (expected hnp, np or stats)");
+            throw new IllegalArgumentException("unknown pool '" + name + "' (expected hnp, np, stats or none)");
         }
     }
 
@@ -64,7 +70,7 @@ public final class InvariantNfn {
     /** As above with any {@link Pool}. */
     public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
                                    Act act, Pool pool, int[] head, Init.Type init, int fourier, double fourierScale, double dropout) {
-        if (hidden.length == 0) throw new IllegalArgumentException("an invariant NFN needs at least one NF-Layer");
+        if (hidden.length == 0) throw new IllegalArgumentException("an NFN needs at least one NF-Layer");
         Ops ops = params.ops();
         List<Layer> mods = new ArrayList<>();
         int c = inChannels;
@@ -73,17 +79,20 @@ public final class InvariantNfn {
             mods.add(enc);
             c = enc.outChannels();
         }
-        for (int h : hidden) {
+        for (int l = 0; l < hidden.length; l++) {
+            int h = hidden[l];
             String p = mods.size() + ".";
             mods.add(switch (mode) {
                 case HNP -> new HNPLinear(params, p, spec, c, h, init);
                 case NP -> new NPLinear(params, p, spec, c, h, ioEmbed, init);
                 case POINTWISE -> new Pointwise(params, p, spec, c, h);
             });
+            c = h;
+            if (pool == Pool.NONE && l == hidden.length - 1) break; // the equivariant NFN's output: no activation
             mods.add(new Activation(ops, act));
             if (dropout > 0) mods.add(new ChannelDropout(ops, dropout, mods.size()));
-            c = h;
         }
+        if (pool == Pool.NONE) return new Sequential(mods);
         int width = switch (pool) {
             case HNP, NP -> {
                 WeightPool p = pool == Pool.HNP ? WeightPool.hnp(ops, spec) : WeightPool.np(ops, spec);
@@ -94,6 +103,7 @@ public final class InvariantNfn {
                 mods.add(new StatFeaturizer(ops));
                 yield StatFeaturizer.width(spec);
             }
+            case NONE -> throw new AssertionError("returned above");
         };
         mods.add(new Flatten());
         addHead(params, mods, width * c, head);

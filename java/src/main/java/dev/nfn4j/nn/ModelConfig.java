@@ -9,13 +9,15 @@ import java.util.Arrays;
 
 /**
  * What a model is, in a form that goes into a checkpoint's metadata (JSON) and back: the
- * invariant NFN of the paper in its input modes, or the StatNN baseline.
+ * invariant NFN of the paper in its input modes, the StatNN baseline, or (pool NONE) the
+ * equivariant NFN, whose output is a weight space with {@code hidden[last]} channels.
  *
  * @param kind    HNP, NP, NP_IO (NPLinear with io_embed), POINTWISE, or STATNN
  * @param hidden  channels of each NF-Layer (paper: 16, 16, 5); unused by STATNN
  * @param act     activation after each NF-Layer
- * @param pool    HNP pooling (paper), NP pooling, or STATS (statistics of each tensor's features; see {@link InvariantNfn.Pool})
- * @param head    hidden widths of the MLP head (paper: 1000, 1000), then Linear(-> 1) and sigmoid
+ * @param pool    HNP pooling (paper), NP pooling, STATS (statistics of each tensor's features), or NONE (equivariant: no
+ *                pooling, no head); see {@link InvariantNfn.Pool}
+ * @param head    hidden widths of the MLP head (paper: 1000, 1000), then Linear(-> 1) and sigmoid; unused with pool NONE
  * @param fourier Gaussian Fourier input features (nfn's inp_enc): frequencies, 0 for none
  * @param fourierScale their standard deviation
  * @param dropout nfn's channel dropout after each NF-Layer's activation (0: none)
@@ -33,6 +35,8 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         for (int h : head) if (h < 1) throw new IllegalArgumentException("head widths must be >= 1: " + Arrays.toString(head));
         Act.parse(act);
         java.util.Objects.requireNonNull(pool, "pool");
+        if (kind.equals("STATNN") && pool == InvariantNfn.Pool.NONE)
+            throw new IllegalArgumentException("STATNN has no NF-Layers to make equivariant: pool NONE needs kind HNP, NP, NP_IO or POINTWISE");
         if (fourier < 0 || (fourier > 0 && !(fourierScale > 0)))
             throw new IllegalArgumentException("Fourier features need frequencies >= 0 and a positive scale, got " + fourier + ", " + fourierScale);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
@@ -70,6 +74,16 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         }
     }
 
+    /** True for the equivariant NFN (pool NONE): its output is a weight space, not one prediction per network. */
+    public boolean equivariant() {
+        return pool == InvariantNfn.Pool.NONE;
+    }
+
+    /** Output channels of the equivariant NFN (the last NF-Layer's); 0 for the invariant models. */
+    public int outChannels() {
+        return equivariant() ? hidden[hidden.length - 1] : 0;
+    }
+
     public static ModelConfig fromJson(String json) {
         try {
             com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
@@ -85,7 +99,7 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
     public String toString() {
         return kind + (kind.equals("STATNN") ? "" : (fourier > 0 ? " fourier " + fourier + "x" + fourierScale : "") + " "
                 + Arrays.toString(hidden) + " " + act + (dropout > 0 ? " dropout " + dropout : "") + " " + pool + " pool")
-                + " head " + Arrays.toString(head);
+                + (equivariant() ? " (equivariant: weight space out)" : " head " + Arrays.toString(head));
     }
 
     @Override

@@ -53,6 +53,9 @@ public final class Predictor {
         } catch (IllegalArgumentException e) {
             throw new NfnFormatException(f.path(), e.getMessage());
         }
+        if (model.equivariant())
+            throw new NfnFormatException(f.path(), "holds an equivariant NFN (" + model + "): its output is a weight space, and this "
+                    + "predictor answers one value per network; run it with ModelConfig.build and its parameters");
         new Instance(); // fail now, not on first use, if the parameters do not fit the model
         this.instances = ThreadLocal.withInitial(Instance::new);
     }

@@ -9,6 +9,7 @@ import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
 import dev.nfn4j.nn.Tensor;
+import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
@@ -37,6 +38,11 @@ import java.util.SplittableRandom;
  * validation (loss, L1, R^2, Kendall's tau), the best checkpoint by validation tau, optional
  * early stopping, and a final test evaluation of the best parameters.
  *
+ * <p>The same loop trains an equivariant NFN (pool NONE) on a task that edits weights: the
+ * dataset's targets are then weight spaces ({@link ZooDataset#withWeightTargets}), the loss,
+ * L1 and R^2 are taken over every entry, Kendall's tau is not computed (NaN, left out of the
+ * log) and the best checkpoint is the one with the lowest validation loss.
+ *
  * <p>Files in the output folder: {@code best.safetensors} (parameters with nfn's names and the
  * metadata to rebuild the model), {@code state.safetensors} (everything needed to resume),
  * {@code log.jsonl} (one JSON object per epoch and one for the test), {@code test_scatter.png}.
@@ -57,14 +63,14 @@ public final class Trainer {
         }
     }
 
-    /** Metrics of a set of networks. */
+    /** Metrics of a set of networks (tau is NaN for weight-space targets); predicted and actual hold every target entry. */
     public record Evaluation(double loss, double l1, double r2, double tau, float[] predicted, float[] actual) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", loss);
             m.put("l1", l1);
             m.put("r2", r2);
-            m.put("tau", tau);
+            if (!Double.isNaN(tau)) m.put("tau", tau);
             return m;
         }
     }
@@ -82,8 +88,11 @@ public final class Trainer {
     private final Sequential model;
     private final Adam adam;
     private final WeightNormalizer norm;
+    /** Target floats per network: 1, or a weight space's for an equivariant model. */
+    private final int outPer;
     private int startEpoch, bestEpoch = -1;
-    private double bestTau = Double.NEGATIVE_INFINITY;
+    /** Validation tau of the best epoch, or minus its loss with weight-space targets: higher is better. */
+    private double bestScore = Double.NEGATIVE_INFINITY;
     private float[] bestParams;
 
     /** A fresh run (or a resumed one when {@code out/state.safetensors} exists and {@code resume}). */
@@ -94,6 +103,13 @@ public final class Trainer {
         this.cfg = cfg;
         this.out = out;
         this.params = new Params(ops);
+        this.outPer = data.targetsPerNetwork();
+        long modelOut = modelConfig.equivariant() ? new WsLayout(data.spec(), 1, modelConfig.outChannels()).size() : 1;
+        if (modelOut != outPer)
+            throw new IllegalArgumentException("model " + modelConfig + " gives " + modelOut + " floats per network, but the targets of " + data
+                    + " have " + outPer + (modelConfig.equivariant() == data.hasWeightTargets() ? "" : modelConfig.equivariant()
+                    ? " (an equivariant NFN needs weight-space targets: ZooDataset.withWeightTargets)"
+                    : " (weight-space targets need an equivariant NFN: pool NONE)"));
         this.model = modelConfig.build(params, data.spec(), 1);
         params.allocate(cfg.seed());
         this.adam = new Adam(params, new AdamConfig(cfg.lr(), 0.9, 0.999, 1e-8, cfg.weightDecay(), cfg.adamW()));
@@ -124,9 +140,9 @@ public final class Trainer {
                 }
             }
             Evaluation val = evaluate(data.splits().val());
-            boolean best = val.tau() > bestTau || bestEpoch < 0;
+            boolean best = score(val) > bestScore || bestEpoch < 0;
             if (best) {
-                bestTau = val.tau();
+                bestScore = score(val);
                 bestEpoch = epoch;
                 bestParams = hostParams();
                 if (out != null) saveBest();
@@ -154,10 +170,23 @@ public final class Trainer {
         Path plot = null;
         if (out != null) {
             plot = out.resolve("test_scatter.png");
-            ScatterPlot.write(plot, modelConfig.kind() + ": predicted vs actual (test, tau " + String.format("%.3f", test.tau()) + ")",
-                    test.actual(), test.predicted());
+            String title = outPer == 1 ? "tau " + String.format("%.3f", test.tau()) : "R^2 " + String.format("%.3f", test.r2());
+            // weight-space targets: the first entries only, enough to see the fit without a million points
+            int shown = Math.min(test.actual().length, 20_000);
+            ScatterPlot.write(plot, modelConfig.kind() + ": predicted vs actual (test, " + title + ")",
+                    java.util.Arrays.copyOf(test.actual(), shown), java.util.Arrays.copyOf(test.predicted(), shown));
         }
         return new Result(bestEpoch + 1, null, test, out == null ? null : out.resolve("best.safetensors"), plot, seconds);
+    }
+
+    /** What picks the best epoch: validation tau, or with weight-space targets the (negated) validation loss. */
+    private double score(Evaluation e) {
+        return outPer == 1 ? e.tau() : -e.loss();
+    }
+
+    /** The model's output with other data: the cotangent handed to backward has the output's type and shape. */
+    private static Value like(Value y, Ptr data) {
+        return y instanceof WeightSpace w ? new WeightSpace(w.layout(), data) : new Tensor(((Tensor) y).shape(), data);
     }
 
     private Ptr inputBuf, gradBuf, targetBuf, predBuf;
@@ -177,11 +206,11 @@ public final class Trainer {
         ZooDataset.Batch b = data.batch(idx);
         if (norm != null) norm.apply(b.weights());
         WeightSpace x = upload(b);
-        int n = idx.length;
+        int n = idx.length * outPer; // target floats in this batch
         if (gradBuf == null) { // batches never exceed the configured size
-            gradBuf = ops.alloc(cfg.batchSize()).at(0);
-            targetBuf = ops.alloc(cfg.batchSize()).at(0);
-            predBuf = ops.alloc(cfg.batchSize()).at(0);
+            gradBuf = ops.alloc((long) cfg.batchSize() * outPer).at(0);
+            targetBuf = ops.alloc((long) cfg.batchSize() * outPer).at(0);
+            predBuf = ops.alloc((long) cfg.batchSize() * outPer).at(0);
         }
         ops.upload(b.targets(), 0, targetBuf, n);
         adam.syncCounter();
@@ -190,11 +219,11 @@ public final class Trainer {
         Runnable body = () -> {
             params.zeroGrad();
             model.setTraining(true, adam.steps());
-            Tensor y = (Tensor) model.forward(x);
+            Value y = model.forward(x);
             model.setTraining(false, adam.steps());
             ops.copy4d(new int[]{1, 1, 1, n}, y.data(), UNIT, predBuf, UNIT, false); // kept for the loss value
             ops.lossGradient(cfg.loss().fn(), n, y.data(), targetBuf, gradBuf);
-            model.backward(new Tensor(y.shape(), gradBuf));
+            model.backward(like(y, gradBuf));
             adam.stepOnDevice(cfg.warmupSteps());
         };
         if (modelConfig.dropout() == 0) ops.runGraph(List.of(this, n, inputBuf.buf()), body);
@@ -216,21 +245,21 @@ public final class Trainer {
 
     /** Predictions and metrics on the given networks, in batches of the training batch size. */
     public Evaluation evaluate(int[] indices) {
-        float[] pred = new float[indices.length], actual = new float[indices.length];
+        float[] pred = new float[indices.length * outPer], actual = new float[indices.length * outPer];
         double loss = 0;
         for (int from = 0; from < indices.length; from += cfg.batchSize()) {
             int[] idx = java.util.Arrays.copyOfRange(indices, from, Math.min(indices.length, from + cfg.batchSize()));
             ZooDataset.Batch b = data.batch(idx);
             if (norm != null) norm.apply(b.weights());
-            Tensor y = (Tensor) model.forward(upload(b));
-            float[] p = new float[idx.length];
+            Value y = model.forward(upload(b));
+            float[] p = new float[idx.length * outPer];
             ops.download(y.data(), p, 0, p.length);
             loss += cfg.loss().compute(p, b.targets(), new float[p.length]) * idx.length;
-            System.arraycopy(p, 0, pred, from, p.length);
-            System.arraycopy(b.targets(), 0, actual, from, p.length);
+            System.arraycopy(p, 0, pred, from * outPer, p.length);
+            System.arraycopy(b.targets(), 0, actual, from * outPer, p.length);
         }
         return new Evaluation(loss / indices.length, Metrics.meanAbsError(actual, pred), Metrics.r2(actual, pred),
-                Metrics.kendallTau(actual, pred), pred, actual);
+                outPer == 1 ? Metrics.kendallTau(actual, pred) : Double.NaN, pred, actual);
     }
 
     /** The epoch's batch order: a permutation of the training indices that depends only on (seed, epoch). */
@@ -276,7 +305,7 @@ public final class Trainer {
     private void saveBest() throws IOException {
         Map<String, String> md = modelMetadata();
         md.put("epoch", String.valueOf(bestEpoch + 1));
-        md.put("val_tau", String.valueOf(bestTau));
+        md.put(outPer == 1 ? "val_tau" : "val_loss", String.valueOf(outPer == 1 ? bestScore : -bestScore));
         Checkpoints.saveParams(out.resolve("best.safetensors"), "", params, md);
     }
 
@@ -292,7 +321,7 @@ public final class Trainer {
         md.put("next_epoch", String.valueOf(startEpoch));
         md.put("adam_steps", String.valueOf(adam.steps()));
         md.put("best_epoch", String.valueOf(bestEpoch));
-        md.put("best_tau", String.valueOf(bestTau));
+        md.put("best_score", String.valueOf(bestScore));
         md.put("config", JSON.writeValueAsString(cfg));
         Safetensors.write(out.resolve("state.safetensors"), t, md);
     }
@@ -310,7 +339,7 @@ public final class Trainer {
         adam.restore(f.get("adam.m", n).toFloats(), f.get("adam.v", n).toFloats(), Long.parseLong(md.get("adam_steps")));
         startEpoch = Integer.parseInt(md.get("next_epoch"));
         bestEpoch = Integer.parseInt(md.get("best_epoch"));
-        bestTau = Double.parseDouble(md.get("best_tau"));
+        bestScore = Double.parseDouble(md.getOrDefault("best_score", md.get("best_tau"))); // best_tau: states written before weight targets
     }
 
     /** The per-epoch validation history is in log.jsonl; this lists its rows (for tests and reports). */

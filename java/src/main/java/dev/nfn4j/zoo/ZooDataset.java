@@ -15,6 +15,9 @@ import java.util.Set;
  * tensors in the canonical layout of one sample with one channel ({@code WsLayout(spec, 1, 1)}:
  * W_0, b_0, W_1, b_1, ..., each W_i as {@code [f_i][n_i][n_{i-1}]}), so a batch is assembled
  * by plain copies. {@link #network} gives one network back, also in PyTorch order.
+ *
+ * <p>The target is one metric per network, or (for tasks that edit weights, see
+ * {@link #withWeightTargets}) a weight space per network in the same canonical layout.
  */
 public final class ZooDataset {
     /** The metric nfn predicts. */
@@ -29,6 +32,9 @@ public final class ZooDataset {
     private final String target;
     private final Splits splits;
     private final long[] sourceRows;
+    /** N rows of {@code targetChannels * P} floats when the targets are weight spaces, else null. */
+    private final float[] weightTargets;
+    private final int targetChannels;
 
     /**
      * Takes ownership of {@code weights} and the metric arrays (no copies: a zoo can be
@@ -41,6 +47,11 @@ public final class ZooDataset {
      * @param sourceRows where each network came from (e.g. its weights.npy row), or null for 0..N-1
      */
     public ZooDataset(NetworkSpec spec, float[] weights, Map<String, float[]> metrics, String target, Splits splits, long[] sourceRows) {
+        this(spec, weights, metrics, target, splits, sourceRows, null, 0);
+    }
+
+    private ZooDataset(NetworkSpec spec, float[] weights, Map<String, float[]> metrics, String target, Splits splits, long[] sourceRows,
+                       float[] weightTargets, int targetChannels) {
         this.spec = spec;
         this.one = new WsLayout(spec, 1, 1);
         long p = one.size();
@@ -56,8 +67,14 @@ public final class ZooDataset {
             m.put(name, values);
         });
         this.metrics = Collections.unmodifiableMap(m);
-        if (!m.containsKey(target)) throw new IllegalArgumentException("target metric '" + target + "' is not among the metrics " + m.keySet());
+        if (weightTargets == null && !m.containsKey(target))
+            throw new IllegalArgumentException("target metric '" + target + "' is not among the metrics " + m.keySet());
+        if (weightTargets != null && (targetChannels < 1 || weightTargets.length != (long) size * perNetwork * targetChannels))
+            throw new IllegalArgumentException("weight targets '" + target + "' hold " + weightTargets.length + " floats, not " + size
+                    + " networks x " + targetChannels + " channels x " + perNetwork + " parameters");
         this.target = target;
+        this.weightTargets = weightTargets;
+        this.targetChannels = targetChannels;
         splits.validate(size);
         this.splits = splits;
         if (sourceRows != null && sourceRows.length != size)
@@ -65,7 +82,10 @@ public final class ZooDataset {
         this.sourceRows = sourceRows == null ? null : sourceRows.clone();
     }
 
-    /** A batch: the networks' weights (B = indices.length, C = 1) and their target values. */
+    /**
+     * A batch: the networks' weights (B = indices.length, C = 1) and their targets: one value per
+     * network, or with weight targets a weight space in the batch layout {@code WsLayout(spec, B, channels)}.
+     */
     public record Batch(HostWeights weights, float[] targets) {
     }
 
@@ -92,6 +112,26 @@ public final class ZooDataset {
         return new ZooDataset(spec, weights, metrics, metric, splits, sourceRows);
     }
 
+    /**
+     * The same networks with a weight space per network as the target, for tasks that edit
+     * weights (an equivariant NFN learns them): {@code rows} holds N rows of {@code channels x P}
+     * floats in the canonical layout of {@code WsLayout(spec, 1, channels)}. Shares the data;
+     * {@code name} labels the target in logs and checkpoints.
+     */
+    public ZooDataset withWeightTargets(String name, float[] rows, int channels) {
+        return new ZooDataset(spec, weights, metrics, name, splits, sourceRows, rows, channels);
+    }
+
+    /** True when the targets are weight spaces ({@link #withWeightTargets}). */
+    public boolean hasWeightTargets() {
+        return weightTargets != null;
+    }
+
+    /** Floats of target per network: 1 for a metric, channels x P for weight targets. */
+    public int targetsPerNetwork() {
+        return weightTargets == null ? 1 : targetChannels * perNetwork;
+    }
+
     public Set<String> metricNames() {
         return metrics.keySet();
     }
@@ -105,8 +145,9 @@ public final class ZooDataset {
         return values(name)[checkIndex(network)];
     }
 
-    /** The target metric of every network, as a copy. */
+    /** The target metric of every network, as a copy (weight targets: see {@link #batch}). */
     public float[] targets() {
+        if (weightTargets != null) throw new IllegalStateException("the targets of " + this + " are weight spaces, not one value per network");
         return metric(target);
     }
 
@@ -139,23 +180,29 @@ public final class ZooDataset {
         if (indices.length == 0) throw new IllegalArgumentException("empty batch");
         WsLayout layout = one.withBatch(indices.length);
         float[] data = new float[Math.toIntExact(layout.size())];
-        float[] targets = new float[indices.length];
+        float[] targets = new float[indices.length * targetsPerNetwork()];
         batchInto(indices, data, targets);
         return new Batch(new HostWeights(layout, data), targets);
     }
 
     /**
      * {@link #batch} into caller-owned arrays, allocating nothing (the training loop's path):
-     * {@code weightsOut} must hold exactly {@code WsLayout(spec, indices.length, 1).size()} floats.
+     * {@code weightsOut} must hold exactly {@code WsLayout(spec, indices.length, 1).size()} floats,
+     * {@code targetsOut} exactly {@code indices.length * targetsPerNetwork()}.
      */
     public void batchInto(int[] indices, float[] weightsOut, float[] targetsOut) {
         int B = indices.length;
         if (weightsOut.length != (long) B * perNetwork)
             throw new IllegalArgumentException("batch of " + B + " needs " + (long) B * perNetwork + " floats, got " + weightsOut.length);
-        if (targetsOut.length != B) throw new IllegalArgumentException("batch of " + B + " needs " + B + " target slots, got " + targetsOut.length);
+        if (targetsOut.length != (long) B * targetsPerNetwork())
+            throw new IllegalArgumentException("batch of " + B + " needs " + (long) B * targetsPerNetwork() + " target slots, got " + targetsOut.length);
         for (int idx : indices) checkIndex(idx);
-        float[] t = metrics.get(target);
         one.gather(weights, indices, weightsOut);
+        if (weightTargets != null) {
+            new WsLayout(spec, 1, targetChannels).gather(weightTargets, indices, targetsOut);
+            return;
+        }
+        float[] t = metrics.get(target);
         for (int b = 0; b < B; b++) targetsOut[b] = t[indices[b]];
     }
 
@@ -172,6 +219,7 @@ public final class ZooDataset {
 
     @Override
     public String toString() {
-        return "ZooDataset[" + size + " networks of " + spec + ", metrics " + metrics.keySet() + ", target " + target + ", " + splits + "]";
+        return "ZooDataset[" + size + " networks of " + spec + ", metrics " + metrics.keySet() + ", target " + target
+                + (weightTargets != null ? " (weight spaces, " + targetChannels + " channels)" : "") + ", " + splits + "]";
     }
 }

@@ -222,6 +222,23 @@ class EquivarianceTest {
         assertInvariant(ops, npStats, c, Permutation::randomAll);
     }
 
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("onAllBackends")
+    void equivariantNfnIsEquivariant(Ops ops, Case c) {
+        // pool NONE: NF-Layers with activations between them, weight space out with the last layer's channels
+        int[] hidden = {3, c.cout};
+        if (c.spec.numLayers() >= 2) {
+            Params params = new Params(ops);
+            Sequential hnp = new ModelConfig("HNP", hidden, "relu", InvariantNfn.Pool.NONE, new int[0]).build(params, c.spec, c.cin);
+            params.allocate(c.seed);
+            assertEquivariant(ops, hnp, c, Permutation::randomHidden);
+        }
+        Params params = new Params(ops);
+        Sequential np = new ModelConfig("NP", hidden, "tanh", InvariantNfn.Pool.NONE, new int[0], 2, 1, 0).build(params, c.spec, c.cin);
+        params.allocate(c.seed + 1);
+        assertEquivariant(ops, np, c, Permutation::randomAll);
+    }
+
     // ---- sensitivity: the symmetries are exactly the coupled ones ------------------------------
 
     static List<Case> sensitivityCases() {

@@ -126,4 +126,72 @@ class TrainerTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nfn4j.io.NfnFormatException.class, () -> Predictor.load(f, TestBackends.reference()));
         assertTrue(e.getMessage().contains("not an nfn4j model checkpoint"), e.getMessage());
     }
+
+    // ---- the equivariant NFN on a task that edits weights -------------------------------------
+
+    /** The equivariant NFN (pool NONE): two NP-Layers, the last with one channel, so the output is a network. */
+    static final ModelConfig EDITOR = new ModelConfig("NP", new int[]{4, 1}, "relu", dev.nfn4j.nn.InvariantNfn.Pool.NONE, new int[0]);
+
+    /** The toy zoo with a weight-editing target: every network shrunk to 0.6 of its weights (learnable by the layers' own terms). */
+    static ZooDataset shrinkTask(long seed) {
+        ZooDataset zoo = toyZoo(seed);
+        float[] target = zoo.canonicalRows().clone();
+        for (int i = 0; i < target.length; i++) target[i] *= 0.6f;
+        return zoo.withWeightTargets("shrunk_weights", target, 1);
+    }
+
+    static Trainer.Config mseConfig(int epochs) {
+        return new Trainer.Config(epochs, 6, 1e-2, 0, false, 0, Loss.MSE, 7, 0, false, false);
+    }
+
+    @Test
+    void trainsAnEquivariantNfnOnWeightSpaceTargets() throws Exception {
+        Ops ops = TestBackends.reference();
+        ZooDataset task = shrinkTask(5);
+        Path out = tmp.resolve("edit");
+        Trainer trainer = new Trainer(ops, EDITOR, task, mseConfig(15), out, false);
+        double before = trainer.evaluate(task.splits().val()).loss();
+        Trainer.Result r = trainer.fit();
+        List<Map<String, Object>> log = Trainer.readLog(out);
+        assertEquals(16, log.size(), "15 epochs and the test row");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> val = (Map<String, Object>) log.get(14).get("val");
+        assertTrue(!val.containsKey("tau"), "no Kendall's tau for weight-space targets: " + val);
+        assertTrue(Double.isNaN(r.test().tau()));
+        int entries = task.splits().test().length * task.targetsPerNetwork();
+        assertEquals(entries, r.test().predicted().length, "every entry of every test network is evaluated");
+        assertTrue(r.test().loss() < 0.2 * before, "test loss " + r.test().loss() + " vs untrained val loss " + before);
+        assertTrue(r.test().r2() > 0.8, "R^2 " + r.test().r2());
+        var ckpt = Safetensors.read(out.resolve("best.safetensors"));
+        assertEquals(EDITOR, ModelConfig.fromJson(ckpt.metadata().get("model")));
+        assertTrue(ckpt.metadata().containsKey("val_loss"), "the best epoch is chosen by validation loss");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nfn4j.io.NfnFormatException.class,
+                () -> Predictor.load(out.resolve("best.safetensors"), ops));
+        assertTrue(e.getMessage().contains("equivariant"), e.getMessage());
+    }
+
+    @Test
+    void resumingAnEquivariantRunGivesExactlyTheUninterruptedRun() throws Exception {
+        Ops ops = TestBackends.reference();
+        Path full = tmp.resolve("eq-full"), part = tmp.resolve("eq-part");
+        Trainer.Result whole = new Trainer(ops, EDITOR, shrinkTask(6), mseConfig(4), full, false).fit();
+        new Trainer(ops, EDITOR, shrinkTask(6), mseConfig(2), part, false).fit();
+        Trainer.Result resumed = new Trainer(ops, EDITOR, shrinkTask(6), mseConfig(4), part, true).fit();
+        assertArrayEquals(whole.test().predicted(), resumed.test().predicted());
+    }
+
+    @Test
+    void modelAndTargetsMustAgreeOnWhatIsPredicted() {
+        Ops ops = TestBackends.reference();
+        var e1 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(ops, EDITOR, toyZoo(1), mseConfig(1), null, false));
+        assertTrue(e1.getMessage().contains("needs weight-space targets"), e1.getMessage());
+        var e2 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(ops, SMALL, shrinkTask(1), mseConfig(1), null, false));
+        assertTrue(e2.getMessage().contains("need an equivariant NFN"), e2.getMessage());
+        ModelConfig twoChannels = new ModelConfig("NP", new int[]{4, 2}, "relu", dev.nfn4j.nn.InvariantNfn.Pool.NONE, new int[0]);
+        var e3 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(ops, twoChannels, shrinkTask(1), mseConfig(1), null, false));
+        assertTrue(e3.getMessage().contains("floats per network"), e3.getMessage());
+    }
 }

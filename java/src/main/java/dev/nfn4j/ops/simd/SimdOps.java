@@ -34,6 +34,8 @@ public final class SimdOps implements Ops {
     static final int DA_TILE = 4096;
     /** Planes of at least this many positions reduce dA row against row, in chunks of DA_ROWS_TILE positions. */
     static final int DA_ROWS_MIN_PLANE = 16384, DA_ROWS_TILE = 16384;
+    /** Inputs whose transposed copy (all positions x channels) is at most this many floats take one GEMM over all positions. */
+    static final int SHORT_PLANES_XT_FLOATS = 1 << 20;
 
     /**
      * The species must be a static final constant: C2 only intrinsifies vector ops whose species it
@@ -126,7 +128,11 @@ public final class SimdOps implements Ops {
 
     @Override
     public void fill(Ptr x, long n, float value) {
-        scalar.fill(x, n, value);
+        // Zeroing gradients and workspaces every step: worth both threads' write bandwidth.
+        need(x, n, "fill x");
+        float[] X = arr(x);
+        int xo = off(x);
+        chunked(n, (lo, hi) -> Arrays.fill(X, xo + (int) lo, xo + (int) hi, value));
     }
 
     // ---- channel mix ----------------------------------------------------------------------------
@@ -261,9 +267,8 @@ public final class SimdOps implements Ops {
          * padded row stride. Rows of X lie a whole plane apart (256 KB for a 256x256 plane), so
          * reading 32 of them side by side maps every load to the same cache set; packed rows are
          * close and offset by a cache line each, and the copy is reused by every output block.
-         * Without accumulation, each block of four output rows is computed in a per-thread
-         * staging tile that starts as the epilogue (constants, row and column terms) and is then
-         * copied to y: y is written once, in four sequential runs.
+         * Each block of four output rows starts from a per-thread epilogue tile E: the constants
+         * and row/column terms, or zeros when accumulating.
          */
         private void tile(int b, int p0, int p1) {
             int len = p1 - p0, ld = len + 16;
@@ -271,18 +276,18 @@ public final class SimdOps implements Ops {
             for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, c * ld, len);
             float[] E = scratch(E_SLOT, 4 * len);
             if (accumulate) Arrays.fill(E, 0, 4 * len, 0f); // accumulated GEMMs have no epilogue
+            // Row and column terms vary along the plane: such blocks are computed in place in the
+            // epilogue tile and copied out (y written once, no second pass to add the terms);
+            // otherwise the block stores straight to y.
+            boolean staged = !accumulate && (row != null || col != null);
             for (int o = 0; o < cout; o += 4) {
                 int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
                 if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
-                if (n == 4) {
-                    if (!accumulate) block4(P, ld, len, packedA, o * cin, E, E, 0, len);
-                    else block4(P, ld, len, packedA, o * cin, E, Y, y0, plane);
-                } else {
-                    for (int q = 0; q < n; q++)
-                        if (!accumulate) rest(o + q, P, ld, 0, len, E, q * len, E, q * len);
-                        else rest(o + q, P, ld, 0, len, E, q * len, Y, y0 + q * plane);
-                }
-                if (!accumulate) for (int q = 0; q < n; q++) System.arraycopy(E, q * len, Y, y0 + q * plane, len);
+                float[] out = staged ? E : Y;
+                int base = staged ? 0 : y0, stride = staged ? len : plane;
+                if (n == 4) block4(P, ld, len, packedA, o * cin, E, out, base, stride);
+                else for (int q = 0; q < n; q++) rest(o + q, P, ld, 0, len, E, q * len, out, base + q * stride);
+                if (staged) for (int q = 0; q < n; q++) System.arraycopy(E, q * len, Y, y0 + q * plane, len);
             }
         }
 
@@ -524,7 +529,7 @@ public final class SimdOps implements Ops {
             });
             return;
         }
-        if ((long) B * cin * plane <= (1 << 18) && cin >= 2 * V && plane < 2 * V * V) {
+        if ((long) B * plane * (cin + 16) <= SHORT_PLANES_XT_FLOATS && cin >= 2 * V && plane < 2 * V * V) {
             weightGradShortPlanes(B, cin, cout, plane, X, xo, DY, dyo, DA, dao, DB, dbo);
             return;
         }
