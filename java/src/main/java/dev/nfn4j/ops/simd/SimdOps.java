@@ -222,7 +222,7 @@ public final class SimdOps implements Ops {
 
         /**
          * The epilogue of output channels o..o+n-1 over plane positions [p0, p0+len) of sample b
-         * into E[q*len + i]: the constant plus the row and column terms. The GEMM starts its
+         * into E[q*eRow(len) + i]: the constant plus the row and column terms. The GEMM starts its
          * accumulators from it, so y is written once (a separate pass over y cost two more trips
          * to memory).
          */
@@ -230,10 +230,10 @@ public final class SimdOps implements Ops {
             for (int q = 0; q < n; q++) {
                 float k0 = constant(b, o + q);
                 if (row == null && col == null) {
-                    Arrays.fill(E, q * len, (q + 1) * len, k0);
+                    Arrays.fill(E, q * eRow(len), q * eRow(len) + len, k0);
                     continue;
                 }
-                int eo = q * len, ro = rowOff + (b * cout + o + q) * cols, co = colOff + (b * cout + o + q) * (plane / cols);
+                int eo = q * eRow(len), ro = rowOff + (b * cout + o + q) * cols, co = colOff + (b * cout + o + q) * (plane / cols);
                 for (int i = 0; i < len; ) { // one segment per plane row j
                     int pos = p0 + i, j = pos / cols, k = pos - j * cols, seg = Math.min(len - i, cols - k);
                     float cj = k0 + (col == null ? 0f : col[co + j]);
@@ -274,20 +274,17 @@ public final class SimdOps implements Ops {
             int len = p1 - p0, ld = len + 16;
             float[] P = scratch(X_SLOT, cin * ld);
             for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, c * ld, len);
-            float[] E = scratch(E_SLOT, 4 * len);
-            if (accumulate) Arrays.fill(E, 0, 4 * len, 0f); // accumulated GEMMs have no epilogue
-            // Row and column terms vary along the plane: such blocks are computed in place in the
-            // epilogue tile and copied out (y written once, no second pass to add the terms);
-            // otherwise the block stores straight to y.
-            boolean staged = !accumulate && (row != null || col != null);
+            float[] E = scratch(E_SLOT, 4 * eRow(len));
+            if (accumulate) Arrays.fill(E, 0, 4 * eRow(len), 0f); // accumulated GEMMs have no epilogue
+            // The block starts from the epilogue and stores straight to y, so y's write misses drain
+            // while the next block computes. (Computing in E and copying out was measured slower,
+            // 2026-11-27: 2 threads, the 256x256 mix 29-36 vs 22-24 ms median; the copy's stores had
+            // nothing to overlap with.)
             for (int o = 0; o < cout; o += 4) {
                 int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
                 if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
-                float[] out = staged ? E : Y;
-                int base = staged ? 0 : y0, stride = staged ? len : plane;
-                if (n == 4) block4(P, ld, len, packedA, o * cin, E, out, base, stride);
-                else for (int q = 0; q < n; q++) rest(o + q, P, ld, 0, len, E, q * len, out, base + q * stride);
-                if (staged) for (int q = 0; q < n; q++) System.arraycopy(E, q * len, Y, y0 + q * plane, len);
+                if (n == 4) block4(P, ld, len, packedA, o * cin, E, Y, y0, plane);
+                else for (int q = 0; q < n; q++) rest(o + q, P, ld, 0, len, E, q * eRow(len), Y, y0 + q * plane);
             }
         }
 
@@ -296,19 +293,20 @@ public final class SimdOps implements Ops {
          * packed X tile (row stride ld); AP[ai + c*4 + q] holds a[o+q][c] (rows interleaved, so the
          * four broadcasts of a step read one 16-byte run: 1.5-2x faster than strided loads from a,
          * measured in a lab on cache-resident data). The accumulators start at
-         * {@code E[q*len + i]}; results go to {@code out[outBase + q*outStride + i]},
-         * added to what is there when this GEMM accumulates. out may be E itself.
+         * {@code E[q*eRow(len) + i]}; results go to {@code out[outBase + q*outStride + i]},
+         * added to what is there when this GEMM accumulates. out may be E itself (row stride eRow(len)).
          */
         private void block4(float[] P, int ld, int len, float[] AP, int ai, float[] E, float[] out, int outBase, int outStride) {
             int y0 = outBase, y1 = y0 + outStride, y2 = y1 + outStride, y3 = y2 + outStride;
+            int e1 = eRow(len), e2 = 2 * e1, e3 = 3 * e1;
             int p = 0;
             for (; p + 2 * V <= len; p += 2 * V) {
                 // Always loaded, never a choice between zero and E: C2 compiled a merge of the two
                 // into code half as fast (measured, 2026-11-27).
                 FloatVector s00 = FloatVector.fromArray(S, E, p), s01 = FloatVector.fromArray(S, E, p + V);
-                FloatVector s10 = FloatVector.fromArray(S, E, len + p), s11 = FloatVector.fromArray(S, E, len + p + V);
-                FloatVector s20 = FloatVector.fromArray(S, E, 2 * len + p), s21 = FloatVector.fromArray(S, E, 2 * len + p + V);
-                FloatVector s30 = FloatVector.fromArray(S, E, 3 * len + p), s31 = FloatVector.fromArray(S, E, 3 * len + p + V);
+                FloatVector s10 = FloatVector.fromArray(S, E, e1 + p), s11 = FloatVector.fromArray(S, E, e1 + p + V);
+                FloatVector s20 = FloatVector.fromArray(S, E, e2 + p), s21 = FloatVector.fromArray(S, E, e2 + p + V);
+                FloatVector s30 = FloatVector.fromArray(S, E, e3 + p), s31 = FloatVector.fromArray(S, E, e3 + p + V);
                 for (int c = 0, xi = p, a = ai; c < cin; c++, xi += ld, a += 4) {
                     FloatVector x0 = FloatVector.fromArray(S, P, xi), x1 = FloatVector.fromArray(S, P, xi + V);
                     FloatVector w0 = FloatVector.broadcast(S, AP[a]), w1 = FloatVector.broadcast(S, AP[a + 1]);
@@ -332,7 +330,7 @@ public final class SimdOps implements Ops {
                 store(s31, out, y3 + p + V);
             }
             for (int q = 0; q < 4; q++)
-                rest(-1, P, ld, p, len, E, q * len, out, y0 + q * outStride, AP, ai + q);
+                rest(-1, P, ld, p, len, E, q * e1, out, y0 + q * outStride, AP, ai + q);
         }
 
         /** One output channel o over packed positions [p, len), as block4 with a's row read in place. */
@@ -566,8 +564,8 @@ public final class SimdOps implements Ops {
                     for (int p = 0; p < len; p++) XT[p * ld + c] = X[src + p];
                 }
                 Gemm g = new Gemm(1, len, cout, cin, null, 0, DY, dyo + b * cout * plane + p0, plane, 1, part, t * per, false);
-                float[] AP = scratch(A_SLOT, 4 * len), zeros = scratch(E_SLOT, 4 * cin);
-                Arrays.fill(zeros, 0, 4 * cin, 0f);
+                float[] AP = scratch(A_SLOT, 4 * len), zeros = scratch(E_SLOT, 4 * eRow(cin));
+                Arrays.fill(zeros, 0, 4 * eRow(cin), 0f);
                 int o = 0;
                 for (; o + 4 <= cout; o += 4) {
                     packBlocks(DY, dyo + (b * cout + o) * plane + p0, plane, 1, 4, len, AP);
@@ -621,17 +619,17 @@ public final class SimdOps implements Ops {
                     DB[dbo + o0 + q] += v;
                 }
             if (DA == null) return;
-            float[] AP = scratch(A_SLOT, 4 * K), E = scratch(E_SLOT, 4 * cin);
+            float[] AP = scratch(A_SLOT, 4 * K), E = scratch(E_SLOT, 4 * eRow(cin));
             for (int q = 0; q < 4; q++) { // AP[(b*plane + p)*4 + q] = dy[b][o0+q][p]; rows past cout are zero
                 int o = o0 + Math.min(q, n - 1);
                 for (int b = 0; b < B; b++)
                     for (int p = 0, src = dyo + (b * cout + o) * plane, dst = b * plane * 4 + q; p < plane; p++, dst += 4)
                         AP[dst] = q < n ? DY[src + p] : 0f;
             }
-            Arrays.fill(E, 0, 4 * cin, 0f);
-            g.block4(XT, ldt, cin, AP, 0, E, E, 0, cin);
+            Arrays.fill(E, 0, 4 * eRow(cin), 0f);
+            g.block4(XT, ldt, cin, AP, 0, E, E, 0, eRow(cin));
             for (int q = 0; q < n; q++)
-                for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += E[q * cin + c];
+                for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += E[q * eRow(cin) + c];
         });
     }
 
@@ -699,6 +697,14 @@ public final class SimdOps implements Ops {
                 for (int b = b0; b < b1; b++) v += sumPlane(DY, dyo + (b * cout + o0 + q) * plane + p0, n);
                 DB[dbOff + q] += v;
             }
+    }
+
+    /**
+     * Row stride of an epilogue tile of rows of {@code len} floats: padded so its four rows do
+     * not fall on the same 4 KB offset (loads that alias recent stores to y stall).
+     */
+    static int eRow(int len) {
+        return len + 16;
     }
 
     /**
