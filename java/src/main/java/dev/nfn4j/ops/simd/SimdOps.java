@@ -284,7 +284,7 @@ public final class SimdOps implements Ops {
                 int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
                 if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
                 if (n == 4) block4(P, ld, len, packedA, o * cin, E, Y, y0, plane);
-                else for (int q = 0; q < n; q++) rest(o + q, P, ld, 0, len, E, q * eRow(len), Y, y0 + q * plane);
+                else for (int q = 0; q < n; q++) rest(P, ld, 0, len, E, q * eRow(len), Y, y0 + q * plane, A, ao + (o + q) * ars, acs);
             }
         }
 
@@ -330,21 +330,15 @@ public final class SimdOps implements Ops {
                 store(s31, out, y3 + p + V);
             }
             for (int q = 0; q < 4; q++)
-                rest(-1, P, ld, p, len, E, q * e1, out, y0 + q * outStride, AP, ai + q);
-        }
-
-        /** One output channel o over packed positions [p, len), as block4 with a's row read in place. */
-        private void rest(int o, float[] P, int ld, int p, int len, float[] E, int eo, float[] out, int outOff) {
-            rest(o, P, ld, p, len, E, eo, out, outOff, A, ao + o * ars);
+                rest(P, ld, p, len, E, q * e1, out, y0 + q * outStride, AP, ai + q, 4);
         }
 
         /**
-         * One output channel over packed positions [p, len): vectors, then a scalar tail. Its
-         * weights are {@code W[wi + c*ws]} with ws = 4 when o < 0 (a row of a packed block) and
-         * {@code acs} otherwise.
+         * One output channel over packed positions [p, len), as block4 does it for four: vectors,
+         * then a scalar tail. Its weights are {@code W[wi + c*ws]}: a row of a (ws = acs) or of a
+         * packed block (ws = 4).
          */
-        private void rest(int o, float[] P, int ld, int p, int len, float[] E, int eo, float[] out, int outOff, float[] W, int wi) {
-            int ws = o < 0 ? 4 : acs;
+        private void rest(float[] P, int ld, int p, int len, float[] E, int eo, float[] out, int outOff, float[] W, int wi, int ws) {
             for (; p + V <= len; p += V) {
                 FloatVector s0 = FloatVector.fromArray(S, E, eo + p);
                 for (int c = 0, xi = p; c < cin; c++, xi += ld)
@@ -571,7 +565,7 @@ public final class SimdOps implements Ops {
                     packBlocks(DY, dyo + (b * cout + o) * plane + p0, plane, 1, 4, len, AP);
                     g.block4(XT, ld, cin, AP, 0, zeros, part, t * per + o * cin, cin);
                 }
-                for (; o < cout; o++) g.rest(o, XT, ld, 0, cin, zeros, 0, part, t * per + o * cin);
+                for (; o < cout; o++) g.rest(XT, ld, 0, cin, zeros, 0, part, t * per + o * cin, DY, dyo + (b * cout + o) * plane + p0, 1);
                 for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
             });
         } else {
