@@ -256,7 +256,8 @@ public final class SimdOps implements Ops {
                 runDots();
                 return;
             }
-            packedA = new float[(cout / 4) * 4 * cin];
+            // The calling thread's slot: the tile tasks below only read it and use X and E slots of their own.
+            packedA = scratch(A_SLOT, (cout / 4) * 4 * cin);
             packBlocks(A, ao, ars, acs, cout / 4 * 4, cin, packedA);
             int pt = Math.min(P_TILE, Math.max(64, P_TILE_FLOATS / cin / 16 * 16)), tiles = (plane + pt - 1) / pt;
             par.forEach(B * tiles, (long) B * plane * cin * cout, t -> tile(t / tiles, (t % tiles) * pt, Math.min(plane, (t % tiles + 1) * pt)));
