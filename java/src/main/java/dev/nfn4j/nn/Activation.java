@@ -3,7 +3,6 @@ package dev.nfn4j.nn;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
-import dev.nfn4j.space.WeightSpace;
 
 /** An elementwise activation on any value: every weight and bias of a weight space, or every entry of a tensor. */
 public final class Activation implements Layer {
@@ -23,7 +22,7 @@ public final class Activation implements Layer {
         Ptr y = ws.get("out", in.size());
         ops.activation(act, in.size(), in.data(), y);
         lastIn = in;
-        lastOut = like(in, y);
+        lastOut = in.withData(y);
         return lastOut;
     }
 
@@ -34,13 +33,7 @@ public final class Activation implements Layer {
             throw new IllegalArgumentException(this + ": gradient has " + gradOut.size() + " values, input had " + lastIn.size());
         Ptr dx = ws.get("dx", lastIn.size());
         ops.activationBackward(act, lastIn.size(), lastIn.data(), lastOut.data(), gradOut.data(), dx);
-        return like(lastIn, dx);
-    }
-
-    /** A value shaped like {@code v} holding {@code data}. */
-    static Value like(Value v, Ptr data) {
-        if (v instanceof WeightSpace w) return new WeightSpace(w.layout(), data);
-        return new Tensor(((Tensor) v).shape(), data);
+        return lastIn.withData(dx);
     }
 
     @Override

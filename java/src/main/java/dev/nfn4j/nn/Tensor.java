@@ -28,6 +28,11 @@ public record Tensor(int[] shape, Ptr data) implements Value {
         return n;
     }
 
+    @Override
+    public Tensor withData(Ptr data) {
+        return new Tensor(shape, data);
+    }
+
     /** Elements per sample. */
     public long perSample() {
         return size() / shape[0];

@@ -10,4 +10,7 @@ public interface Value {
 
     /** Number of floats. */
     long size();
+
+    /** A value of the same kind and shape holding {@code data} (a gradient buffer, an output). */
+    Value withData(Ptr data);
 }

@@ -26,6 +26,11 @@ public record WeightSpace(WsLayout layout, Ptr data) implements Value {
         return layout.size();
     }
 
+    @Override
+    public WeightSpace withData(Ptr data) {
+        return new WeightSpace(layout, data);
+    }
+
     public NetworkSpec spec() {
         return layout.spec();
     }

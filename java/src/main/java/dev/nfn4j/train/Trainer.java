@@ -8,7 +8,6 @@ import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
-import dev.nfn4j.nn.Tensor;
 import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Ops;
@@ -184,10 +183,6 @@ public final class Trainer {
         return outPer == 1 ? e.tau() : -e.loss();
     }
 
-    /** The model's output with other data: the cotangent handed to backward has the output's type and shape. */
-    private static Value like(Value y, Ptr data) {
-        return y instanceof WeightSpace w ? new WeightSpace(w.layout(), data) : new Tensor(((Tensor) y).shape(), data);
-    }
 
     private Ptr inputBuf, gradBuf, targetBuf, predBuf;
     private long dataNanos, computeNanos; // per epoch: batch assembly + normalization + upload vs the step itself
@@ -223,7 +218,7 @@ public final class Trainer {
             model.setTraining(false, adam.steps());
             ops.copy4d(new int[]{1, 1, 1, n}, y.data(), UNIT, predBuf, UNIT, false); // kept for the loss value
             ops.lossGradient(cfg.loss().fn(), n, y.data(), targetBuf, gradBuf);
-            model.backward(like(y, gradBuf));
+            model.backward(y.withData(gradBuf)); // the cotangent has the output's kind and shape
             adam.stepOnDevice(cfg.warmupSteps());
         };
         if (modelConfig.dropout() == 0) ops.runGraph(List.of(this, n, inputBuf.buf()), body);

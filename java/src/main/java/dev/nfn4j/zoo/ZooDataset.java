@@ -35,6 +35,8 @@ public final class ZooDataset {
     /** N rows of {@code targetChannels * P} floats when the targets are weight spaces, else null. */
     private final float[] weightTargets;
     private final int targetChannels;
+    /** The layout of one network's weight target (null for a metric target). */
+    private final WsLayout targetOne;
 
     /**
      * Takes ownership of {@code weights} and the metric arrays (no copies: a zoo can be
@@ -75,6 +77,7 @@ public final class ZooDataset {
         this.target = target;
         this.weightTargets = weightTargets;
         this.targetChannels = targetChannels;
+        this.targetOne = weightTargets == null ? null : new WsLayout(spec, 1, targetChannels);
         splits.validate(size);
         this.splits = splits;
         if (sourceRows != null && sourceRows.length != size)
@@ -199,7 +202,7 @@ public final class ZooDataset {
         for (int idx : indices) checkIndex(idx);
         one.gather(weights, indices, weightsOut);
         if (weightTargets != null) {
-            new WsLayout(spec, 1, targetChannels).gather(weightTargets, indices, targetsOut);
+            targetOne.gather(weightTargets, indices, targetsOut);
             return;
         }
         float[] t = metrics.get(target);
