@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Where the networks come from: a Small CNN Zoo folder, or the built-in generated zoo (default). */
 final class ZooOptions {
@@ -20,6 +21,10 @@ final class ZooOptions {
 
     @Option(names = "--step", defaultValue = "86", description = "Small CNN Zoo: keep checkpoints of this step (default: ${DEFAULT-VALUE}).")
     int step;
+
+    @Option(names = "--train-steps", split = ",", paramLabel = "S1,S2,...",
+            description = "Small CNN Zoo: also train on these earlier checkpoints of the training runs (same modeldir); validation and test keep --step only.")
+    List<Integer> trainSteps = List.of();
 
     @Option(names = "--split-order", paramLabel = "CSV", description = "Small CNN Zoo: nfn's split-order file (row indices).")
     Path splitOrder;
@@ -38,10 +43,12 @@ final class ZooOptions {
 
     ZooDataset load(boolean progress) throws IOException {
         if (zooDir != null) {
-            SmallCnnZoo.Options o = SmallCnnZoo.Options.defaults().withStep(step).withSeed(splitSeed);
+            SmallCnnZoo.Options o = SmallCnnZoo.Options.defaults().withStep(step).withSeed(splitSeed).withExtraTrainSteps(trainSteps);
             if (splitOrder != null) o = o.withSplitOrder(splitOrder);
             return SmallCnnZoo.read(zooDir, o);
         }
+        if (!trainSteps.isEmpty())
+            throw new IllegalArgumentException("--train-steps needs --zoo DIR: the built-in zoo keeps one checkpoint per network");
         return Zoos.dataset(builtin(progress), splitSeed);
     }
 
@@ -63,6 +70,6 @@ final class ZooOptions {
     }
 
     String describe() {
-        return zooDir != null ? "Small CNN Zoo at " + zooDir + " (step " + step + ")" : "built-in zoo (" + networks + " MLPs, seed " + zooSeed + ")";
+        return zooDir != null ? "Small CNN Zoo at " + zooDir + " (step " + step + (trainSteps.isEmpty() ? "" : "; training runs also at steps " + trainSteps) + ")" : "built-in zoo (" + networks + " MLPs, seed " + zooSeed + ")";
     }
 }

@@ -28,6 +28,10 @@ import java.util.TreeSet;
  * {@code idcs_file}: row indices into weights.npy), keep the rows whose {@code step} is the
  * final one (86), check they are finite, convert TensorFlow to PyTorch/canonical layout, and
  * split with {@link Splits#nfn}. Only the kept rows are read from weights.npy.
+ * <p>
+ * Optionally ({@link Options#extraTrainSteps}) the training split also gets the earlier
+ * checkpoints of its own runs (rows with the same {@code modeldir}): more training pairs for the
+ * same runs, while validation and test keep the final step only, so no run of theirs leaks in.
  */
 public final class SmallCnnZoo {
     /** The step of the trained checkpoints (86 epochs). */
@@ -46,31 +50,40 @@ public final class SmallCnnZoo {
      * @param splitOrder nfn's split-order CSV (a list of weights.npy row indices), or null to keep file order
      * @param metrics    metric columns to read (all required), or null for {@link #DEFAULT_METRICS} as present;
      *                   test_accuracy is always read, as the target
+     * @param extraTrainSteps earlier checkpoint steps whose rows join the training split, for the
+     *                   training runs only (matched by {@code modeldir}); empty for none
      */
-    public record Options(int step, long seed, Path splitOrder, List<String> metrics) {
+    public record Options(int step, long seed, Path splitOrder, List<String> metrics, List<Integer> extraTrainSteps) {
         public Options {
             if (seed < 0) throw new IllegalArgumentException("seed must be >= 0, got " + seed);
             metrics = metrics == null ? null : List.copyOf(metrics);
+            extraTrainSteps = List.copyOf(new TreeSet<>(extraTrainSteps));
+            if (extraTrainSteps.contains(step))
+                throw new IllegalArgumentException("extra training step " + step + " is the selected step itself");
         }
 
         public static Options defaults() {
-            return new Options(FINAL_STEP, 0, null, null);
+            return new Options(FINAL_STEP, 0, null, null, List.of());
         }
 
         public Options withStep(int s) {
-            return new Options(s, seed, splitOrder, metrics);
+            return new Options(s, seed, splitOrder, metrics, extraTrainSteps);
         }
 
         public Options withSeed(long s) {
-            return new Options(step, s, splitOrder, metrics);
+            return new Options(step, s, splitOrder, metrics, extraTrainSteps);
         }
 
         public Options withSplitOrder(Path file) {
-            return new Options(step, seed, file, metrics);
+            return new Options(step, seed, file, metrics, extraTrainSteps);
         }
 
         public Options withMetrics(List<String> names) {
-            return new Options(step, seed, splitOrder, names);
+            return new Options(step, seed, splitOrder, names, extraTrainSteps);
+        }
+
+        public Options withExtraTrainSteps(List<Integer> steps) {
+            return new Options(step, seed, splitOrder, metrics, steps);
         }
     }
 
@@ -89,12 +102,23 @@ public final class SmallCnnZoo {
         Path metricsFile = Files.exists(dir.resolve("metrics.csv.gz")) || !Files.exists(dir.resolve("metrics.csv"))
                 ? dir.resolve("metrics.csv.gz") : dir.resolve("metrics.csv");
         if (rows > Integer.MAX_VALUE - 8) throw new NfnFormatException(weightsFile, rows + " rows are more than one Java array indexes");
-        MetricsTable table = MetricsTable.read(metricsFile, options.metrics(), (int) rows);
+        boolean extras = !options.extraTrainSteps().isEmpty();
+        MetricsTable table = MetricsTable.read(metricsFile, options.metrics(), (int) rows, extras);
 
         long[] order = options.splitOrder() == null ? identity(rows) : readOrder(options.splitOrder(), rows);
-        long[] kept = Arrays.stream(order).filter(r -> table.step()[(int) r] == options.step()).toArray();
-        if (kept.length == 0)
+        long[] finalRows = Arrays.stream(order).filter(r -> table.step()[(int) r] == options.step()).toArray();
+        if (finalRows.length == 0)
             throw new NfnFormatException(metricsFile, "no row has step " + options.step() + " (steps present: " + table.steps() + ")");
+        Splits splits = Splits.nfn(finalRows.length, options.seed());
+        long[] extra = extras ? earlierCheckpoints(metricsFile, table, finalRows, splits.train(), options) : new long[0];
+        // The extra rows go after the final-step ones, so nfn's split indices stay as they are.
+        long[] kept = Arrays.copyOf(finalRows, finalRows.length + extra.length);
+        System.arraycopy(extra, 0, kept, finalRows.length, extra.length);
+        if (extra.length > 0) {
+            int[] train = Arrays.copyOf(splits.train(), splits.train().length + extra.length);
+            for (int i = 0; i < extra.length; i++) train[splits.train().length + i] = finalRows.length + i;
+            splits = new Splits(train, splits.val(), splits.test());
+        }
 
         float[] weights = Npy.readRows(weightsFile, kept);
         toCanonical(weightsFile, layout, weights, kept);
@@ -109,7 +133,37 @@ public final class SmallCnnZoo {
         for (int n = 0; n < kept.length; n++)
             if (!Float.isFinite(acc[n]))
                 throw new NfnFormatException(metricsFile, "row " + kept[n] + ": test_accuracy is " + acc[n]);
-        return new ZooDataset(layout.spec(), weights, metrics, ZooDataset.TEST_ACCURACY, Splits.nfn(kept.length, options.seed()), kept);
+        return new ZooDataset(layout.spec(), weights, metrics, ZooDataset.TEST_ACCURACY, splits, kept);
+    }
+
+    /**
+     * The rows at {@code options.extraTrainSteps()} of the training networks' runs, in training
+     * order and by step within a run; every requested step must exist for every training run.
+     */
+    private static long[] earlierCheckpoints(Path metricsFile, MetricsTable table, long[] kept, int[] train, Options options)
+            throws NfnFormatException {
+        Map<String, Map<Integer, Long>> byRun = new LinkedHashMap<>();
+        for (int r = 0; r < table.step().length; r++) {
+            double st = table.step()[r];
+            int step = (int) st;
+            if (st != step || !options.extraTrainSteps().contains(step)) continue;
+            Long before = byRun.computeIfAbsent(table.modeldir()[r], k -> new LinkedHashMap<>()).put(step, (long) r);
+            if (before != null)
+                throw new NfnFormatException(metricsFile, "rows " + before + " and " + r + " are both step " + step + " of run '" + table.modeldir()[r] + "'");
+        }
+        List<Long> extra = new ArrayList<>();
+        for (int n : train) {
+            String run = table.modeldir()[(int) kept[n]];
+            Map<Integer, Long> steps = byRun.getOrDefault(run, Map.of());
+            for (int step : options.extraTrainSteps()) {
+                Long r = steps.get(step);
+                if (r == null)
+                    throw new NfnFormatException(metricsFile, "run '" + run + "' (row " + kept[n] + ") has no step " + step
+                            + " checkpoint (steps present: " + table.steps() + ")");
+                extra.add(r);
+            }
+        }
+        return extra.stream().mapToLong(Long::longValue).toArray();
     }
 
     /**
@@ -179,22 +233,25 @@ public final class SmallCnnZoo {
     }
 
     /** The columns of metrics.csv.gz we keep: step, and the metrics as floats, one value per weights row. */
-    private record MetricsTable(double[] step, Map<String, float[]> columns) {
+    private record MetricsTable(double[] step, String[] modeldir, Map<String, float[]> columns) {
         String steps() {
             TreeSet<Double> s = new TreeSet<>();
             for (double v : step) if (s.size() < 20) s.add(v);
             return s.stream().map(v -> v == Math.rint(v) ? String.valueOf(v.longValue()) : String.valueOf(v)).toList().toString();
         }
 
-        /** Reads {@code rows} rows (weights.npy's count: one more or fewer is an error). */
-        static MetricsTable read(Path file, List<String> requested, int rows) throws IOException {
+        /** Reads {@code rows} rows (weights.npy's count: one more or fewer is an error); modeldir only when asked. */
+        static MetricsTable read(Path file, List<String> requested, int rows, boolean runs) throws IOException {
             double[] step = new double[rows];
+            String[] modeldir = runs ? new String[rows] : null;
+            int[] runCol = {-1};
             Map<String, float[]> columns = new LinkedHashMap<>();
             Map<String, Integer> at = new LinkedHashMap<>();
             int[] stepCol = new int[1];
             int[] count = new int[1];
             CsvTable.read(file, header -> {
                 stepCol[0] = CsvTable.column(file, header, "step");
+                if (runs) runCol[0] = CsvTable.column(file, header, "modeldir");
                 List<String> wanted = new ArrayList<>(List.of(ZooDataset.TEST_ACCURACY));
                 for (String m : requested == null ? DEFAULT_METRICS : requested) if (!wanted.contains(m)) wanted.add(m);
                 for (String m : wanted) {
@@ -206,11 +263,12 @@ public final class SmallCnnZoo {
                 int r = count[0]++;
                 if (r >= rows) throw new NfnFormatException(file, "has more rows than weights.npy's " + rows + "; row i must describe weights row i");
                 step[r] = CsvTable.number(row, stepCol[0], "step");
+                if (runs) modeldir[r] = row.get(runCol[0], "modeldir").strip();
                 for (var e : at.entrySet()) columns.get(e.getKey())[r] = (float) CsvTable.number(row, e.getValue(), e.getKey());
             });
             if (count[0] != rows)
                 throw new NfnFormatException(file, "has " + count[0] + " rows but weights.npy has " + rows + "; row i must describe weights row i");
-            return new MetricsTable(step, columns);
+            return new MetricsTable(step, modeldir, columns);
         }
     }
 }

@@ -136,6 +136,33 @@ class SmallCnnZooTest {
     }
 
     @Test
+    void earlierCheckpointsOfTheTrainingRunsJoinTheTrainingSplitOnly() throws IOException {
+        ZooDataset plain = SmallCnnZoo.read(TinyZoo.write(dir));
+        ZooDataset zoo = SmallCnnZoo.read(dir, SmallCnnZoo.Options.defaults().withExtraTrainSteps(List.of(0)));
+        // The final-step networks and nfn's split come first, unchanged; run n's step-0 row is 2n.
+        assertEquals(TinyZoo.NETS + 4, zoo.size());
+        assertArrayEquals(new int[]{4, 2, 1, 0, 12, 13, 14, 15}, zoo.splits().train());
+        assertArrayEquals(plain.splits().val(), zoo.splits().val());
+        assertArrayEquals(plain.splits().test(), zoo.splits().test());
+        int[] trainRuns = {4, 2, 1, 0};
+        for (int i = 0; i < trainRuns.length; i++) {
+            int n = TinyZoo.NETS + i, row = 2 * trainRuns[i];
+            assertEquals(row, zoo.sourceRow(n));
+            assertEquals(TinyZoo.testAccuracy(row), zoo.metric("test_accuracy", n));
+            assertEquals(TinyZoo.weight(row, 36), zoo.network(n).torchBias(0)[0]);
+        }
+        for (int n = 0; n < TinyZoo.NETS; n++) assertEquals(plain.sourceRow(n), zoo.sourceRow(n));
+        assertDisjointAndCovering(zoo.splits(), zoo.size());
+
+        NfnFormatException missing = assertThrows(NfnFormatException.class,
+                () -> SmallCnnZoo.read(dir, SmallCnnZoo.Options.defaults().withExtraTrainSteps(List.of(0, 40))));
+        assertTrue(missing.getMessage().contains("run '/zoo/run 4, seed 42' (row 9) has no step 40 checkpoint"), missing.getMessage());
+        IllegalArgumentException same = assertThrows(IllegalArgumentException.class,
+                () -> SmallCnnZoo.Options.defaults().withExtraTrainSteps(List.of(86)));
+        assertTrue(same.getMessage().contains("extra training step 86 is the selected step itself"), same.getMessage());
+    }
+
+    @Test
     void pythonCompatibleSplitOfARealSizedZoo() {
         // Values from CPython 3.11: random.Random(0).shuffle(list(range(14999))) for nfn's split of 29999 networks.
         Splits s = Splits.nfn(29_999, 0);
