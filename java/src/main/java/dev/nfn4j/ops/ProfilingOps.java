@@ -3,11 +3,17 @@ package dev.nfn4j.ops;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A decorator that times every {@link Ops} call by method name: where does a layer spend its time? */
+/**
+ * A decorator that times every {@link Ops} call by method name: where does a layer spend its
+ * time? It also counts each call's work: floating-point operations (an FMA is two) and the
+ * compulsory bytes (every operand read once, every result written once, nothing else), so the
+ * report can set each method's time against the machine's floor for it.
+ */
 public final class ProfilingOps implements Ops {
     private final Ops inner;
     private final boolean byShape;
-    private final Map<String, long[]> stats = new TreeMap<>(); // name -> {calls, nanos}
+    private final Map<String, long[]> stats = new TreeMap<>(); // name -> {calls, nanos, flops, bytes}
+    private long flops, bytes; // totals since the last report
 
     public ProfilingOps(Ops inner) {
         this(inner, false);
@@ -19,15 +25,49 @@ public final class ProfilingOps implements Ops {
         this.byShape = byShape;
     }
 
+    private static double mixFlops(MixShape s) {
+        return 2.0 * s.batch() * s.cin() * s.cout() * s.plane();
+    }
+
     private String mixName(String base, MixShape s) {
         String tag = s.plane() == 1 ? base + "(1)" : base;
         return byShape ? tag + " " + s.batch() + "x" + s.cin() + "->" + s.cout() + "@" + s.rows() + "x" + s.cols() : tag;
     }
 
     private void record(String name, long t0) {
-        long[] s = stats.computeIfAbsent(name, k -> new long[2]);
+        record(name, t0, 0, 0);
+    }
+
+    /** One call of {@code name} that started at t0 and did {@code f} flops on {@code floats} compulsory floats. */
+    private synchronized void record(String name, long t0, double f, double floats) {
+        long[] s = stats.computeIfAbsent(name, k -> new long[4]);
         s[0]++;
         s[1] += System.nanoTime() - t0;
+        s[2] += (long) f;
+        s[3] += (long) (4 * floats);
+        flops += (long) f;
+        bytes += (long) (4 * floats);
+    }
+
+    /** Flops counted since the last report. */
+    public synchronized long flops() {
+        return flops;
+    }
+
+    /** Compulsory bytes counted since the last report. */
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /**
+     * The floor of the calls counted since the last report, in ms per run: each call's work at
+     * the machine's rates, max(bytes / bandwidth, flops / peak), summed over calls (a sum of
+     * maxima, so it stays a floor for this sequence of unfused calls).
+     */
+    public synchronized double floorMillis(int runs, double gbPerS, double gflopPerS) {
+        double ms = 0;
+        for (long[] v : stats.values()) ms += Math.max(v[3] / gbPerS, v[2] / gflopPerS) / 1e6;
+        return ms / runs;
     }
 
     /** A table of calls and milliseconds per method, and clears the counters. */
@@ -35,14 +75,24 @@ public final class ProfilingOps implements Ops {
         return report(1);
     }
 
-    /** The same table divided by {@code runs} (per run of a workload), largest time first, and clears the counters. */
+    /**
+     * The same table divided by {@code runs} (per run of a workload), largest time first, with
+     * each method's MFLOP and compulsory MB per run and the rates they were done at; clears the
+     * counters.
+     */
     public synchronized String report(int runs) {
         StringBuilder sb = new StringBuilder();
         long total = stats.values().stream().mapToLong(v -> v[1]).sum();
-        stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> sb.append(
-                String.format("%-28s %8.1f calls %10.3f ms %5.1f%%%n", e.getKey(), (double) e.getValue()[0] / runs,
-                        e.getValue()[1] / 1e6 / runs, 100.0 * e.getValue()[1] / Math.max(total, 1))));
+        sb.append(String.format("%-44s %7s %10s %6s %9s %9s %8s %7s%n", "method", "calls", "ms", "share", "MFLOP", "MB", "GFLOP/s", "GB/s"));
+        stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> {
+            long[] v = e.getValue();
+            double sec = Math.max(v[1], 1) / 1e9;
+            sb.append(String.format("%-44s %7.1f %10.3f %5.1f%% %9.2f %9.2f %8.1f %7.1f%n", e.getKey(), (double) v[0] / runs,
+                    v[1] / 1e6 / runs, 100.0 * v[1] / Math.max(total, 1), v[2] / 1e6 / runs, v[3] / 1e6 / runs, v[2] / 1e9 / sec, v[3] / 1e9 / sec));
+        });
         stats.clear();
+        flops = 0;
+        bytes = 0;
         return sb.toString();
     }
 
@@ -51,54 +101,67 @@ public final class ProfilingOps implements Ops {
     @Override public Buf alloc(long n) { long t = System.nanoTime(); Buf b = inner.alloc(n); record("alloc", t); return b; }
     @Override public void upload(float[] s, int o, Ptr d, int n) { long t = System.nanoTime(); inner.upload(s, o, d, n); record("upload", t); }
     @Override public void download(Ptr s, float[] d, int o, int n) { long t = System.nanoTime(); inner.download(s, d, o, n); record("download", t); }
-    @Override public void fill(Ptr x, long n, float v) { long t = System.nanoTime(); inner.fill(x, n, v); record("fill", t); }
+    @Override public void fill(Ptr x, long n, float v) { long t = System.nanoTime(); inner.fill(x, n, v); record("fill", t, 0, n); }
 
     @Override
     public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
         long t = System.nanoTime();
         inner.channelMix(s, x, a, bias, row, col, glob, y);
-        record(mixName("channelMix", s), t);
+        // x and a read, y written; the row/column/global terms are small beside them.
+        record(mixName("channelMix", s), t, mixFlops(s), (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout());
     }
 
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
         // Timed as two calls, so the input-gradient GEMM and the weight-gradient reduction show apart.
         long t = System.nanoTime();
+        double xs = (double) s.batch() * s.cin() * s.plane(), ys = (double) s.batch() * s.cout() * s.plane(), as = (double) s.cin() * s.cout();
         if (dx != null) inner.channelMixBackward(s, x, a, dy, dx, null, null);
-        record(mixName("channelMixBackward.dx", s), t);
+        record(mixName("channelMixBackward.dx", s), t, dx != null ? mixFlops(s) : 0, dx != null ? ys + as + xs : 0);
         t = System.nanoTime();
         if (da != null || dbias != null) inner.channelMixBackward(s, x, a, dy, null, da, dbias);
-        record(mixName("channelMixBackward.da", s), t);
+        record(mixName("channelMixBackward.da", s), t, da != null ? mixFlops(s) : dbias != null ? ys : 0,
+                da != null ? xs + ys + as : dbias != null ? ys : 0);
     }
 
     @Override
     public void planeReduce(long p, int r, int c, Ptr x, Ptr ro, Ptr co, Ptr ao, boolean mean) {
         long t = System.nanoTime();
         inner.planeReduce(p, r, c, x, ro, co, ao, mean);
-        record("planeReduce", t);
+        double n = (double) p * r * c;
+        record("planeReduce", t, n, n);
     }
 
     @Override
     public void planeBroadcast(long p, int r, int c, Ptr row, float sr, Ptr col, float sc, Ptr all, float sa, Ptr dx) {
         long t = System.nanoTime();
         inner.planeBroadcast(p, r, c, row, sr, col, sc, all, sa, dx);
-        record("planeBroadcast", t);
+        double n = (double) p * r * c;
+        record("planeBroadcast", t, n, 2 * n); // dx is added to
     }
 
     @Override
     public void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean acc) {
         long t = System.nanoTime();
         inner.copy4d(dims, src, ss, dst, ds, acc);
-        record("copy4d", t);
+        // Compulsory: the distinct source elements (a zero stride broadcasts) and destination elements (a zero stride sums).
+        double n = 1, read = 1, written = 1;
+        for (int i = 0; i < 4; i++) {
+            n *= dims[i];
+            if (ss[i] != 0) read *= dims[i];
+            if (ds[i] != 0) written *= dims[i];
+        }
+        record("copy4d", t, acc ? n : 0, read + (acc ? 2 : 1) * written);
     }
 
-    @Override public void planeScale(long p, int n, Ptr x, Ptr s, Ptr y) { long t = System.nanoTime(); inner.planeScale(p, n, x, s, y); record("planeScale", t); }
-    @Override public void activation(Act a, long n, Ptr x, Ptr y) { long t = System.nanoTime(); inner.activation(a, n, x, y); record("activation", t); }
-    @Override public void activationBackward(Act a, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) { long t = System.nanoTime(); inner.activationBackward(a, n, x, y, dy, dx); record("activationBackward", t); }
+    @Override public void planeScale(long p, int n, Ptr x, Ptr s, Ptr y) { long t = System.nanoTime(); inner.planeScale(p, n, x, s, y); record("planeScale", t, (double) p * n, 2.0 * p * n); }
+    @Override public void activation(Act a, long n, Ptr x, Ptr y) { long t = System.nanoTime(); inner.activation(a, n, x, y); record("activation", t, n, 2.0 * n); }
+    @Override public void activationBackward(Act a, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) { long t = System.nanoTime(); inner.activationBackward(a, n, x, y, dy, dx); record("activationBackward", t, n, 3.0 * n); }
     @Override public void planeStats(long p, int n, Ptr x, Ptr o) { long t = System.nanoTime(); inner.planeStats(p, n, x, o); record("planeStats", t); }
     @Override public void planeStatsBackward(long p, int n, Ptr x, Ptr d, Ptr dx) { long t = System.nanoTime(); inner.planeStatsBackward(p, n, x, d, dx); record("planeStatsBackward", t); }
-    @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, long s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, s); record("adamStep", t); }
-    @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, int w, Ptr s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, w, s); record("adamStep", t); }
+    // Adam: param, grad, m and v read, param, m and v written; about 10 flops per parameter.
+    @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, long s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, s); record("adamStep", t, 10.0 * n, 7.0 * n); }
+    @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, int w, Ptr s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, w, s); record("adamStep", t, 10.0 * n, 7.0 * n); }
     @Override public void lossGradient(LossFn f, int n, Ptr p, Ptr y, Ptr g) { long t = System.nanoTime(); inner.lossGradient(f, n, p, y, g); record("lossGradient", t); }
     // Pass-throughs, so a device backend still synchronizes, captures and times (host times of queued device work are launch costs).
     @Override public void synchronize() { inner.synchronize(); }

@@ -13,7 +13,10 @@ import dev.nfn4j.ops.ProfilingOps;
  * java --add-modules jdk.incubator.vector -cp jmh/target/benchmarks.jar dev.nfn4j.jmh.ProfileWorkload \
  *      np_mlp256_c32_fwd_bwd [backend=simd] [threads=0] [reps=10] [shapes]
  * </pre>
- * With {@code shapes}, channel mixes are listed per shape.
+ * With {@code shapes}, channel mixes are listed per shape. Each row also gives the method's work
+ * (MFLOP, compulsory MB) and the rates it ran at; the last lines set the run against the floor
+ * of that work at this machine's measured rates (BENCHMARKS.md; {@code -Dfloor.gbps},
+ * {@code -Dfloor.gflops} for another machine or thread count).
  */
 public final class ProfileWorkload {
     private ProfileWorkload() {}
@@ -35,7 +38,14 @@ public final class ProfileWorkload {
         for (int i = 0; i < reps; i++) body.run();
         double perRep = (System.nanoTime() - t0) / 1e6 / reps;
         System.out.printf("%s on %s: %.2f ms per run (%d runs); per run by method:%n", w.name(), ops.describe(), perRep, reps);
+        double gbps = Double.parseDouble(System.getProperty("floor.gbps", "26.9"));
+        double gflops = Double.parseDouble(System.getProperty("floor.gflops", "128"));
+        double gflop = ops.flops() / 1e9 / reps, gb = ops.bytes() / 1e9 / reps;
+        double callFloor = ops.floorMillis(reps, gbps, gflops);
         System.out.print(ops.report(reps));
+        System.out.printf("work per run: %.3f GFLOP, %.1f MB compulsory; at %.1f GB/s and %.0f GFLOP/s:%n", gflop, gb * 1e3, gbps, gflops);
+        System.out.printf("  floor of these calls (each call max(bytes/BW, flops/peak), summed): %.2f ms%n", callFloor);
+        System.out.printf("  compute floor of any implementation doing these flops (flops/peak):   %.2f ms%n", gflop / gflops * 1e3);
     }
 
     private static Runnable body(Workloads.Named w, Ops ops) {
