@@ -5,6 +5,7 @@
 // b = n / P, p = n % P lives at x[b][.][p], so a Linear layer (P = 1, N = batch) and a weight
 // plane (P = rows * cols) take the same path.
 #include "common.cuh"
+#include <mma.h>
 
 #define MIX_BM 32  // output channels per block
 #define MIX_BN 256 // columns per block
@@ -107,6 +108,104 @@ channel_mix(const float* __restrict__ x, const float* __restrict__ a, const floa
             const long long yi = bm * P + p;
             y[yi] = accumulate ? y[yi] + v : v;
         }
+    }
+}
+
+// The same mix on the tensor cores in TF32 (opt-in: -Dnfn4j.tf32=true, used when cin and cout are
+// both >= 64; the host picks it, KernelPlans.tf32Applies). Same arguments, same epilogue, same
+// result layout as channel_mix; only the products differ: A and x are rounded to TF32 (10-bit
+// mantissa, round to nearest, ties away: __float_to_tf32) and the products accumulated in FP32.
+// Accuracy bound: each product carries a relative error of at most 2 * 2^-11 = 2^-10, so
+// |y - y_fp32| <= 2^-10 * sum_c |A[o][c] x[c][n]| plus the FP32 accumulation error; on data with
+// mixed signs the relative L2 error is about 3e-4 (Tf32AccuracyTest emulates the rounding on the
+// CPU; the GPU tests allow 2e-3). Deterministic like every kernel here (no atomics).
+//
+// Grid (ceil(N / 64), ceil(cout / 64)), 256 threads = 8 warps as 4 (output rows) x 2 (columns):
+// warp (wm, wn) owns rows m0 + 16 wm .. +15 and columns n0 + 32 wn .. +31, two 16 x 16 FP32
+// accumulator fragments. Each step stages a 64 x 8 tile of A and an 8 x 64 tile of X in shared
+// memory, already rounded to TF32; at the end the fragments go through shared memory so the
+// epilogue can walk the outputs column-contiguously, as channel_mix's does.
+#define T32_BM 64
+#define T32_BN 64
+#define T32_BK 8
+#define T32_LDA (T32_BK + 4) // row strides: multiples of 4 floats (wmma's rule), padded off the bank pattern
+#define T32_LDX (T32_BN + 4)
+#define T32_LDC (T32_BN + 4)
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+                 const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                 float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+                 int aRowStride, int aColStride, int accumulate) {
+    using namespace nvcuda;
+    __shared__ __align__(32) float As[T32_BM * T32_LDA];
+    __shared__ __align__(32) float Xs[T32_BK * T32_LDX];
+    __shared__ __align__(32) float Cs[T32_BM * T32_LDC];
+    const int tid = threadIdx.x, warp = tid >> 5, wm = warp >> 1, wn = warp & 1;
+    const long long P = (long long)rows * cols;
+    const long long N = (long long)batch * P;
+    const int m0 = blockIdx.y * T32_BM;
+    const long long n0 = (long long)blockIdx.x * T32_BN;
+
+    // Loader roles: X column n0 + xn at channels xk and xk + 4 of each step (a warp reads 32
+    // consecutive columns); A elements (e >> 3, e & 7) for e = tid and tid + 256.
+    const int xn = tid & (T32_BN - 1), xk = tid >> 6;
+    const long long nLoad = n0 + xn;
+    const bool loadIn = nLoad < N;
+    long long xBase = 0;
+    if (loadIn) {
+        const long long b = nLoad / P;
+        xBase = b * cin * P + (nLoad - b * P);
+    }
+
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2];
+    wmma::fill_fragment(acc[0], 0.0f);
+    wmma::fill_fragment(acc[1], 0.0f);
+    for (int k0 = 0; k0 < cin; k0 += T32_BK) {
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+            const int e = tid + NFN_THREADS * i, mm = e >> 3, kk = e & 7, m = m0 + mm, k = k0 + kk;
+            const float v = (m < cout && k < cin) ? a[(long long)m * aRowStride + (long long)k * aColStride] : 0.0f;
+            As[mm * T32_LDA + kk] = wmma::__float_to_tf32(v);
+        }
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+            const int kk = xk + 4 * i, k = k0 + kk;
+            const float v = (loadIn && k < cin) ? x[xBase + (long long)k * P] : 0.0f;
+            Xs[kk * T32_LDX + xn] = wmma::__float_to_tf32(v);
+        }
+        __syncthreads();
+        wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa;
+        wmma::load_matrix_sync(fa, As + 16 * wm * T32_LDA, T32_LDA);
+#pragma unroll
+        for (int f = 0; f < 2; f++) {
+            wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb;
+            wmma::load_matrix_sync(fb, Xs + 32 * wn + 16 * f, T32_LDX);
+            wmma::mma_sync(acc[f], fa, fb, acc[f]);
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int f = 0; f < 2; f++)
+        wmma::store_matrix_sync(Cs + 16 * wm * T32_LDC + 32 * wn + 16 * f, acc[f], T32_LDC, wmma::mem_row_major);
+    __syncthreads();
+
+    // Epilogue, as channel_mix's: consecutive threads take consecutive columns of one output row.
+    for (int e = tid; e < T32_BM * T32_BN; e += NFN_THREADS) {
+        const int mm = e / T32_BN, nn = e % T32_BN, m = m0 + mm;
+        const long long n = n0 + nn;
+        if (m >= cout || n >= N) continue;
+        const long long b = n / P;
+        const long long p = n - b * P;
+        const int j = (int)p / cols, k = (int)p - j * cols; // p < P < 2^31
+        const long long bm = b * cout + m;
+        float v = Cs[mm * T32_LDC + nn];
+        if (bias != nullptr) v += bias[m];
+        if (row != nullptr) v += row[bm * cols + k];
+        if (col != nullptr) v += col[bm * rows + j];
+        if (glob != nullptr) v += glob[bm];
+        const long long yi = bm * P + p;
+        y[yi] = accumulate ? y[yi] + v : v;
     }
 }
 

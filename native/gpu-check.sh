@@ -264,7 +264,8 @@ device_main() {
         fi
         say "== GpuBench: the named workloads on $backend, graph-captured and eager (timeout ${t}s)"
         timeout -k 10 "$t" "$JAVA" "${JVM_FLAGS[@]}" -Xmx16g -cp "$cp_bench" dev.nfn4j.jmh.GpuBench \
-            --backend "$backend" --out "$OUT/gpu_bench.json" "${reps[@]}" "${only[@]}" --budget-s $((t - 30)) 2>&1 \
+            --backend "$backend" --out "$OUT/gpu_bench.json" "${reps[@]}" "${only[@]}" --budget-s $((t - 30)) \
+            --tf32-also hnp_siren_c128_fwd_bwd 2>&1 \
             | grep -v 'Using incubator modules'
         rc_bench=${PIPESTATUS[0]}
         say "GpuBench: rc $rc_bench"

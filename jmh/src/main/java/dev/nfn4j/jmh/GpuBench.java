@@ -7,6 +7,7 @@ import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.cuda.CudaOps;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +52,10 @@ public final class GpuBench implements Callable<Integer> {
     @Option(names = "--only", split = ",", description = "comma-separated workload names (default: all)")
     List<String> only;
 
+    @Option(names = "--tf32-also", split = ",", paramLabel = "NAMES",
+            description = "cuda only: time these workloads once more with the TF32 mixes on (-Dnfn4j.tf32), reported as NAME+tf32")
+    List<String> tf32Also = List.of();
+
     @Option(names = "--eager", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "also time each workload launched op by op, without graph capture (default: on)")
     boolean eager;
@@ -69,6 +74,31 @@ public final class GpuBench implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new GpuBench()).execute(args));
+    }
+
+    /** Times one workload under {@code name} into a new entry of results (rewriting the JSON); 1 if it failed, else 0. */
+    private int runOne(Ops ops, Workloads.Named w, String name, Map<String, Object> root, List<Map<String, Object>> results, long start) throws java.io.IOException {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("name", name);
+        r.put("definition", w);
+        results.add(r);
+        int failed = 0;
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        if (budgetSeconds > 0 && elapsed > budgetSeconds) {
+            r.put("skipped", String.format("time budget: %.0f s of %.0f s spent", elapsed, budgetSeconds));
+        } else {
+            try {
+                measure(ops, w, r);
+            } catch (Throwable t) { // one broken workload must not hide the others' figures
+                failed = 1;
+                r.put("error", t.toString());
+                r.put("stack", Arrays.stream(t.getStackTrace()).limit(12).map(Object::toString).toList());
+                System.err.println("GpuBench: " + name + " failed: " + t);
+            }
+        }
+        write(root);
+        System.out.println(line(r));
+        return failed;
     }
 
     @Override
@@ -100,26 +130,19 @@ public final class GpuBench implements Callable<Integer> {
         else for (String n : only) if (!n.equals("copy")) todo.add(Workloads.named(n.trim()));
         boolean copy = copyMib > 0 && (only == null || only.isEmpty() || only.contains("copy"));
         int failed = 0;
-        for (Workloads.Named w : todo) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("name", w.name());
-            r.put("definition", w);
-            results.add(r);
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            if (budgetSeconds > 0 && elapsed > budgetSeconds) {
-                r.put("skipped", String.format("time budget: %.0f s of %.0f s spent", elapsed, budgetSeconds));
-            } else {
-                try {
-                    measure(ops, w, r);
-                } catch (Throwable t) { // one broken workload must not hide the others' figures
-                    failed++;
-                    r.put("error", t.toString());
-                    r.put("stack", Arrays.stream(t.getStackTrace()).limit(12).map(Object::toString).toList());
-                    System.err.println("GpuBench: " + w.name() + " failed: " + t);
-                }
+        for (Workloads.Named w : todo) failed += runOne(ops, w, w.name(), root, results, start);
+        for (String n : tf32Also) {
+            Workloads.Named w = Workloads.named(n.trim());
+            if (!(ops instanceof CudaOps gpu)) {
+                results.add(new LinkedHashMap<>(Map.of("name", w.name() + "+tf32", "skipped", "TF32 mixes need the cuda backend")));
+                continue;
             }
-            write(root);
-            System.out.println(line(r));
+            gpu.setTf32(true);
+            try {
+                failed += runOne(ops, w, w.name() + "+tf32", root, results, start);
+            } finally {
+                gpu.setTf32(false);
+            }
         }
         if (copy) {
             Map<String, Object> r = new LinkedHashMap<>();

@@ -63,6 +63,8 @@ public final class CudaOps implements Ops {
     private final CachingAllocator<CUdeviceptr> allocator;
     private final String description;
     private final boolean syncLaunches = Boolean.getBoolean("nfn4j.cudaSyncLaunches");
+    /** Opt-in TF32 tensor-core mixes for wide channel counts (kernels/mix.cu channel_mix_tf32 states the accuracy bound). */
+    private boolean tf32 = Boolean.getBoolean("nfn4j.tf32");
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
     /** Two upload staging buffers used in turn (each with the event of its last copy), one for downloads. */
@@ -215,7 +217,20 @@ public final class CudaOps implements Ops {
 
     @Override
     public String describe() {
-        return description;
+        return description + (tf32() ? ", TF32 mixes for >= " + KernelPlans.TF32_MIN_CHANNELS + " channels" : "");
+    }
+
+    /** Whether mixes of at least {@link KernelPlans#TF32_MIN_CHANNELS} channels run in TF32 ({@code -Dnfn4j.tf32}, default off). */
+    public synchronized boolean tf32() {
+        return tf32;
+    }
+
+    /**
+     * Turns the TF32 mixes on or off for the ops queued from now on (graphs captured before keep
+     * the kernels they captured). Off by default: results then match the reference to FP32 rounding.
+     */
+    public synchronized void setTf32(boolean on) {
+        tf32 = on;
     }
 
     // ---- memory ------------------------------------------------------------------------------------
@@ -376,7 +391,7 @@ public final class CudaOps implements Ops {
         need(row, B * s.cout() * s.cols(), "channelMix row");
         need(col, B * s.cout() * s.rows(), "channelMix col");
         need(glob, B * s.cout(), "channelMix glob");
-        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), dev(y)));
+        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), dev(y), tf32));
     }
 
     @Override
@@ -390,7 +405,7 @@ public final class CudaOps implements Ops {
         need(dbias, s.cout(), "channelMixBackward dbias");
         long scratchFloats = KernelPlans.weightGradScratch(s, da != null, dbias != null);
         DevPtr work = scratchFloats == 0 ? null : scratch(scratchFloats);
-        run(KernelPlans.channelMixBackward(s, dev(x), dev(a), dev(dy), dev(dx), dev(da), dev(dbias), work));
+        run(KernelPlans.channelMixBackward(s, dev(x), dev(a), dev(dy), dev(dx), dev(da), dev(dbias), work, tf32));
     }
 
     @Override

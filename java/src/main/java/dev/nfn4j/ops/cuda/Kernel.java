@@ -16,9 +16,9 @@ enum Kernel {
             "float* x, float* rowOut, float* colOut, float* allOut, long long planes, int rows, int cols, double sr, double sc, double sa"),
     PLANE_BROADCAST("plane_broadcast",
             "float* row, float sRow, float* col, float sCol, float* all, float sAll, float* dx, long long planes, int rows, int cols"),
-    CHANNEL_MIX("channel_mix",
-            "float* x, float* a, float* bias, float* row, float* col, float* glob, float* y, int batch, int cin, int cout, int rows, int cols, "
-                    + "int aRowStride, int aColStride, int accumulate"),
+    CHANNEL_MIX("channel_mix", Signatures.MIX),
+    /** The same mix on the tensor cores in TF32 (opt-in, wide channel counts only: {@link KernelPlans#tf32Applies}). */
+    CHANNEL_MIX_TF32("channel_mix_tf32", Signatures.MIX),
     MIX_WEIGHT_GRAD_PARTIAL("mix_weight_grad_partial",
             "float* x, float* dy, float* partDa, float* partDb, int batch, int cin, int cout, int rows, int cols, long long chunk"),
     MIX_WEIGHT_GRAD_FINAL("mix_weight_grad_final",
@@ -37,6 +37,12 @@ enum Kernel {
     ADAM_HYPER_FROM_COUNTER("adam_hyper_from_counter",
             "float* counter, double* hyper, double lr, double beta1, double beta2, double weightDecay, int decoupled, int warmup"),
     ADAM_STEP("adam_step", "float* param, float* grad, float* m, float* v, double* hyper, long long n, double beta1, double beta2, double eps");
+
+    /** Parameter lists shared by several kernels (an enum constant cannot read a static field of its own enum). */
+    private static final class Signatures {
+        static final String MIX = "float* x, float* a, float* bias, float* row, float* col, float* glob, float* y, int batch, int cin, int cout, "
+                + "int rows, int cols, int aRowStride, int aColStride, int accumulate";
+    }
 
     /** C parameter types, as written in the kernel sources. */
     enum Type {

@@ -26,6 +26,8 @@ final class KernelPlans {
     static final int PLANE_BLOCKS = 1 << 20;
     /** channel_mix tiles (MIX_BM, MIX_BN in kernels/mix.cu). */
     static final int MIX_BM = 32, MIX_BN = 256;
+    /** channel_mix_tf32 tiles (T32_BM, T32_BN), and the channel counts from which TF32 is used when enabled. */
+    static final int T32_BM = 64, T32_BN = 64, TF32_MIN_CHANNELS = 64;
     /** mix_weight_grad_partial tile (WG_TILE) and the column-chunk policy of the weight gradient. */
     static final int WG_TILE = 32, WG_MAX_CHUNKS = 128, WG_MIN_CHUNK = 8192;
     /** An int extent a kernel loops over with an int index (i += 256 must not overflow). */
@@ -75,18 +77,30 @@ final class KernelPlans {
 
     // ---- channel mix -------------------------------------------------------------------------------
 
-    /** The channel_mix launch computing y (+)= A x (+ epilogue), A[o][c] = a[o * aRow + c * aCol]. */
-    private static Launch mix(String what, int batch, int cin, int cout, int rows, int cols, DevPtr x, DevPtr a, int aRow, int aCol,
-                              DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean accumulate) {
-        long plane = intExtent((long) rows * cols, what + ": plane (rows * cols)");
-        long n = batch * plane;
-        return Launch.of(Kernel.CHANNEL_MIX, what).ptr(x).ptr(a).ptr(orNull(bias)).ptr(orNull(row)).ptr(orNull(col)).ptr(orNull(glob)).ptr(y)
-                .i(batch).i(cin).i(cout).i(rows).i(cols).i(aRow).i(aCol).i(accumulate ? 1 : 0)
-                .grid(ceilDiv(n, MIX_BN), ceilDiv(cout, MIX_BM), 1, THREADS);
+    /**
+     * Whether a mix of {@code cin -> cout} channels runs on the tensor cores in TF32: only when
+     * enabled ({@code -Dnfn4j.tf32=true}) and both counts are at least {@link #TF32_MIN_CHANNELS},
+     * where a 64-wide tile is filled and the GEMM, not the epilogue, sets the time.
+     */
+    static boolean tf32Applies(boolean enabled, int cin, int cout) {
+        return enabled && cin >= TF32_MIN_CHANNELS && cout >= TF32_MIN_CHANNELS;
     }
 
-    static List<Launch> channelMix(MixShape s, DevPtr x, DevPtr a, DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y) {
-        return List.of(mix("channelMix " + s, s.batch(), s.cin(), s.cout(), s.rows(), s.cols(), x, a, s.cin(), 1, bias, row, col, glob, y, false));
+    /** The channel_mix (or channel_mix_tf32) launch computing y (+)= A x (+ epilogue), A[o][c] = a[o * aRow + c * aCol]. */
+    private static Launch mix(String what, int batch, int cin, int cout, int rows, int cols, DevPtr x, DevPtr a, int aRow, int aCol,
+                              DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean accumulate, boolean tf32) {
+        long plane = intExtent((long) rows * cols, what + ": plane (rows * cols)");
+        long n = batch * plane;
+        boolean t = tf32Applies(tf32, cin, cout);
+        return Launch.of(t ? Kernel.CHANNEL_MIX_TF32 : Kernel.CHANNEL_MIX, what + (t ? " (tf32)" : ""))
+                .ptr(x).ptr(a).ptr(orNull(bias)).ptr(orNull(row)).ptr(orNull(col)).ptr(orNull(glob)).ptr(y)
+                .i(batch).i(cin).i(cout).i(rows).i(cols).i(aRow).i(aCol).i(accumulate ? 1 : 0)
+                .grid(ceilDiv(n, t ? T32_BN : MIX_BN), ceilDiv(cout, t ? T32_BM : MIX_BM), 1, THREADS);
+    }
+
+    /** The forward mix; with {@code tf32}, on the tensor cores where {@link #tf32Applies}. */
+    static List<Launch> channelMix(MixShape s, DevPtr x, DevPtr a, DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean tf32) {
+        return List.of(mix("channelMix " + s, s.batch(), s.cin(), s.cout(), s.rows(), s.cols(), x, a, s.cin(), 1, bias, row, col, glob, y, false, tf32));
     }
 
     /** Sizes of the weight gradient's deterministic split of the N = batch * plane columns. */
@@ -111,11 +125,13 @@ final class KernelPlans {
      * sums per column chunk into {@code scratch} ({@link #weightGradScratch} floats), then their
      * fixed-order sum.
      */
-    static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, DevPtr dy, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch) {
+    /** The backward; with {@code tf32}, dx on the tensor cores where {@link #tf32Applies} (da and dbias stay FP32). */
+    static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, DevPtr dy, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch,
+                                           boolean tf32) {
         List<Launch> out = new ArrayList<>();
         String what = "channelMixBackward " + s;
         if (dx != null)
-            out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, a, 1, s.cin(), null, null, null, null, dx, true));
+            out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, a, 1, s.cin(), null, null, null, null, dx, true, tf32));
         if (da != null || dbias != null) {
             intExtent(s.plane(), what + ": plane (rows * cols)");
             intExtent((long) s.cout() * s.cin(), what + ": weight (cout * cin)");

@@ -106,6 +106,39 @@ class CudaOpsTest {
         }
     }
 
+    /**
+     * The opt-in TF32 path (tensor cores) on wide uneven shapes, forward with every epilogue
+     * term and the backward's dx, within the bound Tf32AccuracyTest establishes on the CPU; the
+     * weight gradient stays FP32. With TF32 off the same shapes take the FP32 kernel (above).
+     */
+    @Test
+    void tf32MixesStayWithinTheirAccuracyBound() {
+        CudaOps gpu = (CudaOps) cuda;
+        int[][] shapes = {{3, 65, 70, 7, 13}, {2, 144, 144, 16, 16}, {17, 128, 64, 1, 1}};
+        boolean was = gpu.tf32();
+        gpu.setTf32(true);
+        try {
+            for (int[] sh : shapes) {
+                MixShape s = new MixShape(sh[0], sh[1], sh[2], sh[3], sh[4]);
+                int B = s.batch(), plane = (int) s.plane();
+                Both x = in(gaussian(B * s.cin() * plane, 0)), a = in(gaussian(s.cout() * s.cin(), 0));
+                Both bias = in(gaussian(s.cout(), 0)), row = in(gaussian(B * s.cout() * s.cols(), 0));
+                Both col = in(gaussian(B * s.cout() * s.rows(), 0)), glob = in(gaussian(B * s.cout(), 0));
+                Both y = out(B * s.cout() * plane);
+                cuda.channelMix(s, x.c, a.c, bias.c, row.c, col.c, glob.c, y.c);
+                ref.channelMix(s, x.r, a.r, bias.r, row.r, col.r, glob.r, y.r);
+                expect(y, Tf32AccuracyTest.GPU_TOLERANCE, "tf32 channelMix " + s);
+
+                Both dy = in(gaussian(B * s.cout() * plane, 0.25f)), dx = in(gaussian(B * s.cin() * plane, 0));
+                cuda.channelMixBackward(s, x.c, a.c, dy.c, dx.c, null, null);
+                ref.channelMixBackward(s, x.r, a.r, dy.r, dx.r, null, null);
+                expect(dx, Tf32AccuracyTest.GPU_TOLERANCE, "tf32 channelMixBackward dx " + s);
+            }
+        } finally {
+            gpu.setTf32(was);
+        }
+    }
+
     @Test
     void weightGradientsAreBitReproducible() {
         MixShape s = new MixShape(4, 24, 40, 100, 130);

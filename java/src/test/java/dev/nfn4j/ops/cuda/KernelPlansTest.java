@@ -62,11 +62,11 @@ class KernelPlansTest {
         for (int opt = 0; opt < 16; opt++) {
             boolean b = (opt & 1) != 0, r = (opt & 2) != 0, c = (opt & 4) != 0, g = (opt & 8) != 0;
             MixShape s = new MixShape(3, 7, 33, 13, 17);
-            List<Launch> fwd = KernelPlans.channelMix(s, p("x"), p("a"), opt(b, "bias"), opt(r, "row"), opt(c, "col"), opt(g, "glob"), p("y"));
+            List<Launch> fwd = KernelPlans.channelMix(s, p("x"), p("a"), opt(b, "bias"), opt(r, "row"), opt(c, "col"), opt(g, "glob"), p("y"), false);
             check(fwd);
             assertEquals(1, fwd.size());
             if (opt < 8) {
-                List<Launch> bwd = KernelPlans.channelMixBackward(s, p("x"), p("a"), p("dy"), opt(b, "dx"), opt(r, "da"), opt(c, "dbias"), p("scratch"));
+                List<Launch> bwd = KernelPlans.channelMixBackward(s, p("x"), p("a"), p("dy"), opt(b, "dx"), opt(r, "da"), opt(c, "dbias"), p("scratch"), false);
                 check(bwd);
                 assertEquals((b ? 1 : 0) + (r || c ? 2 : 0), bwd.size(), "launches for option bits " + opt);
                 check(KernelPlans.planeReduce(5, 13, 70, p("x"), opt(b, "row"), opt(r, "col"), opt(c, "all"), g));
@@ -99,7 +99,7 @@ class KernelPlansTest {
 
     @Test
     void absentOptionalArgumentsArePassedAsNullPointers() {
-        Launch l = KernelPlans.channelMix(new MixShape(1, 2, 3, 4, 5), p("x"), p("a"), null, null, null, null, p("y")).get(0);
+        Launch l = KernelPlans.channelMix(new MixShape(1, 2, 3, 4, 5), p("x"), p("a"), null, null, null, null, p("y"), false).get(0);
         for (int i = 2; i <= 5; i++) assertTrue(((DevPtr) l.args().get(i)).isNull(), l.kernel().params.get(i).name());
         assertTrue(!((DevPtr) l.args().get(6)).isNull());
     }
@@ -114,7 +114,7 @@ class KernelPlansTest {
         int[][] shapes = {{1, 1, 1, 1}, {3, 33, 1, 1}, {2, 7, 13, 17}, {17, 65, 1, 1}, {1, 31, 100, 100}, {2, 32, 16, 16}, {1, 96, 257, 1}};
         for (int[] sh : shapes) {
             int batch = sh[0], cout = sh[1], rows = sh[2], cols = sh[3];
-            Launch l = KernelPlans.channelMix(new MixShape(batch, 3, cout, rows, cols), p("x"), p("a"), null, null, null, null, p("y")).get(0);
+            Launch l = KernelPlans.channelMix(new MixShape(batch, 3, cout, rows, cols), p("x"), p("a"), null, null, null, null, p("y"), false).get(0);
             long n = (long) batch * rows * cols;
             int[][] hits = new int[cout][(int) n];
             for (int by = 0; by < l.gridY(); by++)
@@ -131,6 +131,65 @@ class KernelPlansTest {
         }
     }
 
+    /** TF32 only when asked for and both channel counts are wide; the backward's dx mix swaps them. */
+    @Test
+    void tf32MixesAreOptInAndOnlyForWideChannelCounts() {
+        MixShape wide = new MixShape(2, 64, 96, 3, 5), narrowIn = new MixShape(2, 63, 96, 3, 5);
+        assertEquals(Kernel.CHANNEL_MIX, KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, p("y"), false).get(0).kernel());
+        Launch t = KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, p("y"), true).get(0);
+        assertEquals(Kernel.CHANNEL_MIX_TF32, t.kernel());
+        assertEquals(KernelPlans.ceilDiv(2 * 15, KernelPlans.T32_BN), t.gridX());
+        assertEquals(KernelPlans.ceilDiv(96, KernelPlans.T32_BM), t.gridY());
+        assertTrue(t.what().contains("tf32"), t.what());
+        assertEquals(Kernel.CHANNEL_MIX, KernelPlans.channelMix(narrowIn, p("x"), p("a"), null, null, null, null, p("y"), true).get(0).kernel());
+
+        List<Launch> bwd = KernelPlans.channelMixBackward(wide, p("x"), p("a"), p("dy"), p("dx"), p("da"), null, p("scratch"), true);
+        assertEquals(Kernel.CHANNEL_MIX_TF32, bwd.get(0).kernel(), "dx: 96 -> 64 channels");
+        assertEquals(KernelPlans.ceilDiv(64, KernelPlans.T32_BM), bwd.get(0).gridY());
+        assertEquals(Kernel.MIX_WEIGHT_GRAD_PARTIAL, bwd.get(1).kernel(), "the weight gradient stays FP32");
+        assertEquals(Kernel.CHANNEL_MIX,
+                KernelPlans.channelMixBackward(narrowIn, p("x"), p("a"), p("dy"), p("dx"), null, null, null, true).get(0).kernel());
+    }
+
+    /**
+     * channel_mix_tf32's output map: warp w = t / 32 of block (bx, by) owns rows 64 by + 16 (w / 2)
+     * .. +15 and columns 64 bx + 32 (w % 2) .. +31 (two 16 x 16 fragments); the epilogue then
+     * walks e = t, t + 256, ... < 64 x 64 as (row e / 64, column e % 64). Both cover every output
+     * once.
+     */
+    @Test
+    void theTf32GridCoversEveryOutputOnce() {
+        int[][] shapes = {{1, 64, 1, 1}, {3, 65, 7, 13}, {2, 130, 16, 16}, {5, 64, 1, 1}};
+        for (int[] sh : shapes) {
+            int batch = sh[0], cout = sh[1], rows = sh[2], cols = sh[3];
+            Launch l = KernelPlans.channelMix(new MixShape(batch, 64, cout, rows, cols), p("x"), p("a"), null, null, null, null, p("y"), true).get(0);
+            assertEquals(Kernel.CHANNEL_MIX_TF32, l.kernel());
+            long n = (long) batch * rows * cols;
+            int[][] fragments = new int[cout][(int) n], epilogue = new int[cout][(int) n];
+            for (int by = 0; by < l.gridY(); by++)
+                for (int bx = 0; bx < l.gridX(); bx++) {
+                    for (int w = 0; w < l.block() / 32; w++)
+                        for (int r = 0; r < 16; r++)
+                            for (int c = 0; c < 32; c++) {
+                                int m = by * KernelPlans.T32_BM + 16 * (w >> 1) + r;
+                                long col = (long) bx * KernelPlans.T32_BN + 32 * (w & 1) + c;
+                                if (m < cout && col < n) fragments[m][(int) col]++;
+                            }
+                    for (int t = 0; t < l.block(); t++)
+                        for (int e = t; e < KernelPlans.T32_BM * KernelPlans.T32_BN; e += l.block()) {
+                            int m = by * KernelPlans.T32_BM + e / KernelPlans.T32_BN;
+                            long col = (long) bx * KernelPlans.T32_BN + e % KernelPlans.T32_BN;
+                            if (m < cout && col < n) epilogue[m][(int) col]++;
+                        }
+                }
+            for (int m = 0; m < cout; m++)
+                for (int c = 0; c < n; c++) {
+                    assertEquals(1, fragments[m][c], "fragment output (" + m + ", " + c + ") of " + l.shape());
+                    assertEquals(1, epilogue[m][c], "epilogue output (" + m + ", " + c + ") of " + l.shape());
+                }
+        }
+    }
+
     @Test
     void theWeightGradientPartitionIsFixedAndComplete() {
         for (long columns : new long[]{1, 31, 32, 33, 8191, 8192, 8193, 100_000, 1L << 24, 3L << 30}) {
@@ -144,7 +203,7 @@ class KernelPlansTest {
         long scratch = KernelPlans.weightGradScratch(sh, true, true);
         int chunks = KernelPlans.weightGradSplit(16L << 20).chunks();
         assertEquals((long) chunks * 32 * 32 + (long) chunks * 32, scratch);
-        Launch partial = KernelPlans.channelMixBackward(sh, p("x"), p("a"), p("dy"), null, p("da"), p("db"), p("scratch")).get(0);
+        Launch partial = KernelPlans.channelMixBackward(sh, p("x"), p("a"), p("dy"), null, p("da"), p("db"), p("scratch"), false).get(0);
         assertEquals(chunks, partial.gridX());
         assertEquals(1, partial.gridY());
         assertEquals(1, partial.gridZ());
@@ -220,7 +279,7 @@ class KernelPlansTest {
         assertTrue(KernelPlans.planeReduce(0, 3, 3, p("x"), p("r"), null, null, true).isEmpty());
         assertTrue(KernelPlans.planeReduce(4, 3, 3, p("x"), null, null, null, true).isEmpty());
         assertTrue(KernelPlans.activation(Act.RELU, 0, p("x"), p("y")).isEmpty());
-        assertTrue(KernelPlans.channelMixBackward(new MixShape(1, 1, 1, 1, 1), p("x"), p("a"), p("dy"), null, null, null, null).isEmpty());
+        assertTrue(KernelPlans.channelMixBackward(new MixShape(1, 1, 1, 1, 1), p("x"), p("a"), p("dy"), null, null, null, null, false).isEmpty());
     }
 
     @Test
@@ -238,15 +297,15 @@ class KernelPlansTest {
                 () -> KernelPlans.planeBroadcast(1, 1 << 16, 1 << 16, p("row"), 1f, null, 0f, null, 0f, p("dx")));
         assertTrue(e.getMessage().contains("planeBroadcast plane"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> KernelPlans.channelMix(new MixShape(1, 1, 1, 1 << 16, 1 << 16), p("x"), p("a"), null, null, null, null, p("y")));
+                () -> KernelPlans.channelMix(new MixShape(1, 1, 1, 1 << 16, 1 << 16), p("x"), p("a"), null, null, null, null, p("y"), false));
         assertTrue(e.getMessage().contains("channelMix"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, // 2^21 output channels: 65536 channel tiles, one more than grid.y allows
-                () -> KernelPlans.channelMix(new MixShape(1, 1, 1 << 21, 1, 1), p("x"), p("a"), null, null, null, null, p("y")));
+                () -> KernelPlans.channelMix(new MixShape(1, 1, 1 << 21, 1, 1), p("x"), p("a"), null, null, null, null, p("y"), false));
         assertTrue(e.getMessage().contains("grid") && e.getMessage().contains("channel_mix"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> KernelPlans.planeStats(1, Integer.MAX_VALUE, p("x"), p("o")));
         assertTrue(e.getMessage().contains("planeStats n"), e.getMessage());
         // a large batch is fine: offsets are 64-bit
-        check(KernelPlans.channelMix(new MixShape(4096, 32, 32, 1024, 1024), p("x"), p("a"), null, null, null, null, p("y")));
+        check(KernelPlans.channelMix(new MixShape(4096, 32, 32, 1024, 1024), p("x"), p("a"), null, null, null, null, p("y"), false));
         check(KernelPlans.planeReduce(1L << 31, 1024, 1024, p("x"), p("r"), p("c"), p("a"), true));
     }
 
