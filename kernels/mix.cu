@@ -11,6 +11,64 @@
 #define MIX_BN 256 // columns per block
 #define MIX_BK 8   // input channels per shared-memory step
 
+// Stages channel_mix's 8 x 256 X tiles (channels k0 .. k0 + 7, columns n0 .. n0 + 255) through
+// registers, so the next tile is in flight while this one is multiplied.
+//  * scalar: thread t holds column n0 + t of all 8 channels (a warp reads 32 consecutive floats
+//    per channel: coalesced, but eight 4-byte loads per thread);
+//  * VEC, taken when every plane is a multiple of 4 floats and x is 16-byte aligned (so 4
+//    consecutive columns lie in one sample and form one aligned float4): thread t holds columns
+//    n0 + 4 (t % 64) .. + 3 of channels t / 64 and t / 64 + 4, two 16-byte loads.
+template <bool VEC>
+struct MixXTile {
+    long long base; // x offset of this thread's (first) column at channel 0
+    bool in;        // the column(s) lie inside the N columns
+    int c0;         // this thread's first column within the tile
+    float r[8];
+
+    __device__ __forceinline__ MixXTile(int tid, long long n0, long long N, long long P, int cin) {
+        c0 = VEC ? 4 * (tid & 63) : tid;
+        const long long n = n0 + c0;
+        in = n < N; // VEC: N is a multiple of 4 too, so all four columns are in or out together
+        base = 0;
+        if (in) {
+            const long long b = n / P;
+            base = b * cin * P + (n - b * P);
+        }
+    }
+
+    __device__ __forceinline__ void load(const float* __restrict__ x, int k0, int cin, long long P, int tid) {
+        if constexpr (VEC) {
+#pragma unroll
+            for (int i = 0; i < 2; i++) {
+                const int k = k0 + (tid >> 6) + 4 * i;
+                float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                if (in && k < cin) v = *reinterpret_cast<const float4*>(x + base + (long long)k * P);
+                r[4 * i] = v.x;
+                r[4 * i + 1] = v.y;
+                r[4 * i + 2] = v.z;
+                r[4 * i + 3] = v.w;
+            }
+        } else {
+#pragma unroll
+            for (int kk = 0; kk < MIX_BK; kk++) {
+                const int k = k0 + kk;
+                r[kk] = (in && k < cin) ? x[base + (long long)k * P] : 0.0f;
+            }
+        }
+    }
+
+    __device__ __forceinline__ void store(float (*Xs)[MIX_BN], int tid) const {
+        if constexpr (VEC) {
+#pragma unroll
+            for (int i = 0; i < 2; i++)
+                *reinterpret_cast<float4*>(&Xs[(tid >> 6) + 4 * i][c0]) = make_float4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3]);
+        } else {
+#pragma unroll
+            for (int kk = 0; kk < MIX_BK; kk++) Xs[kk][c0] = r[kk];
+        }
+    }
+};
+
 // Forward, with the broadcast epilogue:
 //   y[b][o][j][k] (+)= sum_c A[o][c] * x[b][c][j][k] + bias[o] + row[b][o][k] + col[b][o][j] + glob[b][o]
 // A[o][c] = a[o * aRowStride + c * aColStride]: (cin, 1) for a [cout][cin] matrix; (1, cout_of_a)
@@ -21,35 +79,24 @@
 // Grid (ceil(N / 256), ceil(cout / 32)), 256 threads. Thread (tx = lane, ty = warp) owns output
 // channels m0 + 4 ty + i (i < 4) and columns n0 + tx + 32 c (c < 8): a warp's stores and the
 // row term's loads are 32 consecutive columns. Each step stages an 8 x 32 tile of A (float4
-// broadcast reads) and an 8 x 256 tile of X (each thread loads one column, coalesced across the
-// warp) in shared memory; the next X tile is loaded into registers while this one is used.
-extern "C" __global__ void __launch_bounds__(NFN_THREADS)
-channel_mix(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
-            const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
-            float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
-            int aRowStride, int aColStride, int accumulate) {
-    __shared__ __align__(16) float As[MIX_BK][MIX_BM];
-    __shared__ float Xs[MIX_BK][MIX_BN];
+// broadcast reads) and an 8 x 256 tile of X (MixXTile: 16-byte loads where the layout allows)
+// in shared memory; the next X tile is loaded into registers while this one is used.
+template <bool VEC>
+__device__ __forceinline__ void
+channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+                 const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                 float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+                 int aRowStride, int aColStride, int accumulate, float (*As)[MIX_BM], float (*Xs)[MIX_BN]) {
     const int tid = threadIdx.x, tx = tid & 31, ty = tid >> 5;
     const long long P = (long long)rows * cols;
     const long long N = (long long)batch * P;
     const int m0 = blockIdx.y * MIX_BM;
     const long long n0 = (long long)blockIdx.x * MIX_BN;
 
-    // Loader role: this thread stages column n0 + tid of every X tile.
-    const long long nLoad = n0 + tid;
-    const bool loadIn = nLoad < N;
-    long long xBase = 0;
-    if (loadIn) {
-        const long long b = nLoad / P;
-        xBase = b * cin * P + (nLoad - b * P);
-    }
-    // ... and element (kk = tid / 32, mm = tid % 32) of every A tile.
+    // Loader roles: this thread's share of every X tile, and element (kk = tid / 32, mm = tid % 32) of every A tile.
+    MixXTile<VEC> xt(tid, n0, N, P, cin);
     const int aM = m0 + (tid & 31), aK = tid >> 5;
-
-    float xr[MIX_BK];
-#pragma unroll
-    for (int kk = 0; kk < MIX_BK; kk++) xr[kk] = (loadIn && kk < cin) ? x[xBase + (long long)kk * P] : 0.0f;
+    xt.load(x, 0, cin, P, tid);
 
     float acc[4][8];
 #pragma unroll
@@ -58,20 +105,13 @@ channel_mix(const float* __restrict__ x, const float* __restrict__ a, const floa
         for (int c = 0; c < 8; c++) acc[i][c] = 0.0f;
 
     for (int k0 = 0; k0 < cin; k0 += MIX_BK) {
-#pragma unroll
-        for (int kk = 0; kk < MIX_BK; kk++) Xs[kk][tid] = xr[kk];
+        xt.store(Xs, tid);
         {
             const int k = k0 + aK;
             As[aK][tid & 31] = (aM < cout && k < cin) ? a[(long long)aM * aRowStride + (long long)k * aColStride] : 0.0f;
         }
         __syncthreads();
-        if (k0 + MIX_BK < cin) { // prefetch the next X tile while this one is multiplied
-#pragma unroll
-            for (int kk = 0; kk < MIX_BK; kk++) {
-                const int k = k0 + MIX_BK + kk;
-                xr[kk] = (loadIn && k < cin) ? x[xBase + (long long)k * P] : 0.0f;
-            }
-        }
+        if (k0 + MIX_BK < cin) xt.load(x, k0 + MIX_BK, cin, P, tid); // the next X tile, while this one is multiplied
 #pragma unroll
         for (int kk = 0; kk < MIX_BK; kk++) {
             const float4 av = *reinterpret_cast<const float4*>(&As[kk][4 * ty]);
@@ -109,6 +149,21 @@ channel_mix(const float* __restrict__ x, const float* __restrict__ a, const floa
             y[yi] = accumulate ? y[yi] + v : v;
         }
     }
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+channel_mix(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+            const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+            float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+            int aRowStride, int aColStride, int accumulate) {
+    // The tiles live here, not in the body, so both variants share one allocation of shared memory.
+    __shared__ __align__(16) float As[MIX_BK][MIX_BM];
+    __shared__ __align__(16) float Xs[MIX_BK][MIX_BN];
+    const long long P = (long long)rows * cols;
+    if ((P & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0) // the same branch for every thread
+        channel_mix_body<true>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, As, Xs);
+    else
+        channel_mix_body<false>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, As, Xs);
 }
 
 // The same mix on the tensor cores in TF32 (opt-in: -Dnfn4j.tf32=true, used when cin and cout are

@@ -107,6 +107,32 @@ class CudaOpsTest {
     }
 
     /**
+     * channel_mix loads X 16 bytes at a time when every plane is a multiple of 4 floats and x is
+     * 16-byte aligned, and 4 bytes at a time otherwise: the same shapes through both paths (x at
+     * float offset 4: aligned; at 5: not), each against the reference.
+     */
+    @Test
+    void channelMixTakesTheSixteenByteLoadsOnlyWhereTheLayoutAllows() {
+        int[][] shapes = {{2, 40, 70, 12, 16}, {3, 9, 33, 1, 4}, {1, 17, 5, 260, 2}, {5, 16, 16, 3, 3}};
+        for (int[] sh : shapes) {
+            MixShape s = new MixShape(sh[0], sh[1], sh[2], sh[3], sh[4]);
+            int B = s.batch(), plane = (int) s.plane();
+            float[] xv = gaussian(B * s.cin() * plane, 0);
+            Both a = in(gaussian(s.cout() * s.cin(), 0)), bias = in(gaussian(s.cout(), 0));
+            for (int offset : new int[]{4, 5}) {
+                Ptr xc = cuda.alloc(xv.length + offset).at(offset), xr = ref.alloc(xv.length).at(0);
+                cuda.upload(xv, 0, xc, xv.length);
+                ref.upload(xv, 0, xr, xv.length);
+                Both y = out(B * s.cout() * plane);
+                cuda.channelMix(s, xc, a.c, bias.c, null, null, null, y.c);
+                ref.channelMix(s, xr, a.r, bias.r, null, null, null, y.r);
+                String path = plane % 4 == 0 && offset == 4 ? "16-byte loads" : "4-byte loads";
+                expect(y, FWD, "channelMix " + s + ", x at float offset " + offset + " (" + path + ")");
+            }
+        }
+    }
+
+    /**
      * The opt-in TF32 path (tensor cores) on wide uneven shapes, forward with every epilogue
      * term and the backward's dx, within the bound Tf32AccuracyTest establishes on the CPU; the
      * weight gradient stays FP32. With TF32 off the same shapes take the FP32 kernel (above).
