@@ -5,6 +5,7 @@
 // b = n / P, p = n % P lives at x[b][.][p], so a Linear layer (P = 1, N = batch) and a weight
 // plane (P = rows * cols) take the same path.
 #include "common.cuh"
+#include "act.cuh"
 #include <mma.h>
 
 #define MIX_BM 32  // output channels per block
@@ -74,7 +75,9 @@ struct MixXTile {
 // A[o][c] = a[o * aRowStride + c * aColStride]: (cin, 1) for a [cout][cin] matrix; (1, cout_of_a)
 // reads a transposed, which is how the backward's dx uses this kernel. bias [cout],
 // row [batch][cout][cols], col [batch][cout][rows], glob [batch][cout], each may be null.
-// y is overwritten, or added to when `accumulate` is non-zero.
+// y is overwritten, or added to when `accumulate` is non-zero; then the activation `act` (an
+// ACT_ code, ACT_IDENTITY for none) is applied to the stored value, as the activation kernel
+// would apply it afterwards (the same act_apply: bit-identical).
 //
 // Grid (ceil(N / 256), ceil(cout / 32)), 256 threads. Thread (tx = lane, ty = warp) owns output
 // channels m0 + 4 ty + i (i < 4) and columns n0 + tx + 32 c (c < 8): a warp's stores and the
@@ -86,7 +89,7 @@ __device__ __forceinline__ void
 channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
                  const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
                  float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
-                 int aRowStride, int aColStride, int accumulate, float (*As)[MIX_BM], float (*Xs)[MIX_BN]) {
+                 int aRowStride, int aColStride, int accumulate, int act, float (*As)[MIX_BM], float (*Xs)[MIX_BN]) {
     const int tid = threadIdx.x, tx = tid & 31, ty = tid >> 5;
     const long long P = (long long)rows * cols;
     const long long N = (long long)batch * P;
@@ -146,7 +149,7 @@ channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const
             if (col != nullptr) v += col[bm * rows + j];
             if (glob != nullptr) v += glob[bm];
             const long long yi = bm * P + p;
-            y[yi] = accumulate ? y[yi] + v : v;
+            y[yi] = act_apply(act, accumulate ? y[yi] + v : v);
         }
     }
 }
@@ -155,15 +158,15 @@ extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 channel_mix(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
             const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
             float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
-            int aRowStride, int aColStride, int accumulate) {
+            int aRowStride, int aColStride, int accumulate, int act) {
     // The tiles live here, not in the body, so both variants share one allocation of shared memory.
     __shared__ __align__(16) float As[MIX_BK][MIX_BM];
     __shared__ __align__(16) float Xs[MIX_BK][MIX_BN];
     const long long P = (long long)rows * cols;
     if ((P & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0) // the same branch for every thread
-        channel_mix_body<true>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, As, Xs);
+        channel_mix_body<true>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act, As, Xs);
     else
-        channel_mix_body<false>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, As, Xs);
+        channel_mix_body<false>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act, As, Xs);
 }
 
 // The same mix on the tensor cores in TF32 (opt-in: -Dnfn4j.tf32=true, used when cin and cout are
@@ -191,7 +194,7 @@ extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
                  const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
                  float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
-                 int aRowStride, int aColStride, int accumulate) {
+                 int aRowStride, int aColStride, int accumulate, int act) {
     using namespace nvcuda;
     __shared__ __align__(32) float As[T32_BM * T32_LDA];
     __shared__ __align__(32) float Xs[T32_BK * T32_LDX];
@@ -260,7 +263,7 @@ channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const
         if (col != nullptr) v += col[bm * rows + j];
         if (glob != nullptr) v += glob[bm];
         const long long yi = bm * P + p;
-        y[yi] = accumulate ? y[yi] + v : v;
+        y[yi] = act_apply(act, accumulate ? y[yi] + v : v);
     }
 }
 

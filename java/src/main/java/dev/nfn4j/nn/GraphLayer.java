@@ -1,6 +1,7 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.WeightSpace;
@@ -16,7 +17,7 @@ import java.util.Map;
  * Subclasses declare their parameters and wire the graph for a batch size; this class checks
  * inputs, caches one graph per batch size and runs forward and backward.
  */
-abstract class GraphLayer implements Layer {
+abstract class GraphLayer implements FusesActivation {
     protected final Params params;
     protected final Ops ops;
     protected final NetworkSpec spec;
@@ -25,6 +26,8 @@ abstract class GraphLayer implements Layer {
     protected final Workspace ws;
     private MixGraph.Run lastRun;
     private MixGraph lastGraph;
+    /** The activation applied to the output as the mixes write it (IDENTITY: none). */
+    private Act post = Act.IDENTITY;
 
     GraphLayer(Params params, NetworkSpec spec, int cin, int cout) {
         if (cin < 1 || cout < 1) throw new IllegalArgumentException(getClass().getSimpleName() + ": channels must be >= 1, got " + cin + " -> " + cout);
@@ -34,6 +37,13 @@ abstract class GraphLayer implements Layer {
         this.cin = cin;
         this.cout = cout;
         this.ws = new Workspace(ops);
+    }
+
+    @Override
+    public void fuseActivation(Act act) {
+        if (!act.derivativeFromOutput()) throw new IllegalArgumentException(this + " cannot fuse " + act + ": its derivative needs the input");
+        if (lastRun != null) throw new IllegalStateException(this + ": fuse the activation before the first forward");
+        post = act;
     }
 
     /** Wires the graph of this layer for the given input and output layouts. */
@@ -69,7 +79,7 @@ abstract class GraphLayer implements Layer {
             return ng;
         });
         Ptr out = ws.get("out", outLayout.size());
-        lastRun = g.forward(ops, ws, x.data(), out);
+        lastRun = g.forward(ops, ws, x.data(), out, post);
         lastGraph = g;
         return new WeightSpace(outLayout, out);
     }
@@ -79,7 +89,7 @@ abstract class GraphLayer implements Layer {
         if (lastRun == null) throw new IllegalStateException(this + ": backward without a forward");
         if (!(gradOut instanceof WeightSpace d) || !d.layout().equals(lastGraph.out))
             throw new IllegalArgumentException(this + ": gradient must be a weight space of layout " + lastGraph.out + ", got " + gradOut);
-        Ptr dx = lastGraph.backward(lastRun, ws, d.data());
+        Ptr dx = lastGraph.backward(lastRun, ws, d.data(), post);
         return finishGradInput(new WeightSpace(lastGraph.in, dx));
     }
 

@@ -82,14 +82,15 @@ public final class InvariantNfn {
         for (int l = 0; l < hidden.length; l++) {
             int h = hidden[l];
             String p = mods.size() + ".";
-            mods.add(switch (mode) {
+            Layer nf = switch (mode) {
                 case HNP -> new HNPLinear(params, p, spec, c, h, init);
                 case NP -> new NPLinear(params, p, spec, c, h, ioEmbed, init);
                 case POINTWISE -> new Pointwise(params, p, spec, c, h);
-            });
+            };
+            mods.add(nf);
             c = h;
             if (pool == Pool.NONE && l == hidden.length - 1) break; // the equivariant NFN's output: no activation
-            mods.add(new Activation(ops, act));
+            mods.add(Activation.after(nf, ops, act));
             if (dropout > 0) mods.add(new ChannelDropout(ops, dropout, mods.size()));
         }
         if (pool == Pool.NONE) return new Sequential(mods);
@@ -123,8 +124,9 @@ public final class InvariantNfn {
     private static void addHead(Params params, List<Layer> mods, int width, int[] head) {
         int in = width;
         for (int h : head) {
-            mods.add(new Linear(params, mods.size() + ".", in, h));
-            mods.add(new Activation(params.ops(), Act.RELU));
+            Linear linear = new Linear(params, mods.size() + ".", in, h);
+            mods.add(linear);
+            mods.add(Activation.after(linear, params.ops(), Act.RELU));
             in = h;
         }
         mods.add(new Linear(params, mods.size() + ".", in, 1));

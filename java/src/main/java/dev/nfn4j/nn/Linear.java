@@ -1,16 +1,19 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 
 /** {@code y = x W^T + b} on {@code [B, in]}; parameters {@code weight [out, in]}, {@code bias [out]} as torch.nn.Linear. */
-public final class Linear implements Layer {
+public final class Linear implements FusesActivation {
     private final Ops ops;
     private final int in, out;
     private final Param weight, bias;
     private final Workspace ws;
-    private Tensor last;
+    private Tensor last, lastOut;
+    /** The activation applied to y as it is written (IDENTITY: none). */
+    private Act post = Act.IDENTITY;
 
     public Linear(Params params, String prefix, int in, int out) {
         if (in < 1 || out < 1) throw new IllegalArgumentException("Linear(" + in + ", " + out + "): sizes must be >= 1");
@@ -30,8 +33,16 @@ public final class Linear implements Layer {
             throw new IllegalArgumentException(this + " takes [B, " + in + "], got " + v);
         last = x;
         Ptr y = ws.get("out", (long) x.batch() * out);
-        ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), bias.value(), null, null, null, y);
-        return new Tensor(new int[]{x.batch(), out}, y);
+        ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), bias.value(), null, null, null, post, y);
+        lastOut = new Tensor(new int[]{x.batch(), out}, y);
+        return lastOut;
+    }
+
+    @Override
+    public void fuseActivation(Act act) {
+        if (!act.derivativeFromOutput()) throw new IllegalArgumentException(this + " cannot fuse " + act + ": its derivative needs the input");
+        if (last != null) throw new IllegalStateException(this + ": fuse the activation before the first forward");
+        post = act;
     }
 
     @Override
@@ -39,13 +50,18 @@ public final class Linear implements Layer {
         if (last == null) throw new IllegalStateException(this + ": backward without a forward");
         if (gradOut.size() != (long) last.batch() * out)
             throw new IllegalArgumentException(this + ": gradient must be [" + last.batch() + ", " + out + "], got " + gradOut);
+        Ptr dy = gradOut.data();
+        if (post != Act.IDENTITY) { // the fused activation's derivative, from the output (Act.derivativeFromOutput)
+            dy = ws.get("dPre", gradOut.size());
+            ops.activationBackward(post, gradOut.size(), lastOut.data(), lastOut.data(), gradOut.data(), dy);
+        }
         Ptr dx = ws.zeroed("dx", last.size());
-        ops.channelMixBackward(new MixShape(last.batch(), in, out, 1, 1), last.data(), weight.value(), gradOut.data(), dx, weight.grad(), bias.grad());
+        ops.channelMixBackward(new MixShape(last.batch(), in, out, 1, 1), last.data(), weight.value(), dy, dx, weight.grad(), bias.grad());
         return new Tensor(last.shape(), dx);
     }
 
     @Override
     public String toString() {
-        return "Linear(" + in + ", " + out + ")";
+        return "Linear(" + in + ", " + out + ")" + (post == Act.IDENTITY ? "" : " + " + post);
     }
 }

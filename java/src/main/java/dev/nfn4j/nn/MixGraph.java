@@ -1,5 +1,6 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
@@ -222,8 +223,12 @@ final class MixGraph {
         }
     }
 
-    /** Runs the layer on x (layout {@link #in}) writing y (layout {@link #out}); returns what backward needs. */
-    Run forward(Ops ops, Workspace ws, Ptr x, Ptr y) {
+    /**
+     * Runs the layer on x (layout {@link #in}) writing y (layout {@link #out}), with {@code post}
+     * applied by the mixes that write the output (directly, or to a staging buffer that a
+     * placement only moves); returns what backward needs.
+     */
+    Run forward(Ops ops, Workspace ws, Ptr x, Ptr y, Act post) {
         Run run = new Run(ops, ws, x, y);
         for (Pool p : pools)
             ops.planeReduce(p.planes, p.rows, p.cols, run.at(p.from, p.fromOffset),
@@ -240,7 +245,7 @@ final class MixGraph {
         for (Mix m : mixes)
             ops.channelMix(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
-                    run.at(m.outRegion, m.outOffset));
+                    m.outRegion == Region.OUT || m.outRegion == Region.STAGE ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset));
         for (Place p : places)
             ops.copy4d(p.dims, run.at(p.from, p.fromOffset), p.fromStrides, run.at(p.to, p.toOffset), p.toStrides, false);
         return run;
@@ -254,10 +259,18 @@ final class MixGraph {
         return t == null ? null : run.at(t.outRegion, t.outOffset);
     }
 
-    /** Backward of {@link #forward}: returns dx (IN layout, a workspace buffer), accumulating parameter gradients. */
-    Ptr backward(Run run, Workspace ws, Ptr gradOut) {
+    /**
+     * Backward of {@link #forward} with the same {@code post}: returns dx (IN layout, a workspace
+     * buffer), accumulating parameter gradients.
+     */
+    Ptr backward(Run run, Workspace ws, Ptr gradOut, Act post) {
         Ops ops = run.ops;
         Map<Region, Ptr> grad = new EnumMap<>(Region.class);
+        if (post != Act.IDENTITY) { // the fused activation's derivative, from the layer's output (Act.derivativeFromOutput)
+            Ptr y = run.at(Region.OUT, 0), dPre = ws.get("bwd.pre", out.size());
+            ops.activationBackward(post, out.size(), y, y, gradOut, dPre);
+            gradOut = dPre;
+        }
         grad.put(Region.OUT, gradOut);
         for (Region r : new Region[]{Region.IN, Region.POOL, Region.CAT, Region.Y, Region.STAGE})
             grad.put(r, ws.zeroed("bwd." + r, sizes.get(r))); // gradients accumulate

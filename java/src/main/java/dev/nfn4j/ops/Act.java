@@ -8,6 +8,16 @@ public enum Act {
     /** sin(x): with a shifted copy for cos, the Fourier input features. */
     SIN;
 
+    /**
+     * Whether act'(x) is a function of act(x) alone (ReLU: x > 0 exactly when relu(x) > 0), so a
+     * layer that applies the activation in place can differentiate it from its output, passed as
+     * the {@code x} of {@link Ops#activationBackward}. Sigmoid and tanh are not counted: their
+     * reference derivatives are computed from x in double, which the output cannot reproduce bit for bit.
+     */
+    public boolean derivativeFromOutput() {
+        return this == IDENTITY || this == RELU;
+    }
+
     public static Act parse(String name) {
         for (Act a : values()) if (a.name().equalsIgnoreCase(name)) return a;
         throw new IllegalArgumentException("unknown activation '" + name + "' (expected one of relu, sigmoid, tanh, gelu, sin, identity)");

@@ -45,6 +45,17 @@ public interface Ops {
     void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y);
 
     /**
+     * {@link #channelMix} with the activation {@code act} applied to every output as it is
+     * stored: {@code y = act(A x + bias + terms)}, the same values as channelMix followed by
+     * {@link #activation} on y. Backends fuse it into the mix's store (one pass over y instead of
+     * three); this default runs the two ops.
+     */
+    default void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
+        channelMix(s, x, a, bias, row, col, glob, y);
+        if (act != Act.IDENTITY) activation(act, (long) s.batch() * s.cout() * s.plane(), y, y);
+    }
+
+    /**
      * Backward of {@link #channelMix} with respect to x, a and bias, all accumulated:
      * <pre>
      * dx[b][c][j][k] += sum_o a[o][c] * dy[b][o][j][k]

@@ -112,6 +112,14 @@ public final class ProfilingOps implements Ops {
     }
 
     @Override
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
+        long t = System.nanoTime();
+        inner.channelMix(s, x, a, bias, row, col, glob, act, y);
+        String base = act == Act.IDENTITY ? "channelMix" : "channelMix+" + act.name().toLowerCase();
+        record(mixName(base, s), t, mixFlops(s), (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout());
+    }
+
+    @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
         // Timed as two calls, so the input-gradient GEMM and the weight-gradient reduction show apart.
         long t = System.nanoTime();

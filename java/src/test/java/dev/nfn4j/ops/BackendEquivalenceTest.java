@@ -365,6 +365,58 @@ class BackendEquivalenceTest {
         h.expect(y, FWD);
     }
 
+    /** The mix with a fused ReLU, against the reference's mix-then-activation, on every forward shape. */
+    @ParameterizedTest(name = "{0}: {1} + relu")
+    @MethodSource("mixForward")
+    void channelMixWithFusedRelu(Ops fast, Mix c) {
+        OpsHarness h = harness(fast, c.seed);
+        int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
+        Arg x = h.in("x", h.gaussian(B * cin * plane));
+        Arg a = h.in("a", h.gaussian(cout * cin));
+        Arg bias = c.has(1) ? h.in("bias", h.gaussian(cout)) : null;
+        Arg row = c.has(2) ? h.in("row", h.gaussian(B * cout * c.cols)) : null;
+        Arg col = c.has(4) ? h.in("col", h.gaussian(B * cout * c.rows)) : null;
+        Arg glob = c.has(8) ? h.in("glob", h.gaussian(B * cout)) : null;
+        Arg y = h.out("y", B * cout * plane);
+        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), Act.RELU, p.at(y)));
+        h.expect(y, FWD);
+    }
+
+    /**
+     * The SPI's promise: a fused activation gives exactly the values of the mix followed by the
+     * activation op on the same backend (for every activation; the backends fuse some and run the
+     * others as two ops).
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("allBackendsAndActs")
+    void aFusedActivationIsBitIdenticalToTheTwoOps(Ops ops, Act act) {
+        for (MixShape s : List.of(new MixShape(3, 7, 13, 5, 17), new MixShape(2, 33, 16, 1, 1), new MixShape(1, 16, 5, 16, 16))) {
+            int xs = s.batch() * s.cin() * (int) s.plane(), ys = s.batch() * s.cout() * (int) s.plane();
+            Ptr x = upload(ops, gaussian(xs, 1)), a = upload(ops, gaussian(s.cout() * s.cin(), 2)), bias = upload(ops, gaussian(s.cout(), 3));
+            Ptr row = upload(ops, gaussian(s.batch() * s.cout() * s.cols(), 4)), col = upload(ops, gaussian(s.batch() * s.cout() * s.rows(), 5));
+            Ptr fused = ops.alloc(ys).at(0), twoOps = ops.alloc(ys).at(0);
+            ops.channelMix(s, x, a, bias, row, col, null, act, fused);
+            ops.channelMix(s, x, a, bias, row, col, null, twoOps);
+            ops.activation(act, ys, twoOps, twoOps);
+            float[] f = new float[ys], t = new float[ys];
+            ops.download(fused, f, 0, ys);
+            ops.download(twoOps, t, 0, ys);
+            Compare.assertBitIdentical(f, t, ops.name() + " " + s + " + " + act);
+        }
+    }
+
+    static Stream<Arguments> allBackendsAndActs() {
+        List<Arguments> out = new ArrayList<>();
+        for (var ops : TestBackends.allNamed()) for (Act act : Act.values()) out.add(Arguments.of(ops, act)); // JUnit unwraps Named
+        return out.stream();
+    }
+
+    private static Ptr upload(Ops ops, float[] v) {
+        Ptr p = ops.alloc(v.length).at(0);
+        ops.upload(v, 0, p, v.length);
+        return p;
+    }
+
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("mixBackward")
     void channelMixBackward(Ops fast, Mix c) {

@@ -381,7 +381,13 @@ public final class CudaOps implements Ops {
     // ---- ops ---------------------------------------------------------------------------------------
 
     @Override
-    public synchronized void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+        channelMix(s, x, a, bias, row, col, glob, Act.IDENTITY, y);
+    }
+
+    /** The activation is applied in the mix kernel's store (the same device function as the activation kernel's). */
+    @Override
+    public synchronized void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
         enter();
         long plane = s.plane(), B = s.batch();
         need(x, B * s.cin() * plane, "channelMix x");
@@ -391,7 +397,7 @@ public final class CudaOps implements Ops {
         need(row, B * s.cout() * s.cols(), "channelMix row");
         need(col, B * s.cout() * s.rows(), "channelMix col");
         need(glob, B * s.cout(), "channelMix glob");
-        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), dev(y), tf32));
+        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), act, dev(y), tf32));
     }
 
     @Override

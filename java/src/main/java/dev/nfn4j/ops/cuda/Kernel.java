@@ -41,7 +41,7 @@ enum Kernel {
     /** Parameter lists shared by several kernels (an enum constant cannot read a static field of its own enum). */
     private static final class Signatures {
         static final String MIX = "float* x, float* a, float* bias, float* row, float* col, float* glob, float* y, int batch, int cin, int cout, "
-                + "int rows, int cols, int aRowStride, int aColStride, int accumulate";
+                + "int rows, int cols, int aRowStride, int aColStride, int accumulate, int act";
     }
 
     /** C parameter types, as written in the kernel sources. */

@@ -86,21 +86,26 @@ final class KernelPlans {
         return enabled && cin >= TF32_MIN_CHANNELS && cout >= TF32_MIN_CHANNELS;
     }
 
-    /** The channel_mix (or channel_mix_tf32) launch computing y (+)= A x (+ epilogue), A[o][c] = a[o * aRow + c * aCol]. */
+    /**
+     * The channel_mix (or channel_mix_tf32) launch computing y (+)= A x (+ epilogue), A[o][c] =
+     * a[o * aRow + c * aCol], then {@code act} on each stored value.
+     */
     private static Launch mix(String what, int batch, int cin, int cout, int rows, int cols, DevPtr x, DevPtr a, int aRow, int aCol,
-                              DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean accumulate, boolean tf32) {
+                              DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean accumulate, Act act, boolean tf32) {
         long plane = intExtent((long) rows * cols, what + ": plane (rows * cols)");
         long n = batch * plane;
         boolean t = tf32Applies(tf32, cin, cout);
         return Launch.of(t ? Kernel.CHANNEL_MIX_TF32 : Kernel.CHANNEL_MIX, what + (t ? " (tf32)" : ""))
                 .ptr(x).ptr(a).ptr(orNull(bias)).ptr(orNull(row)).ptr(orNull(col)).ptr(orNull(glob)).ptr(y)
-                .i(batch).i(cin).i(cout).i(rows).i(cols).i(aRow).i(aCol).i(accumulate ? 1 : 0)
+                .i(batch).i(cin).i(cout).i(rows).i(cols).i(aRow).i(aCol).i(accumulate ? 1 : 0).i(act.ordinal())
                 .grid(ceilDiv(n, t ? T32_BN : MIX_BN), ceilDiv(cout, t ? T32_BM : MIX_BM), 1, THREADS);
     }
 
-    /** The forward mix; with {@code tf32}, on the tensor cores where {@link #tf32Applies}. */
-    static List<Launch> channelMix(MixShape s, DevPtr x, DevPtr a, DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean tf32) {
-        return List.of(mix("channelMix " + s, s.batch(), s.cin(), s.cout(), s.rows(), s.cols(), x, a, s.cin(), 1, bias, row, col, glob, y, false, tf32));
+    /** The forward mix, {@code act} applied as each output is stored; with {@code tf32}, on the tensor cores where {@link #tf32Applies}. */
+    static List<Launch> channelMix(MixShape s, DevPtr x, DevPtr a, DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, Act act, DevPtr y,
+                                   boolean tf32) {
+        String what = "channelMix " + s + (act == Act.IDENTITY ? "" : " + " + act);
+        return List.of(mix(what, s.batch(), s.cin(), s.cout(), s.rows(), s.cols(), x, a, s.cin(), 1, bias, row, col, glob, y, false, act, tf32));
     }
 
     /** Sizes of the weight gradient's deterministic split of the N = batch * plane columns. */
@@ -131,7 +136,8 @@ final class KernelPlans {
         List<Launch> out = new ArrayList<>();
         String what = "channelMixBackward " + s;
         if (dx != null)
-            out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, a, 1, s.cin(), null, null, null, null, dx, true, tf32));
+            out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, a, 1, s.cin(), null, null, null, null, dx, true,
+                    Act.IDENTITY, tf32));
         if (da != null || dbias != null) {
             intExtent(s.plane(), what + ": plane (rows * cols)");
             intExtent((long) s.cout() * s.cin(), what + ": weight (cout * cin)");

@@ -139,6 +139,16 @@ public final class SimdOps implements Ops {
 
     @Override
     public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+        channelMix(s, x, a, bias, row, col, glob, Act.IDENTITY, y);
+    }
+
+    /** ReLU is applied in the GEMM's stores (as {@link #activation} computes it); other activations run as a second op. */
+    @Override
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
+        if (act != Act.IDENTITY && act != Act.RELU) {
+            Ops.super.channelMix(s, x, a, bias, row, col, glob, act, y);
+            return;
+        }
         int B = s.batch(), cin = s.cin(), cout = s.cout(), rows = s.rows(), cols = s.cols();
         int plane = Math.toIntExact(s.plane());
         need(x, (long) B * cin * plane, "channelMix x");
@@ -153,6 +163,7 @@ public final class SimdOps implements Ops {
         g.biasOff = bias == null ? 0 : off(bias);
         g.glob = glob == null ? null : arr(glob);
         g.globOff = glob == null ? 0 : off(glob);
+        g.relu = act == Act.RELU;
         if (row != null || col != null) g.rowCol(cols, row == null ? null : arr(row), row == null ? 0 : off(row),
                 col == null ? null : arr(col), col == null ? 0 : off(col));
         g.run();
@@ -180,6 +191,8 @@ public final class SimdOps implements Ops {
         final int B, cin, cout, plane, xo, ao, ars, acs, yo;
         final float[] X, A, Y;
         final boolean accumulate;
+        /** ReLU on every stored output (after the accumulation, if any). */
+        boolean relu;
         float[] bias, glob;
         int biasOff, globOff;
         /** The broadcast epilogue's row and column terms ({@link #rowCol}); null when absent. */
@@ -349,13 +362,20 @@ public final class SimdOps implements Ops {
             for (; p < len; p++) {
                 float acc = E[eo + p];
                 for (int c = 0, xi = p; c < cin; c++, xi += ld) acc = Math.fma(P[xi], W[wi + c * ws], acc);
-                out[outOff + p] = accumulate ? out[outOff + p] + acc : acc;
+                out[outOff + p] = finish(acc, out, outOff + p);
             }
         }
 
         private void store(FloatVector v, float[] out, int at) {
             if (accumulate) v = v.add(FloatVector.fromArray(S, out, at));
+            if (relu) v = v.max(0f);
             v.intoArray(out, at);
+        }
+
+        /** The scalar store: accumulated if asked, then the ReLU if asked. */
+        private float finish(float acc, float[] out, int at) {
+            float v = accumulate ? out[at] + acc : acc;
+            return relu ? Math.max(v, 0f) : v;
         }
 
         /** plane == 1 (Linear layers): y[b][o] = dot(a row o, x[b]); tasks over output-channel blocks. */
@@ -389,7 +409,7 @@ public final class SimdOps implements Ops {
         private void finishDot(int o, int b, float dot) {
             float acc = dot + constant(b, o);
             int yi = yo + b * cout + o;
-            Y[yi] = accumulate ? Y[yi] + acc : acc;
+            Y[yi] = finish(acc, Y, yi);
         }
 
         /**
@@ -456,7 +476,7 @@ public final class SimdOps implements Ops {
                     }
                     for (int o = o0; o < o1; o++) {
                         int yi = yo + b * cout + o;
-                        Y[yi] = accumulate ? Y[yi] + acc[o - o0] : acc[o - o0];
+                        Y[yi] = finish(acc[o - o0], Y, yi);
                     }
                 }
             });

@@ -62,7 +62,7 @@ class KernelPlansTest {
         for (int opt = 0; opt < 16; opt++) {
             boolean b = (opt & 1) != 0, r = (opt & 2) != 0, c = (opt & 4) != 0, g = (opt & 8) != 0;
             MixShape s = new MixShape(3, 7, 33, 13, 17);
-            List<Launch> fwd = KernelPlans.channelMix(s, p("x"), p("a"), opt(b, "bias"), opt(r, "row"), opt(c, "col"), opt(g, "glob"), p("y"), false);
+            List<Launch> fwd = KernelPlans.channelMix(s, p("x"), p("a"), opt(b, "bias"), opt(r, "row"), opt(c, "col"), opt(g, "glob"), Act.IDENTITY, p("y"), false);
             check(fwd);
             assertEquals(1, fwd.size());
             if (opt < 8) {
@@ -99,7 +99,7 @@ class KernelPlansTest {
 
     @Test
     void absentOptionalArgumentsArePassedAsNullPointers() {
-        Launch l = KernelPlans.channelMix(new MixShape(1, 2, 3, 4, 5), p("x"), p("a"), null, null, null, null, p("y"), false).get(0);
+        Launch l = KernelPlans.channelMix(new MixShape(1, 2, 3, 4, 5), p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), false).get(0);
         for (int i = 2; i <= 5; i++) assertTrue(((DevPtr) l.args().get(i)).isNull(), l.kernel().params.get(i).name());
         assertTrue(!((DevPtr) l.args().get(6)).isNull());
     }
@@ -114,7 +114,7 @@ class KernelPlansTest {
         int[][] shapes = {{1, 1, 1, 1}, {3, 33, 1, 1}, {2, 7, 13, 17}, {17, 65, 1, 1}, {1, 31, 100, 100}, {2, 32, 16, 16}, {1, 96, 257, 1}};
         for (int[] sh : shapes) {
             int batch = sh[0], cout = sh[1], rows = sh[2], cols = sh[3];
-            Launch l = KernelPlans.channelMix(new MixShape(batch, 3, cout, rows, cols), p("x"), p("a"), null, null, null, null, p("y"), false).get(0);
+            Launch l = KernelPlans.channelMix(new MixShape(batch, 3, cout, rows, cols), p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), false).get(0);
             long n = (long) batch * rows * cols;
             int[][] hits = new int[cout][(int) n];
             for (int by = 0; by < l.gridY(); by++)
@@ -131,17 +131,29 @@ class KernelPlansTest {
         }
     }
 
+    /** A fused activation travels as its Act ordinal (the kernels' ACT_ codes); the backward's dx mix never applies one. */
+    @Test
+    void theMixCarriesItsActivationCode() {
+        MixShape s = new MixShape(2, 5, 7, 3, 4);
+        for (Act act : Act.values()) {
+            Launch l = KernelPlans.channelMix(s, p("x"), p("a"), null, null, null, null, act, p("y"), false).get(0);
+            assertEquals(act.ordinal(), l.args().get(l.args().size() - 1), "last argument of " + l.shape());
+        }
+        Launch dx = KernelPlans.channelMixBackward(s, p("x"), p("a"), p("dy"), p("dx"), null, null, null, false).get(0);
+        assertEquals(Act.IDENTITY.ordinal(), dx.args().get(dx.args().size() - 1));
+    }
+
     /** TF32 only when asked for and both channel counts are wide; the backward's dx mix swaps them. */
     @Test
     void tf32MixesAreOptInAndOnlyForWideChannelCounts() {
         MixShape wide = new MixShape(2, 64, 96, 3, 5), narrowIn = new MixShape(2, 63, 96, 3, 5);
-        assertEquals(Kernel.CHANNEL_MIX, KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, p("y"), false).get(0).kernel());
-        Launch t = KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, p("y"), true).get(0);
+        assertEquals(Kernel.CHANNEL_MIX, KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), false).get(0).kernel());
+        Launch t = KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), true).get(0);
         assertEquals(Kernel.CHANNEL_MIX_TF32, t.kernel());
         assertEquals(KernelPlans.ceilDiv(2 * 15, KernelPlans.T32_BN), t.gridX());
         assertEquals(KernelPlans.ceilDiv(96, KernelPlans.T32_BM), t.gridY());
         assertTrue(t.what().contains("tf32"), t.what());
-        assertEquals(Kernel.CHANNEL_MIX, KernelPlans.channelMix(narrowIn, p("x"), p("a"), null, null, null, null, p("y"), true).get(0).kernel());
+        assertEquals(Kernel.CHANNEL_MIX, KernelPlans.channelMix(narrowIn, p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), true).get(0).kernel());
 
         List<Launch> bwd = KernelPlans.channelMixBackward(wide, p("x"), p("a"), p("dy"), p("dx"), p("da"), null, p("scratch"), true);
         assertEquals(Kernel.CHANNEL_MIX_TF32, bwd.get(0).kernel(), "dx: 96 -> 64 channels");
@@ -162,7 +174,7 @@ class KernelPlansTest {
         int[][] shapes = {{1, 64, 1, 1}, {3, 65, 7, 13}, {2, 130, 16, 16}, {5, 64, 1, 1}};
         for (int[] sh : shapes) {
             int batch = sh[0], cout = sh[1], rows = sh[2], cols = sh[3];
-            Launch l = KernelPlans.channelMix(new MixShape(batch, 64, cout, rows, cols), p("x"), p("a"), null, null, null, null, p("y"), true).get(0);
+            Launch l = KernelPlans.channelMix(new MixShape(batch, 64, cout, rows, cols), p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), true).get(0);
             assertEquals(Kernel.CHANNEL_MIX_TF32, l.kernel());
             long n = (long) batch * rows * cols;
             int[][] fragments = new int[cout][(int) n], epilogue = new int[cout][(int) n];
@@ -297,15 +309,15 @@ class KernelPlansTest {
                 () -> KernelPlans.planeBroadcast(1, 1 << 16, 1 << 16, p("row"), 1f, null, 0f, null, 0f, p("dx")));
         assertTrue(e.getMessage().contains("planeBroadcast plane"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> KernelPlans.channelMix(new MixShape(1, 1, 1, 1 << 16, 1 << 16), p("x"), p("a"), null, null, null, null, p("y"), false));
+                () -> KernelPlans.channelMix(new MixShape(1, 1, 1, 1 << 16, 1 << 16), p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), false));
         assertTrue(e.getMessage().contains("channelMix"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, // 2^21 output channels: 65536 channel tiles, one more than grid.y allows
-                () -> KernelPlans.channelMix(new MixShape(1, 1, 1 << 21, 1, 1), p("x"), p("a"), null, null, null, null, p("y"), false));
+                () -> KernelPlans.channelMix(new MixShape(1, 1, 1 << 21, 1, 1), p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), false));
         assertTrue(e.getMessage().contains("grid") && e.getMessage().contains("channel_mix"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> KernelPlans.planeStats(1, Integer.MAX_VALUE, p("x"), p("o")));
         assertTrue(e.getMessage().contains("planeStats n"), e.getMessage());
         // a large batch is fine: offsets are 64-bit
-        check(KernelPlans.channelMix(new MixShape(4096, 32, 32, 1024, 1024), p("x"), p("a"), null, null, null, null, p("y"), false));
+        check(KernelPlans.channelMix(new MixShape(4096, 32, 32, 1024, 1024), p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), false));
         check(KernelPlans.planeReduce(1L << 31, 1024, 1024, p("x"), p("r"), p("c"), p("a"), true));
     }
 
