@@ -19,7 +19,7 @@ public final class ProfilingOps implements Ops {
         this(inner, false);
     }
 
-    /** With {@code byShape}, channel mixes are also told apart by their shape. */
+    /** With {@code byShape}, channel mixes and plane pools are also told apart by their shape. */
     public ProfilingOps(Ops inner, boolean byShape) {
         this.inner = inner;
         this.byShape = byShape;
@@ -137,7 +137,7 @@ public final class ProfilingOps implements Ops {
         long t = System.nanoTime();
         inner.planeReduce(p, r, c, x, ro, co, ao, mean);
         double n = (double) p * r * c;
-        record("planeReduce", t, n, n);
+        record(byShape ? "planeReduce " + p + "x" + r + "x" + c : "planeReduce", t, n, n);
     }
 
     @Override
@@ -145,7 +145,8 @@ public final class ProfilingOps implements Ops {
         long t = System.nanoTime();
         inner.planeBroadcast(p, r, c, row, sr, col, sc, all, sa, dx);
         double n = (double) p * r * c;
-        record("planeBroadcast", t, n, 2 * n); // dx is added to
+        String name = byShape ? "planeBroadcast " + p + "x" + r + "x" + c : "planeBroadcast";
+        record(name, t, n, 2 * n); // dx is added to
     }
 
     @Override
