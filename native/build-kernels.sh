@@ -28,6 +28,7 @@ fi
 shopt -s nullglob
 sources=("$root"/kernels/*.cu)
 headers=("$root"/kernels/*.cuh)
+labs=("$root"/kernels/dev/*.cu)
 if [[ ${#sources[@]} -eq 0 ]]; then
     echo "build-kernels: no kernels/*.cu found under $root" >&2
     exit 1
@@ -35,7 +36,7 @@ fi
 
 if [[ -f "$fatbin" && -f "$out/kernels.txt" && -f "$report/ptxas.txt" ]]; then
     stale=0
-    for f in "${sources[@]}" "${headers[@]}" "${BASH_SOURCE[0]}"; do
+    for f in "${sources[@]}" "${headers[@]}" "${labs[@]}" "${BASH_SOURCE[0]}"; do
         [[ "$f" -nt "$fatbin" ]] && stale=1
     done
     if [[ $stale -eq 0 ]]; then
@@ -88,6 +89,17 @@ if ! grep -qv '^#' "$work/kernels.txt"; then
     echo "build-kernels: no entry functions in ptxas's report; cannot write kernels.txt" >&2
     exit 1
 fi
+
+# The lab (kernels/dev/*.cu: programs that include the production sources) must keep compiling
+# as those change; compiled only, never packaged.
+for lab in "${labs[@]}"; do
+    if ! "$nvcc" -c -std=c++17 -O3 -arch=sm_90 -Werror all-warnings -I "$root/kernels" -o "$work/lab.o" "$lab" > "$work/lab.txt" 2>&1; then
+        cat "$work/lab.txt" >&2
+        echo "build-kernels: the lab $lab no longer compiles against the kernels" >&2
+        exit 1
+    fi
+done
+[[ ${#labs[@]} -gt 0 ]] && echo "build-kernels: ${#labs[@]} lab file(s) in kernels/dev compile"
 
 mv -f "$work/nfn4j.fatbin" "$fatbin"
 mv -f "$work/kernels.txt" "$out/kernels.txt"

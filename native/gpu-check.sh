@@ -8,14 +8,15 @@
 #                                  (ignored by git), checks what travels fits in 64 MiB, and
 #                                  prints the device call to make.
 #   native/gpu-check.sh device     THERE, from the repo root, $OUT set: the test suite with the
-#                                  CUDA backend forced, GpuBench, the PyTorch baseline and the
-#                                  copy bandwidth; JSON and logs under $OUT; the table printed last.
+#                                  CUDA backend forced, GpuBench, the PyTorch baseline, the
+#                                  copy bandwidth and the channel-mix lab (kernels/dev); JSON and
+#                                  logs under $OUT; the table printed last.
 #   native/gpu-check.sh selftest   HERE: prepare (fatbin optional), then the device half on the CPU
 #                                  (simd backend, PyTorch on the CPU, small workloads).
 #
 # Environment: NFN4J_FIXTURES (default ../shared/conformance/nfn), NFN4J_GPU_ALLOW_NO_FATBIN=1
 # (prepare without kernels), and for the device half GPU_CHECK_STAGES (default
-# tests,bench,torch), GPU_CHECK_BUDGET_S (default 450: every stage ends within it),
+# tests,bench,torch,lab), GPU_CHECK_BUDGET_S (default 450: every stage ends within it),
 # GPU_CHECK_DRYRUN=1 (no GPU: what selftest sets).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -183,7 +184,7 @@ stage_timeout() {
     echo "$cap"
 }
 
-want() { [[ ",${GPU_CHECK_STAGES:-tests,bench,torch}," == *",$1,"* ]]; }
+want() { [[ ",${GPU_CHECK_STAGES:-tests,bench,torch,lab}," == *",$1,"* ]]; }
 
 # Unpacks a .tar.xz with tar, or with Python where there is no xz.
 unpack() {
@@ -192,7 +193,7 @@ unpack() {
 }
 
 device_main() {
-    local dry=${GPU_CHECK_DRYRUN:-0} work rc_tests=skipped rc_bench=skipped rc_torch=skipped
+    local dry=${GPU_CHECK_DRYRUN:-0} work rc_tests=skipped rc_bench=skipped rc_torch=skipped rc_lab=skipped
     cd "$ROOT" || exit 1
     [ -d "$CARRY" ] || die "no $CARRY_NAME here: run 'native/gpu-check.sh prepare' in this checkout and name it in carry"
     work=$(mktemp -d "${TMPDIR:-/tmp}/nfn4j-gpu.XXXXXX")
@@ -202,7 +203,7 @@ device_main() {
         if "$p" -c 'import torch' 2>/dev/null; then PY=$p; break; fi
     done
 
-    say "== facts ($(date -u +%FT%TZ), dry run: $dry, stages: ${GPU_CHECK_STAGES:-tests,bench,torch})"
+    say "== facts ($(date -u +%FT%TZ), dry run: $dry, stages: ${GPU_CHECK_STAGES:-tests,bench,torch,lab})"
     echo "host: $(uname -srm), $(nproc) CPUs, $(free -g 2>/dev/null | awk '/Mem:/ {print $2 " GiB"}'), commit $(head -n1 "$CARRY/COMMIT.txt" 2>/dev/null)"
     if [ "$dry" != 1 ]; then
         timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used,temperature.gpu,power.draw,clocks.sm,clocks.mem --format=csv \
@@ -286,9 +287,31 @@ device_main() {
         say "torch baseline: rc $rc_torch"
     fi
 
+    if want lab; then
+        # The channel-mix lab (kernels/dev): each version validated against a CPU reference, then timed.
+        local t
+        t=$(stage_timeout "${GPU_CHECK_LAB_S:-90}")
+        if [ "$dry" = 1 ]; then
+            rc_lab=skipped-dry-run
+        elif ! command -v nvcc >/dev/null; then
+            rc_lab=no-nvcc
+        else
+            say "== channel-mix lab (kernels/dev/channel_mix_lab.cu; timeout ${t}s)"
+            if nvcc -std=c++17 -O3 -arch=native -I "$ROOT/kernels" -o "$work/mix_lab" "$ROOT/kernels/dev/channel_mix_lab.cu" >"$OUT/lab.txt" 2>&1; then
+                timeout -k 5 "$t" "$work/mix_lab" 20 2>&1 | tee -a "$OUT/lab.txt"
+                rc_lab=${PIPESTATUS[0]}
+            else
+                rc_lab=compile-failed
+                cat "$OUT/lab.txt"
+            fi
+        fi
+        say "lab: rc $rc_lab"
+    fi
+
     say "== summary"
     "$PY" "$ROOT/native/gpu_summary.py" --bench "$OUT/gpu_bench.json" --torch "$OUT/torch_baseline.json" \
         --tests-xml "$OUT/tests.xml.gz" --tests-txt "$OUT/tests.txt" --stage "tests=$rc_tests" --stage "bench=$rc_bench" --stage "torch=$rc_torch" \
+        --stage "lab=$rc_lab" \
         --facts "seconds=$(($(date +%s) - START))" --facts "dry_run=$dry" --out "$OUT/summary.json"
     rm -rf "$work"
 }
