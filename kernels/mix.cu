@@ -12,6 +12,20 @@
 #define MIX_BN 256 // columns per block
 #define MIX_BK 8   // input channels per shared-memory step
 
+// The epilogue of one output (b, m, p = j * cols + k) of either mix kernel: the broadcast terms,
+// the store (or add), then the activation.
+__device__ __forceinline__ void mix_store(float v, long long b, int m, long long p, int j, int k, const float* __restrict__ bias,
+                                          const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                                          float* __restrict__ y, int cout, int rows, int cols, long long P, int accumulate, int act) {
+    const long long bm = b * cout + m;
+    if (bias != nullptr) v += bias[m];
+    if (row != nullptr) v += row[bm * cols + k];
+    if (col != nullptr) v += col[bm * rows + j];
+    if (glob != nullptr) v += glob[bm];
+    const long long yi = bm * P + p;
+    y[yi] = act_apply(act, accumulate ? y[yi] + v : v);
+}
+
 // Stages channel_mix's 8 x 256 X tiles (channels k0 .. k0 + 7, columns n0 .. n0 + 255) through
 // registers, so the next tile is in flight while this one is multiplied.
 //  * scalar: thread t holds column n0 + t of all 8 channels (a warp reads 32 consecutive floats
@@ -142,14 +156,7 @@ channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const
         for (int i = 0; i < 4; i++) {
             const int m = m0 + 4 * ty + i;
             if (m >= cout) continue;
-            const long long bm = b * cout + m;
-            float v = acc[i][c];
-            if (bias != nullptr) v += bias[m];
-            if (row != nullptr) v += row[bm * cols + k];
-            if (col != nullptr) v += col[bm * rows + j];
-            if (glob != nullptr) v += glob[bm];
-            const long long yi = bm * P + p;
-            y[yi] = act_apply(act, accumulate ? y[yi] + v : v);
+            mix_store(acc[i][c], b, m, p, j, k, bias, row, col, glob, y, cout, rows, cols, P, accumulate, act);
         }
     }
 }
@@ -256,14 +263,7 @@ channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const
         const long long b = n / P;
         const long long p = n - b * P;
         const int j = (int)p / cols, k = (int)p - j * cols; // p < P < 2^31
-        const long long bm = b * cout + m;
-        float v = Cs[mm * T32_LDC + nn];
-        if (bias != nullptr) v += bias[m];
-        if (row != nullptr) v += row[bm * cols + k];
-        if (col != nullptr) v += col[bm * rows + j];
-        if (glob != nullptr) v += glob[bm];
-        const long long yi = bm * P + p;
-        y[yi] = act_apply(act, accumulate ? y[yi] + v : v);
+        mix_store(Cs[mm * T32_LDC + nn], b, m, p, j, k, bias, row, col, glob, y, cout, rows, cols, P, accumulate, act);
     }
 }
 

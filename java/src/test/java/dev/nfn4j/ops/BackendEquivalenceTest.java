@@ -352,23 +352,18 @@ class BackendEquivalenceTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("mixForward")
     void channelMix(Ops fast, Mix c) {
-        OpsHarness h = harness(fast, c.seed);
-        int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
-        Arg x = h.in("x", h.gaussian(B * cin * plane));
-        Arg a = h.in("a", h.gaussian(cout * cin));
-        Arg bias = c.has(1) ? h.in("bias", h.gaussian(cout)) : null;
-        Arg row = c.has(2) ? h.in("row", h.gaussian(B * cout * c.cols)) : null;
-        Arg col = c.has(4) ? h.in("col", h.gaussian(B * cout * c.rows)) : null;
-        Arg glob = c.has(8) ? h.in("glob", h.gaussian(B * cout)) : null;
-        Arg y = h.out("y", B * cout * plane);
-        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), p.at(y)));
-        h.expect(y, FWD);
+        checkMix(fast, c, null);
     }
 
     /** The mix with a fused ReLU, against the reference's mix-then-activation, on every forward shape. */
     @ParameterizedTest(name = "{0}: {1} + relu")
     @MethodSource("mixForward")
     void channelMixWithFusedRelu(Ops fast, Mix c) {
+        checkMix(fast, c, Act.RELU);
+    }
+
+    /** One forward mix on both backends: the plain op when act is null, else the one with a fused activation. */
+    private static void checkMix(Ops fast, Mix c, Act act) {
         OpsHarness h = harness(fast, c.seed);
         int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
         Arg x = h.in("x", h.gaussian(B * cin * plane));
@@ -378,7 +373,8 @@ class BackendEquivalenceTest {
         Arg col = c.has(4) ? h.in("col", h.gaussian(B * cout * c.rows)) : null;
         Arg glob = c.has(8) ? h.in("glob", h.gaussian(B * cout)) : null;
         Arg y = h.out("y", B * cout * plane);
-        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), Act.RELU, p.at(y)));
+        if (act == null) h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), p.at(y)));
+        else h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), act, p.at(y)));
         h.expect(y, FWD);
     }
 

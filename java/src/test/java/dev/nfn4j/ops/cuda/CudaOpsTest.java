@@ -80,6 +80,22 @@ class CudaOpsTest {
         return b == null ? null : b.r;
     }
 
+    /**
+     * A forward mix with every epilogue term on both backends, compared at {@code tol}; returns its
+     * input x for the backward that follows.
+     */
+    Both forwardMix(MixShape s, double tol, String what) {
+        int B = s.batch(), plane = (int) s.plane();
+        Both x = in(gaussian(B * s.cin() * plane, 0)), a = in(gaussian(s.cout() * s.cin(), 0));
+        Both bias = in(gaussian(s.cout(), 0)), row = in(gaussian(B * s.cout() * s.cols(), 0));
+        Both col = in(gaussian(B * s.cout() * s.rows(), 0)), glob = in(gaussian(B * s.cout(), 0));
+        Both y = out(B * s.cout() * plane);
+        cuda.channelMix(s, x.c, a.c, bias.c, row.c, col.c, glob.c, y.c);
+        ref.channelMix(s, x.r, a.r, bias.r, row.r, col.r, glob.r, y.r);
+        expect(y, tol, what + s);
+        return x;
+    }
+
     @Test
     void channelMixAcrossSeveralTilesEveryWay() {
         // cin 9 and 40: one and several 8-channel steps (the prefetch); cout 33 and 70: 2 and 3 channel tiles;
@@ -88,14 +104,8 @@ class CudaOpsTest {
         for (int[] sh : shapes) {
             MixShape s = new MixShape(sh[0], sh[1], sh[2], sh[3], sh[4]);
             int B = s.batch(), plane = (int) s.plane();
-            Both x = in(gaussian(B * s.cin() * plane, 0)), a = in(gaussian(s.cout() * s.cin(), 0));
-            Both bias = in(gaussian(s.cout(), 0)), row = in(gaussian(B * s.cout() * s.cols(), 0));
-            Both col = in(gaussian(B * s.cout() * s.rows(), 0)), glob = in(gaussian(B * s.cout(), 0));
-            Both y = out(B * s.cout() * plane);
-            cuda.channelMix(s, x.c, a.c, bias.c, row.c, col.c, glob.c, y.c);
-            ref.channelMix(s, x.r, a.r, bias.r, row.r, col.r, glob.r, y.r);
-            expect(y, FWD, "channelMix " + s);
-
+            Both x = forwardMix(s, FWD, "channelMix ");
+            Both a = in(gaussian(s.cout() * s.cin(), 0)); // the backward's own A
             Both dy = in(gaussian(B * s.cout() * plane, 0.25f));
             Both dx = in(gaussian(B * s.cin() * plane, 0)), da = in(gaussian(s.cout() * s.cin(), 0)), db = in(gaussian(s.cout(), 0));
             cuda.channelMixBackward(s, x.c, a.c, dy.c, dx.c, da.c, db.c);
@@ -147,14 +157,8 @@ class CudaOpsTest {
             for (int[] sh : shapes) {
                 MixShape s = new MixShape(sh[0], sh[1], sh[2], sh[3], sh[4]);
                 int B = s.batch(), plane = (int) s.plane();
-                Both x = in(gaussian(B * s.cin() * plane, 0)), a = in(gaussian(s.cout() * s.cin(), 0));
-                Both bias = in(gaussian(s.cout(), 0)), row = in(gaussian(B * s.cout() * s.cols(), 0));
-                Both col = in(gaussian(B * s.cout() * s.rows(), 0)), glob = in(gaussian(B * s.cout(), 0));
-                Both y = out(B * s.cout() * plane);
-                cuda.channelMix(s, x.c, a.c, bias.c, row.c, col.c, glob.c, y.c);
-                ref.channelMix(s, x.r, a.r, bias.r, row.r, col.r, glob.r, y.r);
-                expect(y, Tf32AccuracyTest.GPU_TOLERANCE, "tf32 channelMix " + s);
-
+                Both x = forwardMix(s, Tf32AccuracyTest.GPU_TOLERANCE, "tf32 channelMix ");
+                Both a = in(gaussian(s.cout() * s.cin(), 0)); // the backward's own A
                 Both dy = in(gaussian(B * s.cout() * plane, 0.25f)), dx = in(gaussian(B * s.cin() * plane, 0));
                 cuda.channelMixBackward(s, x.c, a.c, dy.c, dx.c, null, null);
                 ref.channelMixBackward(s, x.r, a.r, dy.r, dx.r, null, null);
