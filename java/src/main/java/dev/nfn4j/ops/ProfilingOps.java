@@ -81,6 +81,21 @@ public final class ProfilingOps implements Ops {
      * counters.
      */
     public synchronized String report(int runs) {
+        String table = table(runs);
+        stats.clear();
+        flops = 0;
+        bytes = 0;
+        return table;
+    }
+
+    /** Milliseconds per run by method name since the last report (and keeps counting). */
+    public synchronized Map<String, Double> millisByMethod(int runs) {
+        Map<String, Double> ms = new TreeMap<>();
+        stats.forEach((k, v) -> ms.put(k, v[1] / 1e6 / runs));
+        return ms;
+    }
+
+    private String table(int runs) {
         StringBuilder sb = new StringBuilder();
         long total = stats.values().stream().mapToLong(v -> v[1]).sum();
         sb.append(String.format("%-44s %7s %10s %6s %9s %9s %8s %7s%n", "method", "calls", "ms", "share", "MFLOP", "MB", "GFLOP/s", "GB/s"));
@@ -90,9 +105,6 @@ public final class ProfilingOps implements Ops {
             sb.append(String.format("%-44s %7.1f %10.3f %5.1f%% %9.2f %9.2f %8.1f %7.1f%n", e.getKey(), (double) v[0] / runs,
                     v[1] / 1e6 / runs, 100.0 * v[1] / Math.max(total, 1), v[2] / 1e6 / runs, v[3] / 1e6 / runs, v[2] / 1e9 / sec, v[3] / 1e9 / sec));
         });
-        stats.clear();
-        flops = 0;
-        bytes = 0;
         return sb.toString();
     }
 

@@ -4,6 +4,10 @@ import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.ProfilingOps;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Where a named workload spends its time, per {@code Ops} method: the question to answer before
  * optimizing a kernel. Not a benchmark (the decorator's clock and the synchronous calls add a
@@ -13,6 +17,7 @@ import dev.nfn4j.ops.ProfilingOps;
  * java --add-modules jdk.incubator.vector -cp jmh/target/benchmarks.jar dev.nfn4j.jmh.ProfileWorkload \
  *      np_mlp256_c32_fwd_bwd [backend=simd] [threads=0] [reps=10] [shapes]
  * </pre>
+ * Threads as a list ({@code 1,2}) profile at each count and print every method's speed-up.
  * With {@code shapes}, channel mixes are listed per shape. Each row also gives the method's work
  * (MFLOP, compulsory MB) and the rates it ran at; the last lines set the run against the floor
  * of that work at this machine's measured rates (BENCHMARKS.md; {@code -Dfloor.gbps},
@@ -29,8 +34,15 @@ public final class ProfileWorkload {
         }
         Workloads.Named w = Workloads.named(args[0]);
         String backend = args.length > 1 ? args[1] : "simd";
-        int threads = args.length > 2 ? Integer.parseInt(args[2]) : 0, reps = args.length > 3 ? Integer.parseInt(args[3]) : 10;
-        ProfilingOps ops = new ProfilingOps(Backends.byName(backend, threads), args.length > 4 && args[4].equals("shapes"));
+        int reps = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+        boolean shapes = args.length > 4 && args[4].equals("shapes");
+        String threadArg = args.length > 2 ? args[2] : "0";
+        if (threadArg.contains(",")) {
+            scaling(w, backend, threadArg.split(","), reps, shapes);
+            return;
+        }
+        int threads = Integer.parseInt(threadArg);
+        ProfilingOps ops = new ProfilingOps(Backends.byName(backend, threads), shapes);
         Runnable body = body(w, ops);
         for (int i = 0; i < Math.max(3, reps / 2); i++) body.run(); // JIT warm-up
         ops.report();
@@ -46,6 +58,43 @@ public final class ProfileWorkload {
         System.out.printf("work per run: %.3f GFLOP, %.1f MB compulsory; at %.1f GB/s and %.0f GFLOP/s:%n", gflop, gb * 1e3, gbps, gflops);
         System.out.printf("  floor of these calls (each call max(bytes/BW, flops/peak), summed): %.2f ms%n", callFloor);
         System.out.printf("  compute floor of any implementation doing these flops (flops/peak):   %.2f ms%n", gflop / gflops * 1e3);
+    }
+
+    /**
+     * Threads given as a list ({@code 1,2}): the workload profiled at each count, then one table of
+     * every method's ms per run at each count and its speed-up over the first: which ops do not scale.
+     */
+    private static void scaling(Workloads.Named w, String backend, String[] counts, int reps, boolean shapes) {
+        List<Map<String, Double>> byCount = new ArrayList<>();
+        List<Double> totals = new ArrayList<>();
+        for (String c : counts) {
+            ProfilingOps ops = new ProfilingOps(Backends.byName(backend, Integer.parseInt(c.trim())), shapes);
+            Runnable body = body(w, ops);
+            for (int i = 0; i < Math.max(3, reps / 2); i++) body.run();
+            ops.report();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) body.run();
+            totals.add((System.nanoTime() - t0) / 1e6 / reps);
+            byCount.add(ops.millisByMethod(reps));
+            ops.report();
+        }
+        System.out.printf("%s on %s: ms per run at %s threads (%d runs each), and the speed-up over %s thread(s)%n",
+                w.name(), backend, String.join(", ", counts), reps, counts[0]);
+        StringBuilder head = new StringBuilder(String.format("%-44s", "method"));
+        for (String c : counts) head.append(String.format(" %9s", c + " thr"));
+        for (int i = 1; i < counts.length; i++) head.append(String.format(" %8s", "x" + counts[i]));
+        System.out.println(head);
+        Map<String, Double> first = byCount.get(0);
+        first.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).forEach(e -> {
+            StringBuilder line = new StringBuilder(String.format("%-44s", e.getKey()));
+            for (Map<String, Double> m : byCount) line.append(String.format(" %9.3f", m.getOrDefault(e.getKey(), Double.NaN)));
+            for (int i = 1; i < byCount.size(); i++) line.append(String.format(" %7.2fx", e.getValue() / byCount.get(i).getOrDefault(e.getKey(), Double.NaN)));
+            System.out.println(line);
+        });
+        StringBuilder total = new StringBuilder(String.format("%-44s", "whole run"));
+        for (double t : totals) total.append(String.format(" %9.3f", t));
+        for (int i = 1; i < totals.size(); i++) total.append(String.format(" %7.2fx", totals.get(0) / totals.get(i)));
+        System.out.println(total);
     }
 
     private static Runnable body(Workloads.Named w, Ops ops) {
