@@ -19,7 +19,7 @@ public final class ProfilingOps implements Ops {
         this(inner, false);
     }
 
-    /** With {@code byShape}, channel mixes and plane pools are also told apart by their shape. */
+    /** With {@code byShape}, channel mixes, plane pools and copies are also told apart by their shape. */
     public ProfilingOps(Ops inner, boolean byShape) {
         this.inner = inner;
         this.byShape = byShape;
@@ -172,7 +172,9 @@ public final class ProfilingOps implements Ops {
             if (ss[i] != 0) read *= dims[i];
             if (ds[i] != 0) written *= dims[i];
         }
-        record("copy4d", t, acc ? n : 0, read + (acc ? 2 : 1) * written);
+        String name = !byShape ? "copy4d" : "copy4d " + dims[0] + "x" + dims[1] + "x" + dims[2] + "x" + dims[3]
+                + (written < n ? " summing" : read < n ? " broadcasting" : "") + (acc ? " +=" : "");
+        record(name, t, acc ? n : 0, read + (acc ? 2 : 1) * written);
     }
 
     @Override public void planeScale(long p, int n, Ptr x, Ptr s, Ptr y) { long t = System.nanoTime(); inner.planeScale(p, n, x, s, y); record("planeScale", t, (double) p * n, 2.0 * p * n); }

@@ -216,7 +216,8 @@ class BackendEquivalenceTest {
         List<Copy> out = new ArrayList<>();
         int[] d = {2, 3, 5, 17};
         int[] big = {9, 13, 3, 7}; // dims0 * dims1 = 117 >= 64: the chunked task split, a partial last chunk
-        int[][] shapes = {d, big, {1, 1, 1, 1}, {1, 1, 1, 100}, {3, 1, 33, 1}, {8, 8, 2, 31}, {65, 1, 1, 33}};
+        // {1, 1, 1, 300007} and {2, 1, 3, 131075}: long contiguous runs split into 65,536-float pieces, partial last pieces.
+        int[][] shapes = {d, big, {1, 1, 1, 1}, {1, 1, 1, 100}, {3, 1, 33, 1}, {8, 8, 2, 31}, {65, 1, 1, 33}, {1, 1, 1, 300007}, {2, 1, 3, 131075}};
         for (boolean acc : new boolean[]{false, true}) {
             for (int[] s : shapes) out.add(new Copy("contiguous", s, dense(s, 0, 1, 2, 3), dense(s, 0, 1, 2, 3), acc));
             for (int[] s : new int[][]{d, big}) {

@@ -36,6 +36,8 @@ public final class SimdOps implements Ops {
     static final int DA_ROWS_MIN_PLANE = 16384, DA_ROWS_TILE = 16384;
     /** Inputs whose transposed copy (all positions x channels) is at most this many floats take one GEMM over all positions. */
     static final int SHORT_PLANES_XT_FLOATS = 1 << 20;
+    /** copy4d splits contiguous runs of at least twice this many floats into pieces of it (one task each). */
+    static final int COPY_PIECE = 1 << 16;
 
     /**
      * The species must be a static final constant: C2 only intrinsifies vector ops whose species it
@@ -871,6 +873,23 @@ public final class SimdOps implements Ops {
         int n3 = dims[3];
         boolean contiguous = ss[3] == 1 && ds[3] == 1;
         int outer = dims[0] * dims[1];
+        if (contiguous && n3 >= 2 * COPY_PIECE) { // a few long runs (one may be a whole tensor): split the runs too
+            int rows = outer * dims[2], pieces = (n3 + COPY_PIECE - 1) / COPY_PIECE;
+            par.forEach(rows * pieces, (long) rows * n3, t -> {
+                int r = t / pieces, p0 = (t % pieces) * COPY_PIECE, len = Math.min(COPY_PIECE, n3 - p0);
+                int ab = r / dims[2], c = r % dims[2], a = ab / dims[1], b = ab % dims[1];
+                int si = (int) (so + a * ss[0] + b * ss[1] + c * ss[2]) + p0, di = (int) (dso + a * ds[0] + b * ds[1] + c * ds[2]) + p0;
+                if (!accumulate) {
+                    System.arraycopy(Sx, si, D, di, len);
+                    return;
+                }
+                int d = 0;
+                for (int db = S.loopBound(len); d < db; d += V)
+                    FloatVector.fromArray(S, Sx, si + d).add(FloatVector.fromArray(S, D, di + d)).intoArray(D, di + d);
+                for (; d < len; d++) D[di + d] += Sx[si + d];
+            });
+            return;
+        }
         par.forEach(outer >= 64 ? 64 : Math.max(outer, 1), (long) outer * dims[2] * n3, t -> {
             int chunk = (outer + 63) / 64;
             int lo = outer >= 64 ? t * chunk : t, hi = outer >= 64 ? Math.min(outer, lo + chunk) : t + 1;
