@@ -1,8 +1,8 @@
 package dev.nfn4j.nn;
 
-import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
@@ -41,8 +41,7 @@ abstract class GraphLayer implements FusesActivation {
 
     @Override
     public void fuseActivation(Act act) {
-        if (!act.derivativeFromOutput()) throw new IllegalArgumentException(this + " cannot fuse " + act + ": its derivative needs the input");
-        if (lastRun != null) throw new IllegalStateException(this + ": fuse the activation before the first forward");
+        FusesActivation.checkFusable(this, act, lastRun != null);
         post = act;
     }
 

@@ -40,8 +40,7 @@ public final class Linear implements FusesActivation {
 
     @Override
     public void fuseActivation(Act act) {
-        if (!act.derivativeFromOutput()) throw new IllegalArgumentException(this + " cannot fuse " + act + ": its derivative needs the input");
-        if (last != null) throw new IllegalStateException(this + ": fuse the activation before the first forward");
+        FusesActivation.checkFusable(this, act, last != null);
         post = act;
     }
 
@@ -50,11 +49,7 @@ public final class Linear implements FusesActivation {
         if (last == null) throw new IllegalStateException(this + ": backward without a forward");
         if (gradOut.size() != (long) last.batch() * out)
             throw new IllegalArgumentException(this + ": gradient must be [" + last.batch() + ", " + out + "], got " + gradOut);
-        Ptr dy = gradOut.data();
-        if (post != Act.IDENTITY) { // the fused activation's derivative, from the output (Act.derivativeFromOutput)
-            dy = ws.get("dPre", gradOut.size());
-            ops.activationBackward(post, gradOut.size(), lastOut.data(), lastOut.data(), gradOut.data(), dy);
-        }
+        Ptr dy = FusesActivation.gradientBeforeActivation(ops, ws, post, lastOut.data(), gradOut.data(), gradOut.size());
         Ptr dx = ws.zeroed("dx", last.size());
         ops.channelMixBackward(new MixShape(last.batch(), in, out, 1, 1), last.data(), weight.value(), dy, dx, weight.grad(), bias.grad());
         return new Tensor(last.shape(), dx);

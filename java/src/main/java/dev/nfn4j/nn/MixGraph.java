@@ -266,12 +266,7 @@ final class MixGraph {
     Ptr backward(Run run, Workspace ws, Ptr gradOut, Act post) {
         Ops ops = run.ops;
         Map<Region, Ptr> grad = new EnumMap<>(Region.class);
-        if (post != Act.IDENTITY) { // the fused activation's derivative, from the layer's output (Act.derivativeFromOutput)
-            Ptr y = run.at(Region.OUT, 0), dPre = ws.get("bwd.pre", out.size());
-            ops.activationBackward(post, out.size(), y, y, gradOut, dPre);
-            gradOut = dPre;
-        }
-        grad.put(Region.OUT, gradOut);
+        grad.put(Region.OUT, FusesActivation.gradientBeforeActivation(ops, ws, post, run.at(Region.OUT, 0), gradOut, out.size()));
         for (Region r : new Region[]{Region.IN, Region.POOL, Region.CAT, Region.Y, Region.STAGE})
             grad.put(r, ws.zeroed("bwd." + r, sizes.get(r))); // gradients accumulate
         for (int q = places.size() - 1; q >= 0; q--) {
