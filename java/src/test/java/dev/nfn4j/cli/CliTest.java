@@ -145,6 +145,13 @@ class CliTest {
     }
 
     @Test
+    void trainStepsNeedASmallCnnZoo() {
+        Object[] r = run("train", "--out", tmp.resolve("m").toString(), "--train-steps", "20,40", "--epochs", "1");
+        assertEquals(2, r[0], (String) r[2]);
+        assertTrue(((String) r[2]).contains("--train-steps needs --zoo DIR"), (String) r[2]);
+    }
+
+    @Test
     void conformanceOnAMissingFolderIsAClearError() {
         Object[] r = run("conformance", tmp.resolve("nope").toString());
         assertEquals(2, r[0]);
