@@ -147,6 +147,26 @@ class CnnTrainerTest {
         }
     }
 
+    /** The Vector API activations give the scalar oracle's bits, on ordinary and special inputs and any tail length. */
+    @Test
+    void vectorActivationsAreBitIdenticalToTheScalarOnes() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CnnGemm.VECTOR, "the vector module is not readable");
+        java.util.Random r = new java.util.Random(3);
+        float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 7.9053111f, -7.9053111f, 8f, -8f,
+                1e-30f, -1e-30f, Float.MIN_VALUE, -Float.MAX_VALUE, 0.5f, -0.5f, 40f, -40f};
+        for (CnnHyperparameters.Activation act : CnnHyperparameters.Activation.values())
+            for (int len : new int[]{1, 7, 8, 13, 1000, 4099}) {
+                float[] z = new float[len];
+                for (int i = 0; i < len; i++) z[i] = i < specials.length ? specials[i] : (float) (r.nextGaussian() * (i % 3 == 0 ? 10 : 1));
+                float[] vec = z.clone(), ref = z.clone();
+                CnnTrainer.activate(act, vec, len, true);
+                CnnTrainer.activate(act, ref, len, false);
+                for (int i = 0; i < len; i++)
+                    assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(vec[i]),
+                            act + " of " + z[i] + " (element " + i + " of " + len + "): " + vec[i] + " vs " + ref[i]);
+            }
+    }
+
     @Test
     void tanhIsWithinAFewUlpOfStrictMath() {
         double worst = 0;
