@@ -379,9 +379,17 @@ public final class CnnTrainer {
         for (int b = 0; b < n; b++)
             for (int oy = 0; oy < Ho; oy++)
                 for (int ox = 0; ox < Wo; ox++) {
-                    int row = ((b * Ho + oy) * Wo + ox) * K;
+                    int row = ((b * Ho + oy) * Wo + ox) * K, ix0 = ox * STRIDE - padLeft[l];
                     for (int ky = 0; ky < KERNEL; ky++) {
                         int iy = oy * STRIDE - padTop[l] + ky;
+                        if (iy >= 0 && iy < H && ix0 >= 0 && ix0 + KERNEL <= W) {
+                            // The row's three taps are in the image: one run of KERNEL * C floats on both sides.
+                            int at = row + ky * KERNEL * C, px = ((b * H + iy) * W + ix0) * C;
+                            if (!adjoint) System.arraycopy(image, px, cols, at, KERNEL * C);
+                            else if (C == FILTERS) for (int kx = 0; kx < KERNEL; kx++) CnnGemm.add16(cols, at + kx * C, image, px + kx * C);
+                            else for (int i = 0; i < KERNEL * C; i++) image[px + i] += cols[at + i];
+                            continue;
+                        }
                         for (int kx = 0; kx < KERNEL; kx++) {
                             int ix = ox * STRIDE - padLeft[l] + kx, at = row + (ky * KERNEL + kx) * C, px = ((b * H + iy) * W + ix) * C;
                             boolean inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
