@@ -340,9 +340,11 @@ public final class CnnTrainer {
                     // Four 16-bit uniforms per 64-bit draw: the masks cost as much as a conv layer otherwise.
                     float keep = 1f / (1f - dropout);
                     int len = rowsOut * FILTERS, threshold = (int) (dropout * 65536);
+                    // len is a multiple of FILTERS (16), so of 4. Branch-free: keep * (1 + sign(u - threshold)),
+                    // 0 or keep exactly as the comparison gave them (a random branch mispredicted half the time).
                     for (int q = 0; q < len; q += 4) {
                         long bits = rng.nextLong();
-                        for (int j = 0; j < 4 && q + j < len; j++, bits >>>= 16) mk[q + j] = (int) (bits & 0xffff) < threshold ? 0f : keep;
+                        for (int j = 0; j < 4; j++, bits >>>= 16) mk[q + j] = keep * (1 + (((int) (bits & 0xffff) - threshold) >> 31));
                     }
                     for (int q = 0; q < len; q++) out[q] = z[q] * mk[q];
                 } else {
@@ -385,7 +387,11 @@ public final class CnnTrainer {
                         if (iy >= 0 && iy < H && ix0 >= 0 && ix0 + KERNEL <= W) {
                             // The row's three taps are in the image: one run of KERNEL * C floats on both sides.
                             int at = row + ky * KERNEL * C, px = ((b * H + iy) * W + ix0) * C;
-                            if (!adjoint) System.arraycopy(image, px, cols, at, KERNEL * C);
+                            if (!adjoint && C == 1) { // the first layer: three floats, below what arraycopy pays off for
+                                cols[at] = image[px];
+                                cols[at + 1] = image[px + 1];
+                                cols[at + 2] = image[px + 2];
+                            } else if (!adjoint) System.arraycopy(image, px, cols, at, KERNEL * C);
                             else if (C == FILTERS) for (int kx = 0; kx < KERNEL; kx++) CnnGemm.add16(cols, at + kx * C, image, px + kx * C);
                             else for (int i = 0; i < KERNEL * C; i++) image[px + i] += cols[at + i];
                             continue;
