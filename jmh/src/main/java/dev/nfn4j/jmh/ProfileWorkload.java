@@ -43,12 +43,7 @@ public final class ProfileWorkload {
         }
         int threads = Integer.parseInt(threadArg);
         ProfilingOps ops = new ProfilingOps(Backends.byName(backend, threads), shapes);
-        Runnable body = body(w, ops);
-        for (int i = 0; i < Math.max(3, reps / 2); i++) body.run(); // JIT warm-up
-        ops.report();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < reps; i++) body.run();
-        double perRep = (System.nanoTime() - t0) / 1e6 / reps;
+        double perRep = profile(w, ops, reps);
         System.out.printf("%s on %s: %.2f ms per run (%d runs); per run by method:%n", w.name(), ops.describe(), perRep, reps);
         double gbps = Double.parseDouble(System.getProperty("floor.gbps", "26.9"));
         double gflops = Double.parseDouble(System.getProperty("floor.gflops", "128"));
@@ -69,12 +64,7 @@ public final class ProfileWorkload {
         List<Double> totals = new ArrayList<>();
         for (String c : counts) {
             ProfilingOps ops = new ProfilingOps(Backends.byName(backend, Integer.parseInt(c.trim())), shapes);
-            Runnable body = body(w, ops);
-            for (int i = 0; i < Math.max(3, reps / 2); i++) body.run();
-            ops.report();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < reps; i++) body.run();
-            totals.add((System.nanoTime() - t0) / 1e6 / reps);
+            totals.add(profile(w, ops, reps));
             byCount.add(ops.millisByMethod(reps));
             ops.report();
         }
@@ -95,6 +85,16 @@ public final class ProfileWorkload {
         for (double t : totals) total.append(String.format(" %9.3f", t));
         for (int i = 1; i < totals.size(); i++) total.append(String.format(" %7.2fx", totals.get(0) / totals.get(i)));
         System.out.println(total);
+    }
+
+    /** Warms the JIT up, clears the counters, then runs the workload reps times on ops; returns ms per run (counters kept). */
+    private static double profile(Workloads.Named w, ProfilingOps ops, int reps) {
+        Runnable body = body(w, ops);
+        for (int i = 0; i < Math.max(3, reps / 2); i++) body.run();
+        ops.report();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) body.run();
+        return (System.nanoTime() - t0) / 1e6 / reps;
     }
 
     private static Runnable body(Workloads.Named w, Ops ops) {
