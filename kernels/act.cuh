@@ -49,3 +49,14 @@ __device__ __forceinline__ float act_derivative(int act, float x) {
         default: return 1.0f;
     }
 }
+
+// The gradient before a fused ReLU, dy * relu'(y), taken from the ReLU's output y as
+// activation_backward computes it when handed y (ReLU and identity are the activations whose
+// derivative follows from their output: dev.nfn4j.ops.Act.derivativeFromOutput). The backward
+// kernels' _relu_gated variants apply it as they load dy (GATED, gate = y in dy's layout), so that
+// gradient is never stored; the plain variants (GATED false) compile exactly as before.
+template <bool GATED>
+__device__ __forceinline__ float relu_gate(float dy, const float* __restrict__ gate, long long i) {
+    if constexpr (GATED) return dy * act_derivative(ACT_RELU, gate[i]);
+    else return dy;
+}

@@ -33,7 +33,9 @@ __device__ __forceinline__ void mix_store(float v, long long b, int m, long long
 //  * VEC, taken when every plane is a multiple of 4 floats and x is 16-byte aligned (so 4
 //    consecutive columns lie in one sample and form one aligned float4): thread t holds columns
 //    n0 + 4 (t % 64) .. + 3 of channels t / 64 and t / 64 + 4, two 16-byte loads.
-template <bool VEC>
+// GATED: each loaded value is multiplied by relu'(gate) at the same index (relu_gate; gate has
+// x's layout and the same alignment), the backward's dx through a fused ReLU.
+template <bool VEC, bool GATED>
 struct MixXTile {
     long long base; // x offset of this thread's (first) column at channel 0
     bool in;        // the column(s) lie inside the N columns
@@ -51,13 +53,21 @@ struct MixXTile {
         }
     }
 
-    __device__ __forceinline__ void load(const float* __restrict__ x, int k0, int cin, long long P, int tid) {
+    __device__ __forceinline__ void load(const float* __restrict__ x, const float* __restrict__ gate, int k0, int cin, long long P, int tid) {
         if constexpr (VEC) {
 #pragma unroll
             for (int i = 0; i < 2; i++) {
                 const int k = k0 + (tid >> 6) + 4 * i;
                 float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-                if (in && k < cin) v = *reinterpret_cast<const float4*>(x + base + (long long)k * P);
+                if (in && k < cin) {
+                    const long long at = base + (long long)k * P;
+                    v = *reinterpret_cast<const float4*>(x + at);
+                    if constexpr (GATED) {
+                        const float4 g = *reinterpret_cast<const float4*>(gate + at);
+                        v = make_float4(v.x * act_derivative(ACT_RELU, g.x), v.y * act_derivative(ACT_RELU, g.y),
+                                        v.z * act_derivative(ACT_RELU, g.z), v.w * act_derivative(ACT_RELU, g.w));
+                    }
+                }
                 r[4 * i] = v.x;
                 r[4 * i + 1] = v.y;
                 r[4 * i + 2] = v.z;
@@ -67,7 +77,7 @@ struct MixXTile {
 #pragma unroll
             for (int kk = 0; kk < MIX_BK; kk++) {
                 const int k = k0 + kk;
-                r[kk] = (in && k < cin) ? x[base + (long long)k * P] : 0.0f;
+                r[kk] = (in && k < cin) ? relu_gate<GATED>(x[base + (long long)k * P], gate, base + (long long)k * P) : 0.0f;
             }
         }
     }
@@ -92,15 +102,19 @@ struct MixXTile {
 // y is overwritten, or added to when `accumulate` is non-zero; then the activation `act` (an
 // ACT_ code, ACT_IDENTITY for none) is applied to the stored value, as the activation kernel
 // would apply it afterwards (the same act_apply: bit-identical).
+// channel_mix_relu_gated (GATED): the same with one more argument, `gate`, x's layout: each x
+// value is multiplied by relu'(gate) as it is loaded (relu_gate). The backward's dx through a
+// fused ReLU (x = dy, gate = the forward's output), so the gradient before the ReLU is never
+// stored; a separate kernel, so the forward's registers stay as they were.
 //
 // Grid (ceil(N / 256), ceil(cout / 32)), 256 threads. Thread (tx = lane, ty = warp) owns output
 // channels m0 + 4 ty + i (i < 4) and columns n0 + tx + 32 c (c < 8): a warp's stores and the
 // row term's loads are 32 consecutive columns. Each step stages an 8 x 32 tile of A (float4
 // broadcast reads) and an 8 x 256 tile of X (MixXTile: 16-byte loads where the layout allows)
 // in shared memory; the next X tile is loaded into registers while this one is used.
-template <bool VEC>
+template <bool VEC, bool GATED>
 __device__ __forceinline__ void
-channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+channel_mix_body(const float* __restrict__ x, const float* __restrict__ gate, const float* __restrict__ a, const float* __restrict__ bias,
                  const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
                  float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
                  int aRowStride, int aColStride, int accumulate, int act, float (*As)[MIX_BM], float (*Xs)[MIX_BN]) {
@@ -111,9 +125,9 @@ channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const
     const long long n0 = (long long)blockIdx.x * MIX_BN;
 
     // Loader roles: this thread's share of every X tile, and element (kk = tid / 32, mm = tid % 32) of every A tile.
-    MixXTile<VEC> xt(tid, n0, N, P, cin);
+    MixXTile<VEC, GATED> xt(tid, n0, N, P, cin);
     const int aM = m0 + (tid & 31), aK = tid >> 5;
-    xt.load(x, 0, cin, P, tid);
+    xt.load(x, gate, 0, cin, P, tid);
 
     float acc[4][8];
 #pragma unroll
@@ -128,7 +142,7 @@ channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const
             As[aK][tid & 31] = (aM < cout && k < cin) ? a[(long long)aM * aRowStride + (long long)k * aColStride] : 0.0f;
         }
         __syncthreads();
-        if (k0 + MIX_BK < cin) xt.load(x, k0 + MIX_BK, cin, P, tid); // the next X tile, while this one is multiplied
+        if (k0 + MIX_BK < cin) xt.load(x, gate, k0 + MIX_BK, cin, P, tid); // the next X tile, while this one is multiplied
 #pragma unroll
         for (int kk = 0; kk < MIX_BK; kk++) {
             const float4 av = *reinterpret_cast<const float4*>(&As[kk][4 * ty]);
@@ -161,19 +175,41 @@ channel_mix_body(const float* __restrict__ x, const float* __restrict__ a, const
     }
 }
 
+// Picks the 16-byte loads where every plane is a multiple of 4 floats and x (and the gate) are
+// aligned: the same branch for every thread. The tiles live here, not in the body, so both
+// variants share one allocation of shared memory.
+template <bool GATED>
+__device__ __forceinline__ void
+channel_mix_entry(const float* __restrict__ x, const float* __restrict__ gate, const float* __restrict__ a, const float* __restrict__ bias,
+                  const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                  float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+                  int aRowStride, int aColStride, int accumulate, int act) {
+    __shared__ __align__(16) float As[MIX_BK][MIX_BM];
+    __shared__ __align__(16) float Xs[MIX_BK][MIX_BN];
+    const long long P = (long long)rows * cols;
+    const bool aligned = ((reinterpret_cast<unsigned long long>(x) | reinterpret_cast<unsigned long long>(gate)) & 15) == 0;
+    if ((P & 3) == 0 && aligned)
+        channel_mix_body<true, GATED>(x, gate, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate,
+                                      act, As, Xs);
+    else
+        channel_mix_body<false, GATED>(x, gate, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate,
+                                       act, As, Xs);
+}
+
 extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 channel_mix(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
             const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
             float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
             int aRowStride, int aColStride, int accumulate, int act) {
-    // The tiles live here, not in the body, so both variants share one allocation of shared memory.
-    __shared__ __align__(16) float As[MIX_BK][MIX_BM];
-    __shared__ __align__(16) float Xs[MIX_BK][MIX_BN];
-    const long long P = (long long)rows * cols;
-    if ((P & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0) // the same branch for every thread
-        channel_mix_body<true>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act, As, Xs);
-    else
-        channel_mix_body<false>(x, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act, As, Xs);
+    channel_mix_entry<false>(x, nullptr, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act);
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+channel_mix_relu_gated(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+                       const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                       float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+                       int aRowStride, int aColStride, int accumulate, int act, const float* __restrict__ gate) {
+    channel_mix_entry<true>(x, gate, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act);
 }
 
 // The same mix on the tensor cores in TF32 (opt-in: -Dnfn4j.tf32=true, used when cin and cout are
@@ -184,6 +220,7 @@ channel_mix(const float* __restrict__ x, const float* __restrict__ a, const floa
 // |y - y_fp32| <= 2^-10 * sum_c |A[o][c] x[c][n]| plus the FP32 accumulation error; on data with
 // mixed signs the relative L2 error is about 3e-4 (Tf32AccuracyTest emulates the rounding on the
 // CPU; the GPU tests allow 2e-3). Deterministic like every kernel here (no atomics).
+// channel_mix_tf32_relu_gated: with channel_mix_relu_gated's `gate` (the backward's dx).
 //
 // Grid (ceil(N / 64), ceil(cout / 64)), 256 threads = 8 warps as 4 (output rows) x 2 (columns):
 // warp (wm, wn) owns rows m0 + 16 wm .. +15 and columns n0 + 32 wn .. +31, two 16 x 16 FP32
@@ -197,11 +234,12 @@ channel_mix(const float* __restrict__ x, const float* __restrict__ a, const floa
 #define T32_LDX (T32_BN + 4)
 #define T32_LDC (T32_BN + 4)
 
-extern "C" __global__ void __launch_bounds__(NFN_THREADS)
-channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
-                 const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
-                 float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
-                 int aRowStride, int aColStride, int accumulate, int act) {
+template <bool GATED>
+__device__ __forceinline__ void
+channel_mix_tf32_body(const float* __restrict__ x, const float* __restrict__ gate, const float* __restrict__ a, const float* __restrict__ bias,
+                      const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                      float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+                      int aRowStride, int aColStride, int accumulate, int act) {
     using namespace nvcuda;
     __shared__ __align__(32) float As[T32_BM * T32_LDA];
     __shared__ __align__(32) float Xs[T32_BK * T32_LDX];
@@ -236,7 +274,7 @@ channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const
 #pragma unroll
         for (int i = 0; i < 2; i++) {
             const int kk = xk + 4 * i, k = k0 + kk;
-            const float v = (loadIn && k < cin) ? x[xBase + (long long)k * P] : 0.0f;
+            const float v = (loadIn && k < cin) ? relu_gate<GATED>(x[xBase + (long long)k * P], gate, xBase + (long long)k * P) : 0.0f;
             Xs[kk * T32_LDX + xn] = wmma::__float_to_tf32(v);
         }
         __syncthreads();
@@ -267,6 +305,22 @@ channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const
     }
 }
 
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+                 const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                 float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+                 int aRowStride, int aColStride, int accumulate, int act) {
+    channel_mix_tf32_body<false>(x, nullptr, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act);
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+channel_mix_tf32_relu_gated(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+                            const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                            float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
+                            int aRowStride, int aColStride, int accumulate, int act, const float* __restrict__ gate) {
+    channel_mix_tf32_body<true>(x, gate, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act);
+}
+
 // Backward, weight part, pass 1 of 2 (deterministic: fixed chunks, then a fixed-order sum):
 //   partDa[s][o][c] = sum_{n in chunk s} dy[b][o][p] * x[b][c][p]
 //   partDb[s][o]    = sum_{n in chunk s} dy[b][o][p]       (written by the blocks of blockIdx.z == 0)
@@ -278,12 +332,16 @@ channel_mix_tf32(const float* __restrict__ x, const float* __restrict__ a, const
 // thread reads 4 consecutive channels as one float4. The 256 threads form 4 groups of 64; group
 // g takes columns 8g..8g+7 of each step, and each thread of a group owns a 4 x 4 block of the
 // 32 x 32 output tile. At the end the 4 groups' sums are added in group order.
+// mix_weight_grad_partial_relu_gated: one more argument, `gate` (dy's layout): dy is multiplied
+// by relu'(gate) as it is loaded (relu_gate), the weight gradient through a fused ReLU.
 #define WG_TILE 32
 #define WG_PAD 36 // row length of the staged tiles: float4-aligned, and 4-way (not 32-way) store conflicts
 
-extern "C" __global__ void __launch_bounds__(NFN_THREADS)
-mix_weight_grad_partial(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partDa,
-                        float* __restrict__ partDb, int batch, int cin, int cout, int rows, int cols, long long chunk) {
+template <bool GATED>
+__device__ __forceinline__ void
+mix_weight_grad_partial_body(const float* __restrict__ x, const float* __restrict__ dy, const float* __restrict__ gate,
+                             float* __restrict__ partDa, float* __restrict__ partDb, int batch, int cin, int cout, int rows, int cols,
+                             long long chunk) {
     __shared__ __align__(16) float Ds[WG_TILE][WG_PAD]; // Ds[n][o]
     __shared__ __align__(16) float Xs[WG_TILE][WG_PAD]; // Xs[n][c]
     __shared__ float red[4][WG_TILE * WG_TILE];
@@ -319,7 +377,7 @@ mix_weight_grad_partial(const float* __restrict__ x, const float* __restrict__ d
         for (int i = 0; i < 4; i++) {
             const int ch = r + 8 * i;
             const int o = o0 + ch, c = c0 + ch;
-            Ds[nn][ch] = (in && o < cout) ? dy[(b * cout + o) * P + p] : 0.0f;
+            Ds[nn][ch] = (in && o < cout) ? relu_gate<GATED>(dy[(b * cout + o) * P + p], gate, (b * cout + o) * P + p) : 0.0f;
             Xs[nn][ch] = (doDa && in && c < cin) ? x[(b * cin + c) * P + p] : 0.0f;
         }
         __syncthreads();
@@ -360,6 +418,19 @@ mix_weight_grad_partial(const float* __restrict__ x, const float* __restrict__ d
             }
         }
     }
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+mix_weight_grad_partial(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partDa,
+                        float* __restrict__ partDb, int batch, int cin, int cout, int rows, int cols, long long chunk) {
+    mix_weight_grad_partial_body<false>(x, dy, nullptr, partDa, partDb, batch, cin, cout, rows, cols, chunk);
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+mix_weight_grad_partial_relu_gated(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partDa,
+                                   float* __restrict__ partDb, int batch, int cin, int cout, int rows, int cols, long long chunk,
+                                   const float* __restrict__ gate) {
+    mix_weight_grad_partial_body<true>(x, dy, gate, partDa, partDb, batch, cin, cout, rows, cols, chunk);
 }
 
 // Backward, weight part, pass 2 of 2: the chunks' partial sums in chunk order, in double, added

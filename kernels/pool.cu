@@ -3,6 +3,7 @@
 // A plane batch is `planes` contiguous planes of rows x cols floats (for a weight-space tensor,
 // planes = B * C). rows * cols < 2^31 (checked on the host); plane and element offsets are 64-bit.
 #include "common.cuh"
+#include "act.cuh"
 
 // Per plane p, in one read of the plane:
 //   rowOut[p][k] = sr * sum_j x[p][j][k]      [planes][cols]
@@ -15,15 +16,20 @@
 //  * rowOut: each lane sums its column over its rows, then warp 0 adds the 8 warps' partials
 //    in warp order;
 //  * allOut: each thread's running total, then a fixed-order block sum in double.
-extern "C" __global__ void __launch_bounds__(NFN_THREADS)
-plane_reduce(const float* __restrict__ x, float* __restrict__ rowOut, float* __restrict__ colOut,
-             float* __restrict__ allOut, long long planes, int rows, int cols, double sr, double sc, double sa) {
+// GATED (plane_reduce_relu_gated, the backward's dOut pooling through a fused ReLU: x is dy, gate
+// the forward's output in x's layout): each x value is first multiplied by relu'(gate)
+// (relu_gate), so the pools are those of the gradient before the ReLU, in the same pass.
+template <bool GATED>
+__device__ __forceinline__ void
+plane_reduce_body(const float* __restrict__ x, const float* __restrict__ gate, float* __restrict__ rowOut, float* __restrict__ colOut,
+                  float* __restrict__ allOut, long long planes, int rows, int cols, double sr, double sc, double sa) {
     __shared__ float colPart[NFN_WARPS][33];
     __shared__ double red[NFN_WARPS];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const long long plane = (long long)rows * cols;
     for (long long p = blockIdx.x; p < planes; p += gridDim.x) {
         const float* xp = x + p * plane;
+        const float* gp = GATED ? gate + p * plane : nullptr;
         float total = 0.0f;
         for (int k0 = 0; k0 < cols; k0 += 32) {
             const int k = k0 + lane;
@@ -31,7 +37,8 @@ plane_reduce(const float* __restrict__ x, float* __restrict__ rowOut, float* __r
             const bool lastStrip = k0 + 32 >= cols;
             float colAcc = 0.0f;
             for (int j = warp; j < rows; j += NFN_WARPS) {
-                const float v = inside ? xp[(long long)j * cols + k] : 0.0f;
+                const long long at = (long long)j * cols + k;
+                const float v = inside ? relu_gate<GATED>(xp[at], gp, at) : 0.0f;
                 colAcc += v;
                 if (colOut != nullptr) {
                     const float s = warp_sum(v);
@@ -60,6 +67,19 @@ plane_reduce(const float* __restrict__ x, float* __restrict__ rowOut, float* __r
             if (threadIdx.x == 0) allOut[p] = (float)(t * sa);
         }
     }
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+plane_reduce(const float* __restrict__ x, float* __restrict__ rowOut, float* __restrict__ colOut,
+             float* __restrict__ allOut, long long planes, int rows, int cols, double sr, double sc, double sa) {
+    plane_reduce_body<false>(x, nullptr, rowOut, colOut, allOut, planes, rows, cols, sr, sc, sa);
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+plane_reduce_relu_gated(const float* __restrict__ x, float* __restrict__ rowOut, float* __restrict__ colOut,
+                        float* __restrict__ allOut, long long planes, int rows, int cols, double sr, double sc, double sa,
+                        const float* __restrict__ gate) {
+    plane_reduce_body<true>(x, gate, rowOut, colOut, allOut, planes, rows, cols, sr, sc, sa);
 }
 
 // The adjoint of plane_reduce, accumulated:

@@ -8,8 +8,8 @@
 //
 // (native/gpu-check.sh runs it as its "lab" stage; it needs a GPU to run, only nvcc to build.)
 // Versions:
-//   1 fp32, 4-byte loads of x   channel_mix_body<false>
-//   2 fp32, 16-byte loads of x  channel_mix_body<true> (production picks it when planes are multiples of 4 floats and x is aligned)
+//   1 fp32, 4-byte loads of x   channel_mix_body<false, false>
+//   2 fp32, 16-byte loads of x  channel_mix_body<true, false> (production picks it when planes are multiples of 4 floats and x is aligned)
 //   3 tf32 tensor cores         channel_mix_tf32 (opt-in in production: -Dnfn4j.tf32=true, cin and cout >= 64)
 #include <cstdio>
 #include <cstdlib>
@@ -31,14 +31,14 @@ extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 lab_mix_scalar(const float* x, const float* a, const float* bias, float* y, int batch, int cin, int cout, int rows, int cols) {
     __shared__ __align__(16) float As[MIX_BK][MIX_BM];
     __shared__ __align__(16) float Xs[MIX_BK][MIX_BN];
-    channel_mix_body<false>(x, a, bias, nullptr, nullptr, nullptr, y, batch, cin, cout, rows, cols, cin, 1, 0, ACT_IDENTITY, As, Xs);
+    channel_mix_body<false, false>(x, nullptr, a, bias, nullptr, nullptr, nullptr, y, batch, cin, cout, rows, cols, cin, 1, 0, ACT_IDENTITY, As, Xs);
 }
 
 extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 lab_mix_vec(const float* x, const float* a, const float* bias, float* y, int batch, int cin, int cout, int rows, int cols) {
     __shared__ __align__(16) float As[MIX_BK][MIX_BM];
     __shared__ __align__(16) float Xs[MIX_BK][MIX_BN];
-    channel_mix_body<true>(x, a, bias, nullptr, nullptr, nullptr, y, batch, cin, cout, rows, cols, cin, 1, 0, ACT_IDENTITY, As, Xs);
+    channel_mix_body<true, false>(x, nullptr, a, bias, nullptr, nullptr, nullptr, y, batch, cin, cout, rows, cols, cin, 1, 0, ACT_IDENTITY, As, Xs);
 }
 
 struct Shape {

@@ -1,8 +1,6 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
-import dev.nfn4j.ops.Ops;
-import dev.nfn4j.ops.Ptr;
 
 /**
  * A layer that can apply the activation following it as it writes its own output (the channel
@@ -20,17 +18,5 @@ interface FusesActivation extends Layer {
     static void checkFusable(Layer layer, Act act, boolean ran) {
         if (!act.derivativeFromOutput()) throw new IllegalArgumentException(layer + " cannot fuse " + act + ": its derivative needs the input");
         if (ran) throw new IllegalStateException(layer + ": fuse the activation before the first forward");
-    }
-
-    /**
-     * The gradient before a fused activation, {@code gradOut * act'(out)} over n values, computed
-     * from the layer's output {@code out} (valid for {@link Act#derivativeFromOutput} activations)
-     * into the workspace's "dPre" buffer; gradOut itself when there is no activation.
-     */
-    static Ptr gradientBeforeActivation(Ops ops, Workspace ws, Act act, Ptr out, Ptr gradOut, long n) {
-        if (act == Act.IDENTITY) return gradOut;
-        Ptr dPre = ws.get("dPre", n);
-        ops.activationBackward(act, n, out, out, gradOut, dPre);
-        return dPre;
     }
 }

@@ -1,6 +1,7 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
@@ -49,9 +50,9 @@ public final class Linear implements FusesActivation {
         if (last == null) throw new IllegalStateException(this + ": backward without a forward");
         if (gradOut.size() != (long) last.batch() * out)
             throw new IllegalArgumentException(this + ": gradient must be [" + last.batch() + ", " + out + "], got " + gradOut);
-        Ptr dy = FusesActivation.gradientBeforeActivation(ops, ws, post, lastOut.data(), gradOut.data(), gradOut.size());
         Ptr dx = ws.zeroed("dx", last.size());
-        ops.channelMixBackward(new MixShape(last.batch(), in, out, 1, 1), last.data(), weight.value(), dy, dx, weight.grad(), bias.grad());
+        ops.channelMixBackward(new MixShape(last.batch(), in, out, 1, 1), last.data(), weight.value(), post, lastOut.data(), gradOut.data(),
+                MixGrads.of(dx, weight.grad(), bias.grad()));
         return new Tensor(last.shape(), dx);
     }
 

@@ -1,6 +1,7 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
@@ -245,10 +246,15 @@ final class MixGraph {
         for (Mix m : mixes)
             ops.channelMix(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
-                    m.outRegion == Region.OUT || m.outRegion == Region.STAGE ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset));
+                    appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset));
         for (Place p : places)
             ops.copy4d(p.dims, run.at(p.from, p.fromOffset), p.fromStrides, run.at(p.to, p.toOffset), p.toStrides, false);
         return run;
+    }
+
+    /** The mixes that write the output (directly, or to a staging buffer a placement only moves) apply the activation after the layer. */
+    private static boolean appliesPost(Mix m) {
+        return m.outRegion == Region.OUT || m.outRegion == Region.STAGE;
     }
 
     private static long[] catStrides(Concat c, Src s) {
@@ -261,12 +267,14 @@ final class MixGraph {
 
     /**
      * Backward of {@link #forward} with the same {@code post}: returns dx (IN layout, a workspace
-     * buffer), accumulating parameter gradients.
+     * buffer), accumulating parameter gradients. The gradients of OUT and STAGE are those after
+     * {@code post}; each mix that applied it differentiates it from its own output, fused into
+     * its backward.
      */
     Ptr backward(Run run, Workspace ws, Ptr gradOut, Act post) {
         Ops ops = run.ops;
         Map<Region, Ptr> grad = new EnumMap<>(Region.class);
-        grad.put(Region.OUT, FusesActivation.gradientBeforeActivation(ops, ws, post, run.at(Region.OUT, 0), gradOut, out.size()));
+        grad.put(Region.OUT, gradOut);
         for (Region r : new Region[]{Region.IN, Region.POOL, Region.CAT, Region.Y, Region.STAGE})
             grad.put(r, ws.zeroed("bwd." + r, sizes.get(r))); // gradients accumulate
         for (int q = places.size() - 1; q >= 0; q--) {
@@ -275,12 +283,10 @@ final class MixGraph {
         }
         for (int q = mixes.size() - 1; q >= 0; q--) {
             Mix m = mixes.get(q);
-            Ptr dy = grad.get(m.outRegion).plus(m.outOffset);
-            long planes = (long) batch * m.cout;
-            if (m.rowTerm != null || m.colTerm != null || m.globTerm != null)
-                ops.planeReduce(planes, m.rows, m.cols, dy, gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm), false);
             ops.channelMixBackward(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
-                    dy, grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad());
+                    appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
+                    new MixGrads(grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad(),
+                            gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm)));
         }
         for (int q = concats.size() - 1; q >= 0; q--) {
             Concat c = concats.get(q);

@@ -68,6 +68,41 @@ public interface Ops {
     void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias);
 
     /**
+     * The whole backward of {@link #channelMix(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr, Act, Ptr)}:
+     * with {@code g = dy * act'(y)}, the gradient before the activation, taken from the mix's
+     * output y (so only {@link Act#derivativeFromOutput} activations; y is not read for IDENTITY),
+     * <pre>
+     * dRow[b][o][k] = sum_j g[b][o][j][k]   dCol[b][o][j] = sum_k g[b][o][j][k]   dGlob[b][o] = sum_{j,k} g[b][o][j][k]
+     * dx, da, dbias += as {@link #channelMixBackward(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr)} of g
+     * </pre>
+     * ({@link MixGrads} says which outputs accumulate). The same values, bit for bit, as
+     * {@link #activationBackward} into g, {@link #planeReduce} of g (sums) and the backward above
+     * on g. Backends fuse it: cuda applies act' as each pass loads dy, so g is never stored; this
+     * default runs the three ops through a temporary g ({@link #composedMixBackward}).
+     */
+    default void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
+        composedMixBackward(this, s, x, a, act, y, dy, grads, act == Act.IDENTITY ? null : alloc((long) s.batch() * s.cout() * s.plane()).at(0));
+    }
+
+    /**
+     * The fused mix backward as its three ops, g written to {@code scratch} ({@code B * cout * plane}
+     * floats; unused, and may be null, for IDENTITY): the oracle of the fused kernels, and the
+     * implementation of the backends that do not fuse it.
+     */
+    static void composedMixBackward(Ops ops, MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads, Ptr scratch) {
+        if (!act.derivativeFromOutput())
+            throw new IllegalArgumentException("channelMixBackward " + s + ": " + act + "'s derivative needs its input, not its output");
+        long n = (long) s.batch() * s.cout() * s.plane();
+        Ptr g = dy;
+        if (act != Act.IDENTITY) {
+            ops.activationBackward(act, n, y, y, dy, scratch);
+            g = scratch;
+        }
+        if (grads.anyTerm()) ops.planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), g, grads.dRow(), grads.dCol(), grads.dGlob(), false);
+        if (grads.anyMix()) ops.channelMixBackward(s, x, a, g, grads.dx(), grads.da(), grads.dbias());
+    }
+
+    /**
      * One pass over {@code planes} planes of {@code rows x cols} giving, per plane p:
      * {@code rowOut[p][k] = s * sum_j x[p][j][k]}, {@code colOut[p][j] = s * sum_k x[p][j][k]},
      * {@code allOut[p] = s * sum_{j,k} x[p][j][k]}, where s is 1 for sums, or 1/rows, 1/cols and

@@ -144,6 +144,23 @@ public final class ProfilingOps implements Ops {
                 da != null ? xs + ys + as : dbias != null ? ys : 0);
     }
 
+    /**
+     * Profiled as its three ops (act', the term pools, the GEMMs: each shows on its own line), as
+     * the simd backend runs it; a fusing backend's fused kernels are not what is timed here.
+     */
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
+        Ptr scratch = null;
+        if (act != Act.IDENTITY) {
+            long n = (long) s.batch() * s.cout() * s.plane();
+            if (preActGrad == null || preActGrad.length() < n) preActGrad = inner.alloc(n);
+            scratch = preActGrad.at(0);
+        }
+        Ops.composedMixBackward(this, s, x, a, act, y, dy, grads, scratch);
+    }
+
+    private Buf preActGrad; // reused by every profiled mix backward
+
     @Override
     public void planeReduce(long p, int r, int c, Ptr x, Ptr ro, Ptr co, Ptr ao, boolean mean) {
         long t = System.nanoTime();

@@ -434,6 +434,81 @@ class BackendEquivalenceTest {
         if (dbias != null) h.expect(dbias, RED);
     }
 
+    /**
+     * The fused backward through a ReLU with the broadcast terms' gradients, on every backward
+     * shape: y is a ReLU's output (about half zeros, so the gate matters), dRow, dCol and dGlob
+     * are the plane sums of dy * relu'(y).
+     */
+    @ParameterizedTest(name = "{0}: {1} through relu, with the term gradients")
+    @MethodSource("mixBackward")
+    void channelMixBackwardThroughAReluWithTheTermGradients(Ops fast, Mix c) {
+        OpsHarness h = harness(fast, c.seed);
+        int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
+        Arg x = h.in("x", shifted(h.gaussian(B * cin * plane), 0.25f));
+        Arg a = h.in("a", h.gaussian(cout * cin));
+        float[] ys = h.gaussian(B * cout * plane);
+        for (int i = 0; i < ys.length; i++) ys[i] = Math.max(0f, ys[i] + 0.25f);
+        Arg y = h.in("y", ys);
+        Arg dy = h.in("dy", shifted(h.gaussian(B * cout * plane), 0.25f));
+        Arg dx = c.has(1) ? h.acc("dx", h.gaussian(B * cin * plane)) : null;
+        Arg da = c.has(2) ? h.acc("da", positive(h.gaussian(cout * cin), B * plane / 16.0)) : null;
+        Arg dbias = c.has(4) ? h.acc("dbias", positive(h.gaussian(cout), B * plane / 4.0)) : null;
+        Arg dRow = h.out("dRow", B * cout * c.cols), dCol = h.out("dCol", B * cout * c.rows), dGlob = h.out("dGlob", B * cout);
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), Act.RELU, p.at(y), p.at(dy),
+                new MixGrads(p.at(dx), p.at(da), p.at(dbias), p.at(dRow), p.at(dCol), p.at(dGlob))));
+        if (dx != null) h.expect(dx, FWD);
+        if (da != null) h.expect(da, RED);
+        if (dbias != null) h.expect(dbias, RED);
+        h.expect(dRow, RED);
+        h.expect(dCol, RED);
+        h.expect(dGlob, RED);
+    }
+
+    /**
+     * The SPI's promise for the fused backward: on each backend, exactly the values of
+     * activationBackward (from y), planeReduce (sums) and the plain backward in turn, through
+     * IDENTITY and ReLU; and an activation whose derivative needs its input is refused by name.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allBackends")
+    void theFusedMixBackwardIsBitIdenticalToItsThreeOps(Ops ops) {
+        for (MixShape s : List.of(new MixShape(3, 7, 13, 5, 17), new MixShape(2, 33, 16, 1, 1), new MixShape(2, 16, 5, 16, 16))) {
+            int xs = s.batch() * s.cin() * (int) s.plane(), ys = s.batch() * s.cout() * (int) s.plane(), planes = s.batch() * s.cout();
+            float[] yv = gaussian(ys, 3);
+            for (int i = 0; i < ys; i++) yv[i] = Math.max(0f, yv[i]);
+            Ptr x = upload(ops, gaussian(xs, 1)), a = upload(ops, gaussian(s.cout() * s.cin(), 2)), y = upload(ops, yv), dy = upload(ops, gaussian(ys, 4));
+            for (Act act : new Act[]{Act.IDENTITY, Act.RELU}) {
+                List<Ptr> fused = fresh(ops, xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes);
+                List<Ptr> three = fresh(ops, xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes);
+                ops.channelMixBackward(s, x, a, act, y, dy, new MixGrads(fused.get(0), fused.get(1), fused.get(2), fused.get(3), fused.get(4), fused.get(5)));
+                Ptr g = dy;
+                if (act != Act.IDENTITY) {
+                    g = ops.alloc(ys).at(0);
+                    ops.activationBackward(act, ys, y, y, dy, g);
+                }
+                ops.planeReduce(planes, s.rows(), s.cols(), g, three.get(3), three.get(4), three.get(5), false);
+                ops.channelMixBackward(s, x, a, g, three.get(0), three.get(1), three.get(2));
+                int[] sizes = {xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes};
+                for (int k = 0; k < 6; k++) {
+                    float[] f = new float[sizes[k]], t = new float[sizes[k]];
+                    ops.download(fused.get(k), f, 0, sizes[k]);
+                    ops.download(three.get(k), t, 0, sizes[k]);
+                    Compare.assertBitIdentical(f, t, ops.name() + " " + s + " through " + act + ", output " + k);
+                }
+            }
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ops.channelMixBackward(s, x, a, Act.SIGMOID, y, dy, MixGrads.of(null, ops.alloc(s.cout() * s.cin()).at(0), null)));
+            assertTrue(e.getMessage().contains("SIGMOID") && e.getMessage().contains("needs its input"), e.getMessage());
+        }
+    }
+
+    /** Buffers of the given sizes, filled with the same non-zero values (the accumulated outputs start from them). */
+    private static List<Ptr> fresh(Ops ops, int... sizes) {
+        List<Ptr> out = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) out.add(upload(ops, gaussian(sizes[i], 100 + i)));
+        return out;
+    }
+
     private static float[] shifted(float[] a, float by) {
         for (int i = 0; i < a.length; i++) a[i] += by;
         return a;

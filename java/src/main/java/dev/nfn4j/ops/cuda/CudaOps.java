@@ -4,6 +4,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.LossFn;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
@@ -401,17 +402,30 @@ public final class CudaOps implements Ops {
     }
 
     @Override
-    public synchronized void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
+        channelMixBackward(s, x, a, Act.IDENTITY, null, dy, MixGrads.of(dx, da, dbias));
+    }
+
+    /** Fused: act' is applied by each kernel as it loads dy (KernelPlans.channelMixBackward), never stored. */
+    @Override
+    public synchronized void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads g) {
         enter();
+        if (!act.derivativeFromOutput())
+            throw new IllegalArgumentException("channelMixBackward " + s + ": " + act + "'s derivative needs its input, not its output");
         long plane = s.plane(), B = s.batch();
         need(x, B * s.cin() * plane, "channelMixBackward x");
         need(dy, B * s.cout() * plane, "channelMixBackward dy");
-        need(dx, B * s.cin() * plane, "channelMixBackward dx");
-        need(da, (long) s.cout() * s.cin(), "channelMixBackward da");
-        need(dbias, s.cout(), "channelMixBackward dbias");
-        long scratchFloats = KernelPlans.weightGradScratch(s, da != null, dbias != null);
+        if (act != Act.IDENTITY) need(y, B * s.cout() * plane, "channelMixBackward y");
+        need(g.dx(), B * s.cin() * plane, "channelMixBackward dx");
+        need(g.da(), (long) s.cout() * s.cin(), "channelMixBackward da");
+        need(g.dbias(), s.cout(), "channelMixBackward dbias");
+        need(g.dRow(), B * s.cout() * s.cols(), "channelMixBackward dRow");
+        need(g.dCol(), B * s.cout() * s.rows(), "channelMixBackward dCol");
+        need(g.dGlob(), B * s.cout(), "channelMixBackward dGlob");
+        long scratchFloats = KernelPlans.weightGradScratch(s, g.da() != null, g.dbias() != null);
         DevPtr work = scratchFloats == 0 ? null : scratch(scratchFloats);
-        run(KernelPlans.channelMixBackward(s, dev(x), dev(a), dev(dy), dev(dx), dev(da), dev(dbias), work, tf32));
+        run(KernelPlans.channelMixBackward(s, dev(x), dev(a), act, act == Act.IDENTITY ? null : dev(y), dev(dy), dev(g.dRow()), dev(g.dCol()),
+                dev(g.dGlob()), dev(g.dx()), dev(g.da()), dev(g.dbias()), work, tf32));
     }
 
     @Override

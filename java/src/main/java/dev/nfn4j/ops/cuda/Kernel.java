@@ -12,15 +12,20 @@ import java.util.List;
  * are written as in the sources with {@code const} and {@code __restrict__} dropped.
  */
 enum Kernel {
-    PLANE_REDUCE("plane_reduce",
-            "float* x, float* rowOut, float* colOut, float* allOut, long long planes, int rows, int cols, double sr, double sc, double sa"),
+    PLANE_REDUCE("plane_reduce", Signatures.REDUCE),
+    /** plane_reduce of dy * relu'(gate): the dOut pooling of a mix backward through a fused ReLU. */
+    PLANE_REDUCE_RELU_GATED("plane_reduce_relu_gated", Signatures.REDUCE + ", float* gate"),
     PLANE_BROADCAST("plane_broadcast",
             "float* row, float sRow, float* col, float sCol, float* all, float sAll, float* dx, long long planes, int rows, int cols"),
     CHANNEL_MIX("channel_mix", Signatures.MIX),
     /** The same mix on the tensor cores in TF32 (opt-in, wide channel counts only: {@link KernelPlans#tf32Applies}). */
     CHANNEL_MIX_TF32("channel_mix_tf32", Signatures.MIX),
-    MIX_WEIGHT_GRAD_PARTIAL("mix_weight_grad_partial",
-            "float* x, float* dy, float* partDa, float* partDb, int batch, int cin, int cout, int rows, int cols, long long chunk"),
+    /** The mixes with x multiplied by relu'(gate) as it loads: dx of a mix backward through a fused ReLU. */
+    CHANNEL_MIX_RELU_GATED("channel_mix_relu_gated", Signatures.MIX + ", float* gate"),
+    CHANNEL_MIX_TF32_RELU_GATED("channel_mix_tf32_relu_gated", Signatures.MIX + ", float* gate"),
+    MIX_WEIGHT_GRAD_PARTIAL("mix_weight_grad_partial", Signatures.WEIGHT_GRAD),
+    /** The weight gradient of dy * relu'(gate). */
+    MIX_WEIGHT_GRAD_PARTIAL_RELU_GATED("mix_weight_grad_partial_relu_gated", Signatures.WEIGHT_GRAD + ", float* gate"),
     MIX_WEIGHT_GRAD_FINAL("mix_weight_grad_final",
             "float* partDa, float* partDb, float* da, float* dbias, int cin, int cout, int chunks"),
     COPY4D("copy4d",
@@ -42,6 +47,10 @@ enum Kernel {
     private static final class Signatures {
         static final String MIX = "float* x, float* a, float* bias, float* row, float* col, float* glob, float* y, int batch, int cin, int cout, "
                 + "int rows, int cols, int aRowStride, int aColStride, int accumulate, int act";
+        static final String REDUCE = "float* x, float* rowOut, float* colOut, float* allOut, long long planes, int rows, int cols, "
+                + "double sr, double sc, double sa";
+        static final String WEIGHT_GRAD = "float* x, float* dy, float* partDa, float* partDb, int batch, int cin, int cout, int rows, int cols, "
+                + "long long chunk";
     }
 
     /** C parameter types, as written in the kernel sources. */

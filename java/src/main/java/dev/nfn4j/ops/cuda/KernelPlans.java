@@ -56,15 +56,22 @@ final class KernelPlans {
     // ---- pools -------------------------------------------------------------------------------------
 
     static List<Launch> planeReduce(long planes, int rows, int cols, DevPtr x, DevPtr rowOut, DevPtr colOut, DevPtr allOut, boolean mean) {
+        return planeReduce(planes, rows, cols, x, null, rowOut, colOut, allOut, mean);
+    }
+
+    /** planeReduce of {@code x * relu'(reluOut)} (reluOut null: of x), relu' applied as the kernel loads x. */
+    static List<Launch> planeReduce(long planes, int rows, int cols, DevPtr x, DevPtr reluOut, DevPtr rowOut, DevPtr colOut,
+                                    DevPtr allOut, boolean mean) {
         if (planes == 0 || (rowOut == null && colOut == null && allOut == null)) return List.of();
         long plane = (long) rows * cols;
         intExtent(rows, "planeReduce rows");
         intExtent(cols, "planeReduce cols");
-        String what = "planeReduce " + planes + " planes of " + rows + "x" + cols;
-        return List.of(Launch.of(Kernel.PLANE_REDUCE, what).ptr(x).ptr(orNull(rowOut)).ptr(orNull(colOut)).ptr(orNull(allOut))
-                .l(planes).i(rows).i(cols)
-                .d(mean ? 1.0 / rows : 1).d(mean ? 1.0 / cols : 1).d(mean ? 1.0 / plane : 1)
-                .grid1d(Math.min(planes, PLANE_BLOCKS)));
+        String what = "planeReduce " + planes + " planes of " + rows + "x" + cols + (reluOut == null ? "" : " of dy * relu'(y)");
+        Launch.Builder b = Launch.of(reluOut == null ? Kernel.PLANE_REDUCE : Kernel.PLANE_REDUCE_RELU_GATED, what)
+                .ptr(x).ptr(orNull(rowOut)).ptr(orNull(colOut)).ptr(orNull(allOut)).l(planes).i(rows).i(cols)
+                .d(mean ? 1.0 / rows : 1).d(mean ? 1.0 / cols : 1).d(mean ? 1.0 / plane : 1);
+        if (reluOut != null) b.ptr(reluOut);
+        return List.of(b.grid1d(Math.min(planes, PLANE_BLOCKS)));
     }
 
     static List<Launch> planeBroadcast(long planes, int rows, int cols, DevPtr row, float sRow, DevPtr col, float sCol, DevPtr all, float sAll, DevPtr dx) {
@@ -92,13 +99,23 @@ final class KernelPlans {
      */
     private static Launch mix(String what, int batch, int cin, int cout, int rows, int cols, DevPtr x, DevPtr a, int aRow, int aCol,
                               DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean accumulate, Act act, boolean tf32) {
+        return mix(what, batch, cin, cout, rows, cols, x, null, a, aRow, aCol, bias, row, col, glob, y, accumulate, act, tf32);
+    }
+
+    /** As above, each x value multiplied by relu'(reluOut) as it is loaded (reluOut null: x as it is). */
+    private static Launch mix(String what, int batch, int cin, int cout, int rows, int cols, DevPtr x, DevPtr reluOut, DevPtr a,
+                              int aRow, int aCol, DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, DevPtr y, boolean accumulate, Act act,
+                              boolean tf32) {
         long plane = intExtent((long) rows * cols, what + ": plane (rows * cols)");
         long n = batch * plane;
         boolean t = tf32Applies(tf32, cin, cout);
-        return Launch.of(t ? Kernel.CHANNEL_MIX_TF32 : Kernel.CHANNEL_MIX, what + (t ? " (tf32)" : ""))
+        Kernel k = reluOut == null ? (t ? Kernel.CHANNEL_MIX_TF32 : Kernel.CHANNEL_MIX)
+                : (t ? Kernel.CHANNEL_MIX_TF32_RELU_GATED : Kernel.CHANNEL_MIX_RELU_GATED);
+        Launch.Builder b = Launch.of(k, what + (t ? " (tf32)" : ""))
                 .ptr(x).ptr(a).ptr(orNull(bias)).ptr(orNull(row)).ptr(orNull(col)).ptr(orNull(glob)).ptr(y)
-                .i(batch).i(cin).i(cout).i(rows).i(cols).i(aRow).i(aCol).i(accumulate ? 1 : 0).i(act.ordinal())
-                .grid(ceilDiv(n, t ? T32_BN : MIX_BN), ceilDiv(cout, t ? T32_BM : MIX_BM), 1, THREADS);
+                .i(batch).i(cin).i(cout).i(rows).i(cols).i(aRow).i(aCol).i(accumulate ? 1 : 0).i(act.ordinal());
+        if (reluOut != null) b.ptr(reluOut);
+        return b.grid(ceilDiv(n, t ? T32_BN : MIX_BN), ceilDiv(cout, t ? T32_BM : MIX_BM), 1, THREADS);
     }
 
     /** The forward mix, {@code act} applied as each output is stored; with {@code tf32}, on the tensor cores where {@link #tf32Applies}. */
@@ -126,27 +143,45 @@ final class KernelPlans {
     }
 
     /**
-     * dx (the channel_mix kernel with a read transposed, accumulating), then da and dbias: partial
-     * sums per column chunk into {@code scratch} ({@link #weightGradScratch} floats), then their
-     * fixed-order sum.
+     * The backward: dx (the channel_mix kernel with a read transposed, accumulating), then da and
+     * dbias: partial sums per column chunk into {@code scratch} ({@link #weightGradScratch}
+     * floats), then their fixed-order sum. With {@code tf32}, dx on the tensor cores where
+     * {@link #tf32Applies} (da and dbias stay FP32).
      */
-    /** The backward; with {@code tf32}, dx on the tensor cores where {@link #tf32Applies} (da and dbias stay FP32). */
     static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, DevPtr dy, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch,
                                            boolean tf32) {
+        return channelMixBackward(s, x, a, Act.IDENTITY, null, dy, null, null, null, dx, da, dbias, scratch, tf32);
+    }
+
+    /**
+     * The fused backward of a mix whose output y went through {@code act} (IDENTITY or RELU, the
+     * activations differentiable from their output): every pass loads dy and, for RELU, multiplies
+     * it by relu'(y) as it goes (the kernels' gate), so dy * relu'(y) is never stored. First the plane sums of the broadcast terms' gradients (dRow, dCol, dGlob, any may
+     * be null: one plane_reduce), then the passes of the plain backward. y is unused (and may be
+     * null) for IDENTITY.
+     */
+    static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, Act act, DevPtr y, DevPtr dy, DevPtr dRow, DevPtr dCol,
+                                           DevPtr dGlob, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch, boolean tf32) {
         List<Launch> out = new ArrayList<>();
-        String what = "channelMixBackward " + s;
+        String what = "channelMixBackward " + s + (act == Act.IDENTITY ? "" : " through " + act);
+        if (act != Act.IDENTITY && act != Act.RELU)
+            throw new IllegalArgumentException(what + ": the kernels fuse only relu' (an activation differentiable from its output)");
+        DevPtr gate = act == Act.RELU ? y : null;
+        out.addAll(planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), dy, gate, dRow, dCol, dGlob, false));
         if (dx != null)
-            out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, a, 1, s.cin(), null, null, null, null, dx, true,
-                    Act.IDENTITY, tf32));
+            out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, gate, a, 1, s.cin(), null, null, null, null,
+                    dx, true, Act.IDENTITY, tf32));
         if (da != null || dbias != null) {
             intExtent(s.plane(), what + ": plane (rows * cols)");
             intExtent((long) s.cout() * s.cin(), what + ": weight (cout * cin)");
             WeightGradSplit split = weightGradSplit(s.batch() * s.plane());
             DevPtr partDa = da == null ? DevPtr.NULL : scratch;
             DevPtr partDb = dbias == null ? DevPtr.NULL : scratch.plusFloats(da == null ? 0 : (long) split.chunks() * s.cout() * s.cin());
-            out.add(Launch.of(Kernel.MIX_WEIGHT_GRAD_PARTIAL, what + " (weight partial sums, " + split.chunks() + " chunks of " + split.chunk() + ")")
-                    .ptr(orNull(x)).ptr(dy).ptr(partDa).ptr(partDb).i(s.batch()).i(s.cin()).i(s.cout()).i(s.rows()).i(s.cols()).l(split.chunk())
-                    .grid(split.chunks(), ceilDiv(s.cout(), WG_TILE), da == null ? 1 : ceilDiv(s.cin(), WG_TILE), THREADS));
+            Launch.Builder partial = Launch.of(gate == null ? Kernel.MIX_WEIGHT_GRAD_PARTIAL : Kernel.MIX_WEIGHT_GRAD_PARTIAL_RELU_GATED,
+                            what + " (weight partial sums, " + split.chunks() + " chunks of " + split.chunk() + ")")
+                    .ptr(orNull(x)).ptr(dy).ptr(partDa).ptr(partDb).i(s.batch()).i(s.cin()).i(s.cout()).i(s.rows()).i(s.cols()).l(split.chunk());
+            if (gate != null) partial.ptr(gate);
+            out.add(partial.grid(split.chunks(), ceilDiv(s.cout(), WG_TILE), da == null ? 1 : ceilDiv(s.cin(), WG_TILE), THREADS));
             long outputs = Math.max((long) s.cout() * s.cin(), s.cout());
             out.add(Launch.of(Kernel.MIX_WEIGHT_GRAD_FINAL, what + " (weight final sums)")
                     .ptr(partDa).ptr(partDb).ptr(orNull(da)).ptr(orNull(dbias)).i(s.cin()).i(s.cout()).i(split.chunks())

@@ -3,6 +3,7 @@ package dev.nfn4j.ops.simd;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Buf;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Parallel;
@@ -183,6 +184,26 @@ public final class SimdOps implements Ops {
         if (dx != null) // dx[b][c][p] += sum_o a[o][c] dy[b][o][p]: the same GEMM with a transposed
             new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), true).run();
         if (da != null || dbias != null) weightGrad(B, cin, cout, plane, arr(x), off(x), arr(dy), off(dy), da, dbias);
+    }
+
+    /** The gradient before a fused activation, reused by every mix backward of the calling thread (grown, never shrunk). */
+    private final ThreadLocal<HostBuf[]> preActGrad = ThreadLocal.withInitial(() -> new HostBuf[]{new HostBuf(0)});
+
+    /**
+     * The three ops of the fused backward in turn (act' into a reused buffer, the plane sums, the
+     * GEMMs). Folding act' into the GEMMs' loads would save one pass over dy, a few percent of
+     * the backward on these memory-bound shapes; not done yet.
+     */
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
+        Ptr scratch = null;
+        if (act != Act.IDENTITY) {
+            long n = (long) s.batch() * s.cout() * s.plane();
+            HostBuf[] held = preActGrad.get();
+            if (held[0].length() < n) held[0] = new HostBuf(n);
+            scratch = held[0].at(0);
+        }
+        Ops.composedMixBackward(this, s, x, a, act, y, dy, grads, scratch);
     }
 
     /**

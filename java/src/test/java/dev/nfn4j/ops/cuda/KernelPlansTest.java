@@ -143,6 +143,40 @@ class KernelPlansTest {
         assertEquals(Act.IDENTITY.ordinal(), dx.args().get(dx.args().size() - 1));
     }
 
+    /**
+     * The fused mix backward through a ReLU launches the _relu_gated kernels, each taking the
+     * forward's output (the gate) as its last argument, for the term pools, dx and the weight
+     * gradient; through IDENTITY the plain kernels; other activations are refused (their
+     * derivative needs the input).
+     */
+    @Test
+    void theFusedBackwardGatesEveryPassThroughAReluAndOnlyThen() {
+        MixShape s = new MixShape(3, 7, 33, 13, 17);
+        for (int opt = 0; opt < 64; opt++) {
+            boolean dx = (opt & 1) != 0, da = (opt & 2) != 0, db = (opt & 4) != 0, row = (opt & 8) != 0, col = (opt & 16) != 0, glob = (opt & 32) != 0;
+            for (Act act : new Act[]{Act.IDENTITY, Act.RELU}) {
+                DevPtr y = p("y");
+                List<Launch> plan = KernelPlans.channelMixBackward(s, p("x"), p("a"), act, y, p("dy"), opt(row, "dRow"), opt(col, "dCol"),
+                        opt(glob, "dGlob"), opt(dx, "dx"), opt(da, "da"), opt(db, "dbias"), p("scratch"), false);
+                check(plan);
+                int pools = row || col || glob ? 1 : 0;
+                assertEquals(pools + (dx ? 1 : 0) + (da || db ? 2 : 0), plan.size(), act + " option bits " + opt);
+                for (Launch l : plan) {
+                    boolean gated = l.kernel().name().endsWith("_RELU_GATED");
+                    boolean needsGate = act == Act.RELU && l.kernel() != Kernel.MIX_WEIGHT_GRAD_FINAL;
+                    assertEquals(needsGate, gated, l.shape());
+                    if (gated) assertEquals(y, l.args().get(l.args().size() - 1), l.shape() + ": the gate is the forward's output");
+                }
+            }
+        }
+        List<Launch> wide = KernelPlans.channelMixBackward(new MixShape(2, 64, 96, 3, 5), p("x"), p("a"), Act.RELU, p("y"), p("dy"), null, null,
+                null, p("dx"), null, null, null, true);
+        assertEquals(Kernel.CHANNEL_MIX_TF32_RELU_GATED, wide.get(0).kernel());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelPlans.channelMixBackward(s, p("x"), p("a"),
+                Act.SIGMOID, p("y"), p("dy"), null, null, null, p("dx"), null, null, null, false));
+        assertTrue(e.getMessage().contains("relu"), e.getMessage());
+    }
+
     /** TF32 only when asked for and both channel counts are wide; the backward's dx mix swaps them. */
     @Test
     void tf32MixesAreOptInAndOnlyForWideChannelCounts() {
