@@ -32,8 +32,11 @@ final class ModelOptions {
     @Option(names = "--dropout", defaultValue = "0", description = "Channel dropout after each NF-Layer, in training (default: ${DEFAULT-VALUE}).")
     double dropout;
 
+    @Option(names = "--append-stats", description = "nfn's append_stats: the head also reads StatNN's statistics of the input weights, beside the NFN's pooled features.")
+    boolean appendStats;
+
     ModelConfig model() {
-        return new ModelConfig(kind, hidden, act, InvariantNfn.Pool.parse(pool), head, fourier, fourierScale, dropout);
+        return new ModelConfig(kind, hidden, act, InvariantNfn.Pool.parse(pool), head, fourier, fourierScale, dropout, appendStats);
     }
 
     @Override

@@ -70,6 +70,18 @@ public final class InvariantNfn {
     /** As above with any {@link Pool}. */
     public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
                                    Act act, Pool pool, int[] head, Init.Type init, int fourier, double fourierScale, double dropout) {
+        return build(params, spec, mode, ioEmbed, inChannels, hidden, act, pool, head, init, fourier, fourierScale, dropout, false);
+    }
+
+    /**
+     * As above; with {@code appendStats} (nfn's append_stats, not with {@link Pool#NONE}) the head
+     * reads StatNN's statistics of the input beside the pooled features ({@link WithInputStats}:
+     * the NF-Layers through the flatten become its first module; parameter names do not change).
+     */
+    public static Sequential build(Params params, NetworkSpec spec, Mode mode, boolean ioEmbed, int inChannels, int[] hidden,
+                                   Act act, Pool pool, int[] head, Init.Type init, int fourier, double fourierScale, double dropout,
+                                   boolean appendStats) {
+        if (appendStats && pool == Pool.NONE) throw new IllegalArgumentException("input statistics feed a head: pool NONE has none");
         if (hidden.length == 0) throw new IllegalArgumentException("an NFN needs at least one NF-Layer");
         Ops ops = params.ops();
         List<Layer> mods = new ArrayList<>();
@@ -107,7 +119,13 @@ public final class InvariantNfn {
             case NONE -> throw new AssertionError("returned above");
         };
         mods.add(new Flatten());
-        addHead(params, mods, width * c, head);
+        int features = width * c, firstHeadIndex = mods.size();
+        if (appendStats) {
+            Layer nfn = new Sequential(mods);
+            mods = new ArrayList<>(List.of(new WithInputStats(ops, nfn)));
+            features += StatFeaturizer.width(spec) * inChannels;
+        }
+        addHead(params, mods, firstHeadIndex, features, head);
         return new Sequential(mods);
     }
 
@@ -116,20 +134,24 @@ public final class InvariantNfn {
         List<Layer> mods = new ArrayList<>();
         mods.add(new StatFeaturizer(params.ops()));
         mods.add(new Flatten());
-        addHead(params, mods, StatFeaturizer.width(spec) * inChannels, head);
+        addHead(params, mods, mods.size(), StatFeaturizer.width(spec) * inChannels, head);
         return new Sequential(mods);
     }
 
-    /** Linear/ReLU pairs of the given widths, then Linear(-> 1) and a sigmoid, named by their index in {@code mods}. */
-    private static void addHead(Params params, List<Layer> mods, int width, int[] head) {
-        int in = width;
+    /**
+     * Appends Linear/ReLU pairs of the given widths, then Linear(-> 1) and a sigmoid, named by
+     * their index counted from {@code firstIndex} (the flat nn.Sequential's numbering).
+     */
+    private static void addHead(Params params, List<Layer> mods, int firstIndex, int width, int[] head) {
+        int in = width, index = firstIndex;
         for (int h : head) {
-            Linear linear = new Linear(params, mods.size() + ".", in, h);
+            Linear linear = new Linear(params, index + ".", in, h);
             mods.add(linear);
             mods.add(Activation.after(linear, params.ops(), Act.RELU));
+            index += 2;
             in = h;
         }
-        mods.add(new Linear(params, mods.size() + ".", in, 1));
+        mods.add(new Linear(params, index + ".", in, 1));
         mods.add(new Activation(params.ops(), Act.SIGMOID));
     }
 }

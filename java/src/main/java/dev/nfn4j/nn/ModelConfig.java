@@ -21,9 +21,11 @@ import java.util.Arrays;
  * @param fourier Gaussian Fourier input features (nfn's inp_enc): frequencies, 0 for none
  * @param fourierScale their standard deviation
  * @param dropout nfn's channel dropout after each NF-Layer's activation (0: none)
+ * @param appendStats nfn's append_stats: the head also reads StatNN's statistics of the input weights
+ *                    ({@link WithInputStats}); invariant NFNs only (absent in older checkpoints: false)
  */
 public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Pool pool, int[] head, int fourier, double fourierScale,
-                          double dropout) {
+                          double dropout, boolean appendStats) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelConfig {
@@ -40,6 +42,9 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         if (fourier < 0 || (fourier > 0 && !(fourierScale > 0)))
             throw new IllegalArgumentException("Fourier features need frequencies >= 0 and a positive scale, got " + fourier + ", " + fourierScale);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        if (appendStats && (kind.equals("STATNN") || pool == InvariantNfn.Pool.NONE))
+            throw new IllegalArgumentException("append-stats adds StatNN's input statistics to an invariant NFN's head: "
+                    + (kind.equals("STATNN") ? "STATNN reads only those already" : "pool NONE has no head"));
         hidden = hidden.clone();
         head = head.clone();
     }
@@ -47,6 +52,12 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
     /** Without Fourier input features. */
     public ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Pool pool, int[] head) {
         this(kind, hidden, act, pool, head, 0, 1, 0);
+    }
+
+    /** Without the input statistics. */
+    public ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Pool pool, int[] head, int fourier, double fourierScale,
+                       double dropout) {
+        this(kind, hidden, act, pool, head, fourier, fourierScale, dropout, false);
     }
 
     /** The paper's configuration for a kind: NF-Layers 16, 16, 5 with ReLU, HNP pooling, head 1000, 1000. */
@@ -63,7 +74,7 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
             default -> InvariantNfn.Mode.NP;
         };
         return InvariantNfn.build(params, spec, mode, kind.equals("NP_IO"), inChannels, hidden, Act.parse(act), pool, head,
-                Init.Type.PYTORCH_DEFAULT, fourier, fourierScale, dropout);
+                Init.Type.PYTORCH_DEFAULT, fourier, fourierScale, dropout, appendStats);
     }
 
     public String toJson() {
@@ -98,7 +109,8 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
     @Override
     public String toString() {
         return kind + (kind.equals("STATNN") ? "" : (fourier > 0 ? " fourier " + fourier + "x" + fourierScale : "") + " "
-                + Arrays.toString(hidden) + " " + act + (dropout > 0 ? " dropout " + dropout : "") + " " + pool + " pool")
+                + Arrays.toString(hidden) + " " + act + (dropout > 0 ? " dropout " + dropout : "") + " " + pool + " pool"
+                + (appendStats ? " + input stats" : ""))
                 + (equivariant() ? " (equivariant: weight space out)" : " head " + Arrays.toString(head));
     }
 
@@ -106,7 +118,7 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
     public boolean equals(Object o) {
         return o instanceof ModelConfig m && kind.equals(m.kind) && Arrays.equals(hidden, m.hidden) && act.equals(m.act)
                 && pool == m.pool && Arrays.equals(head, m.head) && fourier == m.fourier && fourierScale == m.fourierScale
-                && dropout == m.dropout;
+                && dropout == m.dropout && appendStats == m.appendStats;
     }
 
     @Override

@@ -4,7 +4,7 @@ import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.io.SafetensorsFile;
-import dev.nfn4j.nn.Flatten;
+import dev.nfn4j.nn.Linear;
 import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
@@ -92,7 +92,7 @@ public final class Predictor {
     private final class Instance {
         final Params params = new Params(ops);
         final Sequential net = model.build(params, spec, 1);
-        final int flattenAt = net.indexOf(Flatten.class) + 1;
+        final int headAt = net.indexOf(Linear.class); // the head's input: the pooled features (and any input statistics)
         HostWeights scratch; // the normalized copy of the last input layout
         Ptr input;
 
@@ -148,7 +148,7 @@ public final class Predictor {
     /** The pooled invariant features (the head's input) of each network, {@code [B][features]} row-major. */
     public float[][] embed(HostWeights batch) {
         Instance in = instances.get();
-        Tensor f = (Tensor) in.forward(in.upload(batch), in.flattenAt);
+        Tensor f = (Tensor) in.forward(in.upload(batch), in.headAt);
         int B = batch.layout().batch(), k = (int) f.perSample();
         float[] flat = new float[B * k];
         ops.download(f.data(), flat, 0, flat.length);

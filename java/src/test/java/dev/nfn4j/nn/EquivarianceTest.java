@@ -220,6 +220,14 @@ class EquivarianceTest {
                 new int[]{8, 8}, Init.Type.PYTORCH_DEFAULT, 0, 1, 0);
         params3.allocate(c.seed + 3);
         assertInvariant(ops, npStats, c, Permutation::randomAll);
+        // nfn's append_stats: the input's statistics beside the pooled features, invariant as both are.
+        if (c.spec.numLayers() >= 2) {
+            Params params4 = new Params(ops);
+            Sequential hnpStats = InvariantNfn.build(params4, c.spec, InvariantNfn.Mode.HNP, false, c.cin, hidden, Act.RELU,
+                    InvariantNfn.Pool.HNP, new int[]{8}, Init.Type.PYTORCH_DEFAULT, 0, 1, 0, true);
+            params4.allocate(c.seed + 4);
+            assertInvariant(ops, hnpStats, c, Permutation::randomHidden);
+        }
     }
 
     @ParameterizedTest(name = "{0}: {1}")

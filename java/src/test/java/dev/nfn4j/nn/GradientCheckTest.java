@@ -270,6 +270,27 @@ class GradientCheckTest {
                 .run(like, gaussian(new Random(seed + 200), Math.toIntExact(lay.size())));
     }
 
+    /**
+     * nfn's append_stats: the gradient reaches the parameters through the head's input, whose
+     * columns after the pooled features are the input's statistics (no parameters, but the head's
+     * first Linear reads them), and the input gradient adds both paths.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allBackends")
+    void invariantNfnWithInputStatistics(Ops ops) {
+        Params params = new Params(ops);
+        NetworkSpec spec = NetworkSpec.mlp(2, 3, 2);
+        Sequential m = InvariantNfn.build(params, spec, InvariantNfn.Mode.HNP, false, 1, new int[]{3, 2}, Act.TANH, InvariantNfn.Pool.HNP,
+                new int[]{8, 8}, Init.Type.PYTORCH_DEFAULT, 0, 1, 0, true);
+        int seed = 2;
+        params.allocate(seed);
+        WsLayout lay = new WsLayout(spec, 3, 1);
+        WeightSpace like = new WeightSpace(lay, ops.alloc(lay.size()).at(0));
+        // The quantiles sort each tensor: steps that reorder two entries cross kinks (as for STATS pooling).
+        new GradCheck(ops, m, params, GradCheck.weighted(gaussian(new Random(seed + 100), 3)), MODEL).fewOutputs().allowKinkSkips(0.5)
+                .run(like, gaussian(new Random(seed + 200), Math.toIntExact(lay.size())));
+    }
+
     /** The training path: BCE of the sigmoid output against 0/1 labels, back through the whole model. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("allBackends")

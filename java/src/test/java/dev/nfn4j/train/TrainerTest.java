@@ -119,6 +119,39 @@ class TrainerTest {
         assertTrue(e[0].length > 0);
     }
 
+    /** nfn's append_stats: trains, the flag survives the checkpoint, and the embedding is the pooled features plus 14 statistics per layer. */
+    @Test
+    void aModelWithInputStatisticsTrainsAndReloads() throws Exception {
+        Ops ops = TestBackends.reference();
+        ModelConfig withStats = new ModelConfig("HNP", new int[]{4, 3}, "relu", dev.nfn4j.nn.InvariantNfn.Pool.HNP, new int[]{16}, 0, 1, 0, true);
+        ZooDataset zoo = toyZoo(4);
+        Path out = tmp.resolve("stats");
+        Trainer.Result r = new Trainer(ops, withStats, zoo, config(3), out, false).fit();
+        assertTrue(Double.isFinite(r.test().tau()));
+        var ckpt = Safetensors.read(out.resolve("best.safetensors"));
+        ModelConfig back = ModelConfig.fromJson(ckpt.metadata().get("model"));
+        assertEquals(withStats, back);
+        assertTrue(back.appendStats() && !back.equals(SMALL) && back.toString().contains("input stats"), back.toString());
+        Predictor pred = Predictor.load(out.resolve("best.safetensors"), ops);
+        int[] test = zoo.splits().test();
+        assertEquals(r.test().predicted()[0], pred.predict(zoo.network(test[0]))[0], 1e-6);
+        float[][] e = pred.embed(zoo.batch(new int[]{test[0]}).weights());
+        int layers = zoo.spec().numLayers();
+        int pooled = dev.nfn4j.nn.WeightPool.hnp(ops, zoo.spec()).width() * 3;
+        assertEquals(pooled + 14 * layers, e[0].length, "HNP-pooled features of 3 channels, then 7 statistics of each W_i and b_i");
+        assertTrue(ModelConfig.fromJson(SMALL.toJson().replace(",\"appendStats\":false", "")).equals(SMALL), "older checkpoints have no flag");
+    }
+
+    @Test
+    void aModelConfigRefusesInputStatisticsWithoutAHead() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig("NP", new int[]{4, 1}, "relu", dev.nfn4j.nn.InvariantNfn.Pool.NONE, new int[0], 0, 1, 0, true));
+        assertTrue(e.getMessage().contains("no head"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig("STATNN", new int[0], "relu", dev.nfn4j.nn.InvariantNfn.Pool.HNP, new int[]{8}, 0, 1, 0, true));
+        assertTrue(e.getMessage().contains("STATNN"), e.getMessage());
+    }
+
     @Test
     void predictorRefusesAFileThatIsNotAModelCheckpoint() throws Exception {
         Path f = tmp.resolve("x.safetensors");
