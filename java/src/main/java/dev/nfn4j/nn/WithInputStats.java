@@ -52,13 +52,11 @@ final class WithInputStats implements Layer {
         ops.copy4d(new int[]{batch, s, 1, 1}, g.data().plus(f), new long[]{f + s, 1, 0, 0}, gs, new long[]{s, 1, 0, 0}, false);
         WeightSpace dxFeatures = (WeightSpace) features.backward(new Tensor(new int[]{batch, f}, gf));
         WeightSpace dxStats = (WeightSpace) stats.backward(new Tensor(new int[]{batch, s}, gs));
-        long n = dxFeatures.layout().size();
-        Ptr dx = ws.get("dx", n);
-        int[] flat = {1, 1, 1, Math.toIntExact(n)};
+        // Both paths' input gradients, summed into the features' (a buffer of theirs, valid until their next forward).
+        int[] flat = {1, 1, 1, Math.toIntExact(dxFeatures.layout().size())};
         long[] unit = {0, 0, 0, 1};
-        ops.copy4d(flat, dxFeatures.data(), unit, dx, unit, false);
-        ops.copy4d(flat, dxStats.data(), unit, dx, unit, true);
-        return dxFeatures.withData(dx);
+        ops.copy4d(flat, dxStats.data(), unit, dxFeatures.data(), unit, true);
+        return dxFeatures;
     }
 
     @Override
