@@ -81,7 +81,8 @@ public interface Ops {
      * default runs the three ops through a temporary g ({@link #composedMixBackward}).
      */
     default void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
-        composedMixBackward(this, s, x, a, act, y, dy, grads, act == Act.IDENTITY ? null : alloc((long) s.batch() * s.cout() * s.plane()).at(0));
+        boolean scratch = act != Act.IDENTITY && act.derivativeFromOutput(); // any other activation is refused below
+        composedMixBackward(this, s, x, a, act, y, dy, grads, scratch ? alloc((long) s.batch() * s.cout() * s.plane()).at(0) : null);
     }
 
     /**
