@@ -156,9 +156,10 @@ final class KernelPlans {
     /**
      * The fused backward of a mix whose output y went through {@code act} (IDENTITY or RELU, the
      * activations differentiable from their output): every pass loads dy and, for RELU, multiplies
-     * it by relu'(y) as it goes (the kernels' gate), so dy * relu'(y) is never stored. First the plane sums of the broadcast terms' gradients (dRow, dCol, dGlob, any may
-     * be null: one plane_reduce), then the passes of the plain backward. y is unused (and may be
-     * null) for IDENTITY.
+     * it by relu'(y) as it goes (the kernels' gate), so dy * relu'(y) is never stored. First the
+     * plane sums of the broadcast terms' gradients (dRow, dCol, dGlob, any may be null: one
+     * plane_reduce), then the passes of the plain backward. y is unused (and may be null) for
+     * IDENTITY.
      */
     static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, Act act, DevPtr y, DevPtr dy, DevPtr dRow, DevPtr dCol,
                                            DevPtr dGlob, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch, boolean tf32) {
