@@ -12,7 +12,7 @@ reach. Run it where both are importable (a checkout of each on PYTHONPATH is eno
 
     PYTHONPATH=/path/to/nfn:/path/to/einops python3 native/nfn_interop_check.py CHECKPOINT [--networks 6] [--nfn4j ./nfn4j]
 
-Supported: kinds HNP, NP, NP_IO; pools HNP, NP; no Fourier features; a checkpoint trained with
+Supported: kinds HNP, NP, NP_IO; pools HNP, NP; no Fourier features, no append-stats; a checkpoint trained with
 --no-normalize (with a normalizer, nfn's NormalizingModule would have to apply it first). Exits 1
 when a prediction differs by more than --tol.
 """
@@ -57,6 +57,9 @@ def build(model, sizes, filters):
         sys.exit("this check covers MLP specs (dense layers) only")
     if model["fourier"] > 0:
         sys.exit("Fourier input features are not covered by this check")
+    if model.get("appendStats"):
+        sys.exit("append-stats has no runnable nfn counterpart: nfn's InvariantNFN(append_stats=True) concatenates "
+                 "the statistics before its head's pooling, which fails")
     kind, act = model["kind"], model["act"].lower()
     if kind not in ("HNP", "NP", "NP_IO") or model["pool"] not in ("HNP", "NP") or act not in ACTS:
         sys.exit(f"unsupported model for this check: {model}")
