@@ -196,6 +196,8 @@ channel_mix_entry(const float* __restrict__ x, const float* __restrict__ gate, c
                                        act, As, Xs);
 }
 
+// The kernels themselves: thin wrappers, each parameter list written out in full (not through a
+// macro) because CudaKernelSignatureTest reads these signatures from the source text.
 extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 channel_mix(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
             const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,

@@ -85,14 +85,19 @@ public interface Ops {
         composedMixBackward(this, s, x, a, act, y, dy, grads, scratch ? alloc((long) s.batch() * s.cout() * s.plane()).at(0) : null);
     }
 
+    /** What every implementation of the fused mix backward refuses: an activation whose derivative needs its input. */
+    static void checkBackwardThrough(MixShape s, Act act) {
+        if (!act.derivativeFromOutput())
+            throw new IllegalArgumentException("channelMixBackward " + s + ": " + act + "'s derivative needs its input, not its output");
+    }
+
     /**
      * The fused mix backward as its three ops, g written to {@code scratch} ({@code B * cout * plane}
      * floats; unused, and may be null, for IDENTITY): the oracle of the fused kernels, and the
      * implementation of the backends that do not fuse it.
      */
     static void composedMixBackward(Ops ops, MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads, Ptr scratch) {
-        if (!act.derivativeFromOutput())
-            throw new IllegalArgumentException("channelMixBackward " + s + ": " + act + "'s derivative needs its input, not its output");
+        checkBackwardThrough(s, act);
         long n = (long) s.batch() * s.cout() * s.plane();
         Ptr g = dy;
         if (act != Act.IDENTITY) {

@@ -410,8 +410,7 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads g) {
         enter();
-        if (!act.derivativeFromOutput())
-            throw new IllegalArgumentException("channelMixBackward " + s + ": " + act + "'s derivative needs its input, not its output");
+        Ops.checkBackwardThrough(s, act);
         long plane = s.plane(), B = s.batch();
         need(x, B * s.cin() * plane, "channelMixBackward x");
         need(dy, B * s.cout() * plane, "channelMixBackward dy");
