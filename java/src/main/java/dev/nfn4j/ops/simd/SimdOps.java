@@ -300,17 +300,28 @@ public final class SimdOps implements Ops {
         }
 
         /**
-         * One (sample, plane tile): the tile of X is first packed into a per-thread buffer with a
-         * padded row stride. Rows of X lie a whole plane apart (256 KB for a 256x256 plane), so
-         * reading 32 of them side by side maps every load to the same cache set; packed rows are
-         * close and offset by a cache line each, and the copy is reused by every output block.
-         * Each block of four output rows starts from a per-thread epilogue tile E: the constants
-         * and row/column terms, or zeros when accumulating.
+         * One (sample, plane tile): the tile of X is first packed into a per-thread buffer in
+         * panels, one per group of 2V positions: {@code P[g*cin*2V + c*2V + i]} holds
+         * x[b][c][p0 + g*2V + i], and the last, partial group ({@code tw < 2V} positions) follows as
+         * {@code P[full*cin*2V + c*tw + i]}. A register block then reads its X values as one
+         * contiguous 2 KB run instead of one cache line from each of cin rows: with rows, every
+         * step of the contraction missed L1 (the 128 KB tile lives in L2) and the kernel ran at
+         * half the rate it reaches on L1-resident data (lab, 2026-11-27, one thread, 32 channels,
+         * 1,008 positions: 31-39 GFLOP/s with rows, 46-87 with panels). The copy is reused by every
+         * output block. Each block of four output rows starts from a per-thread epilogue tile E:
+         * the constants and row/column terms, or zeros when accumulating.
          */
         private void tile(int b, int p0, int p1) {
-            int len = p1 - p0, ld = len + 16;
-            float[] P = scratch(X_SLOT, cin * ld);
-            for (int c = 0; c < cin; c++) System.arraycopy(X, xo + (b * cin + c) * plane + p0, P, c * ld, len);
+            int len = p1 - p0, full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V;
+            float[] P = scratch(X_SLOT, cin * len);
+            for (int c = 0; c < cin; c++) {
+                int src = xo + (b * cin + c) * plane + p0;
+                for (int g = 0, d = c * 2 * V; g < full; g++, src += 2 * V, d += gs) {
+                    FloatVector.fromArray(S, X, src).intoArray(P, d);
+                    FloatVector.fromArray(S, X, src + V).intoArray(P, d + V);
+                }
+                System.arraycopy(X, src, P, full * gs + c * tw, tw);
+            }
             float[] E = scratch(E_SLOT, 4 * eRow(len));
             if (accumulate) Arrays.fill(E, 0, 4 * eRow(len), 0f); // accumulated GEMMs have no epilogue
             // The block starts from the epilogue and stores straight to y, so y's write misses drain
@@ -320,31 +331,43 @@ public final class SimdOps implements Ops {
             for (int o = 0; o < cout; o += 4) {
                 int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
                 if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
-                if (n == 4) block4(P, ld, len, packedA, o * cin, E, Y, y0, plane);
-                else for (int q = 0; q < n; q++) rest(P, ld, 0, len, E, q * eRow(len), Y, y0 + q * plane, A, ao + (o + q) * ars, acs);
+                if (n == 4) {
+                    block4(P, 2 * V, gs, tw, len, packedA, o * cin, E, Y, y0, plane);
+                    continue;
+                }
+                for (int q = 0; q < n; q++) {
+                    int eo = q * eRow(len), yq = y0 + q * plane, wi = ao + (o + q) * ars;
+                    for (int g = 0; g < full; g++)
+                        rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, E, eo, Y, yq, A, wi, acs);
+                    rest(P, full * gs, tw, full * 2 * V, len, E, eo, Y, yq, A, wi, acs);
+                }
             }
         }
 
         /**
          * Four output channels o..o+3, two vectors of positions at a time: 8 accumulators. P is the
-         * packed X tile (row stride ld); AP[ai + c*4 + q] holds a[o+q][c] (rows interleaved, so the
-         * four broadcasts of a step read one 16-byte run: 1.5-2x faster than strided loads from a,
-         * measured in a lab on cache-resident data). The accumulators start at
-         * {@code E[q*eRow(len) + i]}; results go to {@code out[outBase + q*outStride + i]},
-         * added to what is there when this GEMM accumulates. out may be E itself (row stride eRow(len)).
+         * packed X tile: the value for contraction index c and position p of group g = p / 2V is
+         * {@code P[g*gs + c*cs + p % 2V]}, and positions past the last full group are
+         * {@code P[full*gs + c*tailCs + (p - full*2V)]} (panels: cs = 2V, gs = cin*2V, tailCs = the
+         * tail's width; rows of stride ld: cs = ld, gs = 2V, tailCs = ld). AP[ai + c*4 + q] holds
+         * a[o+q][c] (rows interleaved, so the four broadcasts of a step read one 16-byte run: 1.5-2x
+         * faster than strided loads from a, measured in a lab on cache-resident data). The
+         * accumulators start at {@code E[q*eRow(len) + i]}; results go to
+         * {@code out[outBase + q*outStride + i]}, added to what is there when this GEMM accumulates.
+         * out may be E itself (row stride eRow(len)).
          */
-        private void block4(float[] P, int ld, int len, float[] AP, int ai, float[] E, float[] out, int outBase, int outStride) {
+        private void block4(float[] P, int cs, int gs, int tailCs, int len, float[] AP, int ai, float[] E, float[] out, int outBase, int outStride) {
             int y0 = outBase, y1 = y0 + outStride, y2 = y1 + outStride, y3 = y2 + outStride;
             int e1 = eRow(len), e2 = 2 * e1, e3 = 3 * e1;
-            int p = 0;
-            for (; p + 2 * V <= len; p += 2 * V) {
+            int p = 0, xb = 0;
+            for (; p + 2 * V <= len; p += 2 * V, xb += gs) {
                 // Always loaded, never a choice between zero and E: C2 compiled a merge of the two
                 // into code half as fast (measured, 2026-11-27).
                 FloatVector s00 = FloatVector.fromArray(S, E, p), s01 = FloatVector.fromArray(S, E, p + V);
                 FloatVector s10 = FloatVector.fromArray(S, E, e1 + p), s11 = FloatVector.fromArray(S, E, e1 + p + V);
                 FloatVector s20 = FloatVector.fromArray(S, E, e2 + p), s21 = FloatVector.fromArray(S, E, e2 + p + V);
                 FloatVector s30 = FloatVector.fromArray(S, E, e3 + p), s31 = FloatVector.fromArray(S, E, e3 + p + V);
-                for (int c = 0, xi = p, a = ai; c < cin; c++, xi += ld, a += 4) {
+                for (int c = 0, xi = xb, a = ai; c < cin; c++, xi += cs, a += 4) {
                     FloatVector x0 = FloatVector.fromArray(S, P, xi), x1 = FloatVector.fromArray(S, P, xi + V);
                     FloatVector w0 = FloatVector.broadcast(S, AP[a]), w1 = FloatVector.broadcast(S, AP[a + 1]);
                     FloatVector w2 = FloatVector.broadcast(S, AP[a + 2]), w3 = FloatVector.broadcast(S, AP[a + 3]);
@@ -367,24 +390,24 @@ public final class SimdOps implements Ops {
                 store(s31, out, y3 + p + V);
             }
             for (int q = 0; q < 4; q++)
-                rest(P, ld, p, len, E, q * e1, out, y0 + q * outStride, AP, ai + q, 4);
+                rest(P, xb, tailCs, p, len, E, q * e1, out, y0 + q * outStride, AP, ai + q, 4);
         }
 
         /**
-         * One output channel over packed positions [p, len), as block4 does it for four: vectors,
-         * then a scalar tail. Its weights are {@code W[wi + c*ws]}: a row of a (ws = acs) or of a
-         * packed block (ws = 4).
+         * One output channel over positions [p, len), as block4 does it for four: vectors, then a
+         * scalar tail. Position i's value for contraction index c is {@code P[xb + (i - p) + c*cs]}.
+         * Its weights are {@code W[wi + c*ws]}: a row of a (ws = acs) or of a packed block (ws = 4).
          */
-        private void rest(float[] P, int ld, int p, int len, float[] E, int eo, float[] out, int outOff, float[] W, int wi, int ws) {
-            for (; p + V <= len; p += V) {
+        private void rest(float[] P, int xb, int cs, int p, int len, float[] E, int eo, float[] out, int outOff, float[] W, int wi, int ws) {
+            for (; p + V <= len; p += V, xb += V) {
                 FloatVector s0 = FloatVector.fromArray(S, E, eo + p);
-                for (int c = 0, xi = p; c < cin; c++, xi += ld)
+                for (int c = 0, xi = xb; c < cin; c++, xi += cs)
                     s0 = FloatVector.fromArray(S, P, xi).fma(FloatVector.broadcast(S, W[wi + c * ws]), s0);
                 store(s0, out, outOff + p);
             }
-            for (; p < len; p++) {
+            for (; p < len; p++, xb++) {
                 float acc = E[eo + p];
-                for (int c = 0, xi = p; c < cin; c++, xi += ld) acc = Math.fma(P[xi], W[wi + c * ws], acc);
+                for (int c = 0, xi = xb; c < cin; c++, xi += cs) acc = Math.fma(P[xi], W[wi + c * ws], acc);
                 out[outOff + p] = finish(acc, out, outOff + p);
             }
         }
@@ -607,9 +630,9 @@ public final class SimdOps implements Ops {
                 int o = 0;
                 for (; o + 4 <= cout; o += 4) {
                     packBlocks(DY, dyo + (b * cout + o) * plane + p0, plane, 1, 4, len, AP);
-                    g.block4(XT, ld, cin, AP, 0, zeros, part, t * per + o * cin, cin);
+                    g.block4(XT, ld, 2 * V, ld, cin, AP, 0, zeros, part, t * per + o * cin, cin);
                 }
-                for (; o < cout; o++) g.rest(XT, ld, 0, cin, zeros, 0, part, t * per + o * cin, DY, dyo + (b * cout + o) * plane + p0, 1);
+                for (; o < cout; o++) g.rest(XT, 0, ld, 0, cin, zeros, 0, part, t * per + o * cin, DY, dyo + (b * cout + o) * plane + p0, 1);
                 for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
             });
         } else {
@@ -665,7 +688,7 @@ public final class SimdOps implements Ops {
                         AP[dst] = q < n ? DY[src + p] : 0f;
             }
             Arrays.fill(E, 0, 4 * eRow(cin), 0f);
-            g.block4(XT, ldt, cin, AP, 0, E, E, 0, eRow(cin));
+            g.block4(XT, ldt, 2 * V, ldt, cin, AP, 0, E, E, 0, eRow(cin));
             for (int q = 0; q < n; q++)
                 for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += E[q * eRow(cin) + c];
         });
