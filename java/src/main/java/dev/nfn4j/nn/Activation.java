@@ -41,6 +41,11 @@ public final class Activation implements Layer {
         return new Activation(ops, act);
     }
 
+    /** Whether this module only keeps the place of an activation fused into the layer before (values pass untouched). */
+    boolean passesThrough() {
+        return fused;
+    }
+
     @Override
     public Value forward(Value in) {
         if (fused) return in;

@@ -67,6 +67,11 @@ public final class HNPLinear extends GraphLayer {
     }
 
     @Override
+    boolean poolsRawInput() {
+        return true;
+    }
+
+    @Override
     void wire(MixGraph g) {
         int L = spec.numLayers(), nIn = spec.nIn(), nOut = spec.nOut();
         List<MixGraph.Pooled> pooled = poolAll(g, L);

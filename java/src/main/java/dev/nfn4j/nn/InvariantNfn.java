@@ -91,6 +91,7 @@ public final class InvariantNfn {
             mods.add(enc);
             c = enc.outChannels();
         }
+        Layer chainFrom = null; // the NF-Layer before, when only a fused activation lies between: it pools this one's input
         for (int l = 0; l < hidden.length; l++) {
             int h = hidden[l];
             String p = mods.size() + ".";
@@ -100,10 +101,16 @@ public final class InvariantNfn {
                 case POINTWISE -> new Pointwise(params, p, spec, c, h);
             };
             mods.add(nf);
+            if (chainFrom != null) GraphLayer.chainPools(chainFrom, nf);
             c = h;
             if (pool == Pool.NONE && l == hidden.length - 1) break; // the equivariant NFN's output: no activation
-            mods.add(Activation.after(nf, ops, act));
-            if (dropout > 0) mods.add(new ChannelDropout(ops, dropout, mods.size()));
+            Activation after = Activation.after(nf, ops, act);
+            mods.add(after);
+            chainFrom = after.passesThrough() ? nf : null;
+            if (dropout > 0) {
+                mods.add(new ChannelDropout(ops, dropout, mods.size()));
+                chainFrom = null; // dropout rescales channels between the layers
+            }
         }
         if (pool == Pool.NONE) return new Sequential(mods);
         int width = switch (pool) {

@@ -4,6 +4,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.PlanePools;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.WsLayout;
 
@@ -22,11 +23,14 @@ import java.util.Map;
  *       input tensor or a concat, writing to an internal buffer, the output, or a staging buffer;</li>
  *   <li>placements: staging buffers copied, transposed, into the output (HNP's first and last layer).</li>
  * </ol>
+ * The pools of stage 1 may come from the layer before ({@link InputPools}): its mixes take the
+ * plane means of every output tensor they write whole as they store it, so a stack of NF-Layers
+ * reads each hidden weight space once instead of twice.
  * Every intermediate lives in one of a few per-call buffers ({@link Region}), addressed by offset.
  * A graph is built for one batch size; the layers cache one per size.
  */
 final class MixGraph {
-    enum Region { IN, POOL, CAT, Y, STAGE, OUT }
+    enum Region { IN, POOL, CAT, Y, STAGE, OUT, OUTPOOL }
 
     /** A strided 4-d view {@code [B][c1][c2][n]} of a region, read as {@code [B][c1*c2][n]}. */
     record Src(Region region, long offset, int[] dims, long[] strides) {
@@ -51,7 +55,8 @@ final class MixGraph {
     record Mix(Param weight, Param bias, Region inRegion, long inOffset, int cin, int rows, int cols, int cout,
                Region outRegion, long outOffset, Mix rowTerm, Mix colTerm, Mix globTerm) {}
 
-    record Pool(long planes, int rows, int cols, Region from, long fromOffset, long rowOut, long colOut, long allOut) {}
+    /** Pools of input tensor {@code layer} (its weight, or its bias when {@code bias}). */
+    record Pool(int layer, boolean bias, long planes, int rows, int cols, Region from, long fromOffset, long rowOut, long colOut, long allOut) {}
 
     record Place(int[] dims, Region from, long fromOffset, long[] fromStrides, Region to, long toOffset, long[] toStrides) {}
 
@@ -89,9 +94,9 @@ final class MixGraph {
         int fc = in.wChannels(i), rows = in.spec().rows(i), cols = in.spec().cols(i), c = in.channels();
         long planes = (long) batch * fc;
         long row = reserve(Region.POOL, planes * cols), col = reserve(Region.POOL, planes * rows), all = reserve(Region.POOL, planes);
-        pools.add(new Pool(planes, rows, cols, Region.IN, in.wOffset(i), row, col, all));
+        pools.add(new Pool(i, false, planes, rows, cols, Region.IN, in.wOffset(i), row, col, all));
         long bAll = reserve(Region.POOL, (long) batch * c);
-        pools.add(new Pool((long) batch * c, 1, rows, Region.IN, in.bOffset(i), -1, -1, bAll));
+        pools.add(new Pool(i, true, (long) batch * c, 1, rows, Region.IN, in.bOffset(i), -1, -1, bAll));
         return new Pooled(plane(Region.POOL, row, fc, cols), plane(Region.POOL, col, fc, rows),
                 plane(Region.POOL, all, fc, 1), plane(Region.POOL, bAll, c, 1));
     }
@@ -204,6 +209,41 @@ final class MixGraph {
                 Region.OUT, out.wOffset(i), new long[]{cOut * outPlane, outPlane, 1, inner}));
     }
 
+    /** Whether stage 1 pools the input (NP and HNP layers do, Pointwise does not). */
+    boolean poolsInput() {
+        return !pools.isEmpty();
+    }
+
+    /**
+     * Where each mix that writes a whole output tensor puts that tensor's pools, in the OUTPOOL
+     * region, as the next layer's {@link Pool} of it takes them: a weight W_i written as
+     * {@code [B][f_i C'][rows_i][cols_i]} gives row, column and global means; a bias b_i written
+     * as {@code [B][C'][1][n_i]} its global means. Tensors written otherwise (HNP's placed and
+     * reshaped first and last layers) give none; the next layer pools those itself.
+     */
+    private record Provided(Mix mix, int layer, boolean bias, long rowOut, long colOut, long allOut) {}
+
+    private List<Provided> provided;
+
+    private List<Provided> provided() {
+        if (provided != null) return provided;
+        List<Provided> list = new ArrayList<>();
+        for (Mix m : mixes) {
+            if (m.outRegion != Region.OUT) continue;
+            for (int i = 0; i < out.numLayers(); i++) {
+                int rows = out.spec().rows(i), cols = out.spec().cols(i);
+                long planes = (long) batch * m.cout;
+                if (m.outOffset == out.wOffset(i) && m.cout == out.wChannels(i) && m.rows == rows && m.cols == cols)
+                    list.add(new Provided(m, i, false, reserve(Region.OUTPOOL, planes * cols), reserve(Region.OUTPOOL, planes * rows),
+                            reserve(Region.OUTPOOL, planes)));
+                else if (m.outOffset == out.bOffset(i) && m.cout == out.channels() && m.rows == 1 && m.cols == rows)
+                    list.add(new Provided(m, i, true, -1, -1, reserve(Region.OUTPOOL, planes)));
+            }
+        }
+        provided = List.copyOf(list);
+        return provided;
+    }
+
     // ---- running ------------------------------------------------------------------------------
 
     /** Per-call buffers of the forward pass, kept for backward. */
@@ -211,11 +251,14 @@ final class MixGraph {
         final Map<Region, Ptr> base = new EnumMap<>(Region.class);
         final Ops ops;
 
+        /** The pools of the output this run's mixes took as they wrote it (null when not asked for). */
+        InputPools outPools;
+
         Run(Ops ops, Workspace ws, Ptr in, Ptr out) {
             this.ops = ops;
             base.put(Region.IN, in);
             base.put(Region.OUT, out);
-            for (Region r : new Region[]{Region.POOL, Region.CAT, Region.Y, Region.STAGE})
+            for (Region r : new Region[]{Region.POOL, Region.CAT, Region.Y, Region.STAGE, Region.OUTPOOL})
                 base.put(r, ws.get("fwd." + r, sizes.get(r))); // every element is written before it is read
         }
 
@@ -227,14 +270,25 @@ final class MixGraph {
     /**
      * Runs the layer on x (layout {@link #in}) writing y (layout {@link #out}), with {@code post}
      * applied by the mixes that write the output (directly, or to a staging buffer that a
-     * placement only moves); returns what backward needs.
+     * placement only moves); returns what backward needs. {@code given}: pools of x taken by the
+     * layer that wrote it (null: none), used instead of pooling x again. {@code providePools}:
+     * the run also keeps the pools of y for the next layer ({@link Run#outPools}).
      */
-    Run forward(Ops ops, Workspace ws, Ptr x, Ptr y, Act post) {
+    Run forward(Ops ops, Workspace ws, Ptr x, Ptr y, Act post, InputPools given, boolean providePools) {
+        if (providePools) provided(); // reserves OUTPOOL before the run sizes its buffers
         Run run = new Run(ops, ws, x, y);
-        for (Pool p : pools)
-            ops.planeReduce(p.planes, p.rows, p.cols, run.at(p.from, p.fromOffset),
-                    p.rowOut < 0 ? null : run.at(Region.POOL, p.rowOut), p.colOut < 0 ? null : run.at(Region.POOL, p.colOut),
-                    run.at(Region.POOL, p.allOut), true);
+        for (Pool p : pools) {
+            Ptr row = p.rowOut < 0 ? null : run.at(Region.POOL, p.rowOut), col = p.colOut < 0 ? null : run.at(Region.POOL, p.colOut);
+            Ptr all = run.at(Region.POOL, p.allOut);
+            PlanePools ready = given == null ? null : given.of(p.layer, p.bias);
+            if (ready == null) {
+                ops.planeReduce(p.planes, p.rows, p.cols, run.at(p.from, p.fromOffset), row, col, all, true);
+                continue;
+            }
+            if (row != null) copy(ops, ready.rowMean(), row, p.planes * p.cols);
+            if (col != null) copy(ops, ready.colMean(), col, p.planes * p.rows);
+            copy(ops, ready.allMean(), all, p.planes);
+        }
         for (Concat c : concats) {
             int chOff = 0;
             for (Src s : c.sources) {
@@ -243,13 +297,29 @@ final class MixGraph {
                 chOff += s.channels();
             }
         }
-        for (Mix m : mixes)
+        InputPools.Builder outPools = providePools ? InputPools.builder(out.numLayers()) : null;
+        for (Mix m : mixes) {
+            PlanePools mp = null;
+            if (outPools != null)
+                for (Provided p : provided)
+                    if (p.mix == m) {
+                        mp = new PlanePools(p.rowOut < 0 ? null : run.at(Region.OUTPOOL, p.rowOut),
+                                p.colOut < 0 ? null : run.at(Region.OUTPOOL, p.colOut), run.at(Region.OUTPOOL, p.allOut));
+                        outPools.put(p.layer, p.bias, mp);
+                    }
             ops.channelMix(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
-                    appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset));
+                    appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), mp);
+        }
+        if (outPools != null) run.outPools = outPools.build();
         for (Place p : places)
             ops.copy4d(p.dims, run.at(p.from, p.fromOffset), p.fromStrides, run.at(p.to, p.toOffset), p.toStrides, false);
         return run;
+    }
+
+    /** A contiguous copy of n floats. */
+    private static void copy(Ops ops, Ptr from, Ptr to, long n) {
+        ops.copy4d(new int[]{1, 1, 1, Math.toIntExact(n)}, from, new long[]{0, 0, 0, 1}, to, new long[]{0, 0, 0, 1}, false);
     }
 
     /** The mixes that write the output (directly, or to a staging buffer a placement only moves) apply the activation after the layer. */

@@ -55,6 +55,11 @@ public final class NPLinear extends GraphLayer {
     }
 
     @Override
+    boolean poolsRawInput() {
+        return !ioEmbed; // with io_embed, stage 1 pools the embedded copy
+    }
+
+    @Override
     void wire(MixGraph g) {
         int L = spec.numLayers();
         List<MixGraph.Pooled> pooled = poolAll(g, L);

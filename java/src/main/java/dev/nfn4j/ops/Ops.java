@@ -56,6 +56,18 @@ public interface Ops {
     }
 
     /**
+     * {@link #channelMix(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr, Act, Ptr)} that also writes the
+     * plane means of y ({@link PlanePools}; null: none), the pools the next NF-Layer would
+     * otherwise take in another pass over y. Backends take them from the tiles of y they have just
+     * written; this default runs the mix, then {@link #planeReduce} of y with means (the oracle).
+     */
+    default void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
+        channelMix(s, x, a, bias, row, col, glob, act, y);
+        if (pools != null)
+            planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), y, pools.rowMean(), pools.colMean(), pools.allMean(), true);
+    }
+
+    /**
      * Backward of {@link #channelMix} with respect to x, a and bias, all accumulated:
      * <pre>
      * dx[b][c][j][k] += sum_o a[o][c] * dy[b][o][j][k]

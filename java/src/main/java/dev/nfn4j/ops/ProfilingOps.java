@@ -54,6 +54,12 @@ public final class ProfilingOps implements Ops {
         return flops;
     }
 
+    /** Calls of {@code name} (a method, or a method and shape with byShape) counted since the last report. */
+    public synchronized long calls(String name) {
+        long[] v = stats.get(name);
+        return v == null ? 0 : v[0];
+    }
+
     /** Compulsory bytes counted since the last report. */
     public synchronized long bytes() {
         return bytes;
@@ -129,6 +135,20 @@ public final class ProfilingOps implements Ops {
         inner.channelMix(s, x, a, bias, row, col, glob, act, y);
         String base = act == Act.IDENTITY ? "channelMix" : "channelMix+" + act.name().toLowerCase();
         record(mixName(base, s), t, mixFlops(s), (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout());
+    }
+
+    @Override
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
+        if (pools == null) {
+            channelMix(s, x, a, bias, row, col, glob, act, y);
+            return;
+        }
+        long t = System.nanoTime();
+        inner.channelMix(s, x, a, bias, row, col, glob, act, y, pools);
+        String base = act == Act.IDENTITY ? "channelMix+pools" : "channelMix+" + act.name().toLowerCase() + "+pools";
+        double poolFloats = (double) s.batch() * s.cout() * (s.rows() + s.cols() + 1);
+        record(mixName(base, s), t, mixFlops(s) + (double) s.batch() * s.cout() * s.plane(),
+                (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout() + poolFloats);
     }
 
     @Override

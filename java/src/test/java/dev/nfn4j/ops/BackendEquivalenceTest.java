@@ -109,6 +109,8 @@ class BackendEquivalenceTest {
         out.add(new Mix(8, 33, 7, 1, 16, all, backward, 6));
         out.add(new Mix(5, 17, 6, 3, 3, all, backward, 7));
         out.add(new Mix(2, 33, 7, 128, 130, all, backward, 8));
+        // 59 tiles of 1,024 positions a plane, so the simd backend's output pools run in 15 stripes of 4 tiles.
+        if (!backward) out.add(new Mix(2, 32, 5, 300, 201, 5, false, 9));
         return out;
     }
 
@@ -377,6 +379,35 @@ class BackendEquivalenceTest {
         if (act == null) h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), p.at(y)));
         else h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), act, p.at(y)));
         h.expect(y, FWD);
+    }
+
+    /**
+     * The mix that also takes the plane means of its output (the next NF-Layer's pools), through
+     * a ReLU for the draws with a bias, against the reference's mix-then-planeReduce: y and every
+     * mean. A draw without the column term asks for the global means only.
+     */
+    @ParameterizedTest(name = "{0}: {1} + pools")
+    @MethodSource("mixForward")
+    void channelMixWithOutputPools(Ops fast, Mix c) {
+        OpsHarness h = harness(fast, c.seed);
+        int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
+        Act act = c.has(1) ? Act.RELU : Act.IDENTITY;
+        boolean rowCol = c.has(4);
+        Arg x = h.in("x", h.gaussian(B * cin * plane));
+        Arg a = h.in("a", h.gaussian(cout * cin));
+        Arg bias = c.has(1) ? h.in("bias", h.gaussian(cout)) : null;
+        Arg row = c.has(2) ? h.in("row", h.gaussian(B * cout * c.cols)) : null;
+        Arg y = h.out("y", B * cout * plane);
+        Arg rowMean = rowCol ? h.out("rowMean", B * cout * c.cols) : null, colMean = rowCol ? h.out("colMean", B * cout * c.rows) : null;
+        Arg allMean = h.out("allMean", B * cout);
+        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), null, null, act, p.at(y),
+                new PlanePools(p.at(rowMean), p.at(colMean), p.at(allMean))));
+        h.expect(y, FWD);
+        if (rowCol) {
+            h.expect(rowMean, FWD);
+            h.expect(colMean, FWD);
+        }
+        h.expect(allMean, FWD);
     }
 
     /**

@@ -58,7 +58,8 @@ class ThreadDeterminismTest {
     /** Big planes (tiles), many planes, a Linear layer with a large batch; {@code opt} as in BackendEquivalenceTest. */
     static List<Mix> mixes() {
         return List.of(new Mix(3, 33, 33, 65, 70, 15), new Mix(2, 16, 7, 100, 100, 6), new Mix(17, 33, 33, 1, 1, 15),
-                new Mix(3, 7, 16, 13, 17, 9), new Mix(3, 33, 5, 31, 100, 0), new Mix(3, 16, 16, 33, 33, 15));
+                new Mix(3, 7, 16, 13, 17, 9), new Mix(3, 33, 5, 31, 100, 0), new Mix(3, 16, 16, 33, 33, 15),
+                new Mix(2, 32, 5, 300, 201, 1)); // 59 mix tiles a plane: output pools in 15 stripes
     }
 
     @ParameterizedTest
@@ -75,6 +76,24 @@ class ThreadDeterminismTest {
         Arg y = h.out("y", B * c.cout * plane);
         h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), p.at(y)));
         h.expect(y, 0);
+    }
+
+    /** The mix that also takes its output's plane means: the means are summed in stripes fixed by the shape. */
+    @ParameterizedTest
+    @MethodSource("mixes")
+    void channelMixWithOutputPools(Mix c) {
+        OpsHarness h = harness(c.hashCode() + 1);
+        int B = c.batch, plane = c.rows * c.cols;
+        Arg x = h.in("x", h.gaussian(B * c.cin * plane));
+        Arg a = h.in("a", h.gaussian(c.cout * c.cin));
+        Arg y = h.out("y", B * c.cout * plane);
+        Arg row = h.out("rowMean", B * c.cout * c.cols), col = h.out("colMean", B * c.cout * c.rows), all = h.out("allMean", B * c.cout);
+        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), null, null, null, null, Act.RELU, p.at(y),
+                new PlanePools(p.at(row), p.at(col), p.at(all))));
+        h.expect(y, 0);
+        h.expect(row, 0);
+        h.expect(col, 0);
+        h.expect(all, 0);
     }
 
     /** All three outputs: dx (a GEMM), da and dbias (reductions over the batch and the plane). */

@@ -7,6 +7,7 @@ import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Parallel;
+import dev.nfn4j.ops.PlanePools;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.reference.HostBuf;
 import dev.nfn4j.ops.reference.ReferenceOps;
@@ -39,6 +40,8 @@ public final class SimdOps implements Ops {
     static final int SHORT_PLANES_XT_FLOATS = 1 << 20;
     /** copy4d splits contiguous runs of at least twice this many floats into pieces of it (one task each). */
     static final int COPY_PIECE = 1 << 16;
+    /** Stripes per plane when a mix also takes its output's means (see OutputPools): parallelism for small batches, bounded partial sums. */
+    static final int POOL_STRIPES = 16;
 
     /**
      * The species must be a static final constant: C2 only intrinsifies vector ops whose species it
@@ -50,9 +53,9 @@ public final class SimdOps implements Ops {
 
     private final Parallel par;
     private final ReferenceOps scalar = new ReferenceOps();
-    /** Per-thread scratch arrays, grown on demand and kept: packed X tiles, packed A blocks, epilogue tiles. */
-    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[0]});
-    private static final int X_SLOT = 0, A_SLOT = 1, E_SLOT = 2;
+    /** Per-thread scratch arrays, grown on demand and kept: packed X tiles, packed A blocks, epilogue tiles, output-pool partial sums. */
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[6][0]);
+    private static final int X_SLOT = 0, A_SLOT = 1, E_SLOT = 2, POOL_ROW_SLOT = 3, POOL_COL_SLOT = 4, POOL_ALL_SLOT = 5;
 
     /** This thread's scratch array {@code slot} with at least n floats. */
     private float[] scratch(int slot, int n) {
@@ -152,6 +155,32 @@ public final class SimdOps implements Ops {
             Ops.super.channelMix(s, x, a, bias, row, col, glob, act, y);
             return;
         }
+        mixGemm(s, x, a, bias, row, col, glob, act, y).run();
+    }
+
+    /**
+     * The mix with the plane means of its output taken as the GEMM writes it: each task sums the
+     * tiles of y it has just stored (still in L2) into partial sums, added afterwards in a fixed
+     * order ({@link OutputPools}). Linear layers' one-position planes, and activations the GEMM
+     * does not apply, take the composed path (the mix, then planeReduce).
+     */
+    @Override
+    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
+        if (pools == null || s.plane() == 1 || (act != Act.IDENTITY && act != Act.RELU)) {
+            Ops.super.channelMix(s, x, a, bias, row, col, glob, act, y, pools);
+            return;
+        }
+        long planes = (long) s.batch() * s.cout();
+        need(pools.rowMean(), planes * s.cols(), "channelMix pools rowMean");
+        need(pools.colMean(), planes * s.rows(), "channelMix pools colMean");
+        need(pools.allMean(), planes, "channelMix pools allMean");
+        Gemm g = mixGemm(s, x, a, bias, row, col, glob, act, y);
+        g.pools = new OutputPools(s, arr(y), off(y), pools);
+        g.run();
+    }
+
+    /** The forward GEMM of {@link #channelMix}, checked and set up. */
+    private Gemm mixGemm(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
         int B = s.batch(), cin = s.cin(), cout = s.cout(), rows = s.rows(), cols = s.cols();
         int plane = Math.toIntExact(s.plane());
         need(x, (long) B * cin * plane, "channelMix x");
@@ -169,7 +198,7 @@ public final class SimdOps implements Ops {
         g.relu = act == Act.RELU;
         if (row != null || col != null) g.rowCol(cols, row == null ? null : arr(row), row == null ? 0 : off(row),
                 col == null ? null : arr(col), col == null ? 0 : off(col));
-        g.run();
+        return g;
     }
 
     @Override
@@ -223,6 +252,8 @@ public final class SimdOps implements Ops {
         private int rowOff, colOff, cols;
         /** A's rows in blocks of four, interleaved: {@code packedA[(o/4)*cin*4 + c*4 + q] = a[o+q][c]}. */
         private float[] packedA;
+        /** The plane means of y to take as it is written; null: none. */
+        OutputPools pools;
 
         Gemm(int B, int cin, int cout, int plane, float[] X, int xo, float[] A, int ao, int ars, int acs, float[] Y, int yo, boolean accumulate) {
             this.B = B;
@@ -296,7 +327,23 @@ public final class SimdOps implements Ops {
             packedA = scratch(A_SLOT, (cout / 4) * 4 * cin);
             packBlocks(A, ao, ars, acs, cout / 4 * 4, cin, packedA);
             int pt = Math.min(P_TILE, Math.max(64, P_TILE_FLOATS / cin / 16 * 16)), tiles = (plane + pt - 1) / pt;
-            par.forEach(B * tiles, (long) B * plane * cin * cout, t -> tile(t / tiles, (t % tiles) * pt, Math.min(plane, (t % tiles + 1) * pt)));
+            if (pools == null) {
+                par.forEach(B * tiles, (long) B * plane * cin * cout, t -> tile(t / tiles, (t % tiles) * pt, Math.min(plane, (t % tiles + 1) * pt), -1));
+                return;
+            }
+            // Tasks are (sample, stripe): a stripe is a run of consecutive tiles that one task writes
+            // and pools in order, so the partial sums number B * stripes, whatever the thread count.
+            int per = (tiles + POOL_STRIPES - 1) / POOL_STRIPES, stripes = (tiles + per - 1) / per;
+            pools.begin(stripes, per * pt);
+            par.forEach(B * stripes, (long) B * plane * cin * cout, t -> {
+                int b = t / stripes, st = t % stripes;
+                pools.clear(b, st);
+                for (int i = st * per, ie = Math.min(tiles, i + per); i < ie; i++) {
+                    int p0 = i * pt, p1 = Math.min(plane, p0 + pt);
+                    tile(b, p0, p1, st);
+                }
+            });
+            pools.finish();
         }
 
         /**
@@ -309,9 +356,13 @@ public final class SimdOps implements Ops {
          * half the rate it reaches on L1-resident data (lab, 2026-11-27, one thread, 32 channels,
          * 1,008 positions: 31-39 GFLOP/s with rows, 46-87 with panels). The copy is reused by every
          * output block. Each block of four output rows starts from a per-thread epilogue tile E:
-         * the constants and row/column terms, or zeros when accumulating.
+         * the constants and row/column terms, or zeros when accumulating. With {@link #pools}, each
+         * block's rows are pooled into stripe {@code st}'s partial sums right after they are stored,
+         * while they are in L1: y's rows lie a plane apart, so the rows of a whole tile share L2 sets
+         * and do not stay there (pooling the tile after all its blocks cost more than the separate
+         * planeReduce it replaced, 2026-11-27).
          */
-        private void tile(int b, int p0, int p1) {
+        private void tile(int b, int p0, int p1, int st) {
             int len = p1 - p0, full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V;
             float[] P = scratch(X_SLOT, cin * len);
             for (int c = 0; c < cin; c++) {
@@ -331,16 +382,20 @@ public final class SimdOps implements Ops {
             for (int o = 0; o < cout; o += 4) {
                 int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
                 if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
-                if (n == 4) {
-                    block4(P, 2 * V, gs, tw, len, packedA, o * cin, E, Y, y0, plane);
-                    continue;
-                }
-                for (int q = 0; q < n; q++) {
-                    int eo = q * eRow(len), yq = y0 + q * plane, wi = ao + (o + q) * ars;
-                    for (int g = 0; g < full; g++)
-                        rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, E, eo, Y, yq, A, wi, acs);
-                    rest(P, full * gs, tw, full * 2 * V, len, E, eo, Y, yq, A, wi, acs);
-                }
+                if (n == 4) block4(P, 2 * V, gs, tw, len, packedA, o * cin, E, Y, y0, plane);
+                else
+                    for (int q = 0; q < n; q++) {
+                        int eo = q * eRow(len), yq = y0 + q * plane, wi = ao + (o + q) * ars;
+                        for (int g = 0; g < full; g++)
+                            rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, E, eo, Y, yq, A, wi, acs);
+                        rest(P, full * gs, tw, full * 2 * V, len, E, eo, Y, yq, A, wi, acs);
+                    }
+                // Pooled one block late: by then the write misses of the block's stores have completed.
+                if (st >= 0 && o > 0) pools.take(b, st, p0, p1, o - 4, 4);
+            }
+            if (st >= 0) {
+                int last = (cout - 1) / 4 * 4;
+                pools.take(b, st, p0, p1, last, cout - last);
             }
         }
 
@@ -540,6 +595,142 @@ public final class SimdOps implements Ops {
             }
             for (; c < n; c++) acc = Math.fma(A[ai + c * as], X[xi + c], acc);
             return acc;
+        }
+    }
+
+    /**
+     * The plane means of a mix's output y {@code [B][cout][rows][cols]}, summed as the GEMM writes
+     * it. The plane's positions are cut into stripes of {@code span} (whole tiles); the task
+     * writing stripe st of sample b adds each block of rows it has stored into that stripe's partial sums:
+     * per plane, the column sums over the stripe's rows {@code [cols]}, the sums of the row
+     * segments in the stripe {@code [rows it touches]}, and the total. {@link #finish} adds the
+     * stripes in order and scales. (Partials per tile instead of per stripe would make the column
+     * sums of a 1024 x 1024 plane as large as y.)
+     */
+    private final class OutputPools {
+        private final int B, cout, rows, cols, plane, yo, ro, co, ao;
+        private final float[] Y, R, C, A;
+        private int stripes, span, colRows;
+        private float[] rowPart, colPart, allPart;
+
+        OutputPools(MixShape s, float[] Y, int yo, PlanePools out) {
+            this.B = s.batch();
+            this.cout = s.cout();
+            this.rows = s.rows();
+            this.cols = s.cols();
+            this.plane = Math.toIntExact(s.plane());
+            this.Y = Y;
+            this.yo = yo;
+            R = out.rowMean() == null ? null : arr(out.rowMean());
+            C = out.colMean() == null ? null : arr(out.colMean());
+            A = out.allMean() == null ? null : arr(out.allMean());
+            ro = R == null ? 0 : off(out.rowMean());
+            co = C == null ? 0 : off(out.colMean());
+            ao = A == null ? 0 : off(out.allMean());
+        }
+
+        /** Sizes the partial sums (the calling thread's buffers, grown, never shrunk) for stripes of span positions. */
+        void begin(int stripes, int span) {
+            this.stripes = stripes;
+            this.span = span;
+            colRows = Math.min(rows, (span - 1) / cols + 2);
+            int parts = B * stripes * cout;
+            rowPart = scratch(POOL_ROW_SLOT, parts * cols);
+            colPart = scratch(POOL_COL_SLOT, parts * colRows);
+            allPart = scratch(POOL_ALL_SLOT, parts);
+        }
+
+        /** Zeroes stripe st of sample b's partial sums (the task's own). */
+        void clear(int b, int st) {
+            int p = (b * stripes + st) * cout;
+            Arrays.fill(rowPart, p * cols, (p + cout) * cols, 0f);
+            Arrays.fill(colPart, p * colRows, (p + cout) * colRows, 0f);
+            Arrays.fill(allPart, p, p + cout, 0f);
+        }
+
+        /** Adds positions [p0, p1) of output planes o0..o0+n-1 of sample b, just written, to stripe st's partial sums. */
+        void take(int b, int st, int p0, int p1, int o0, int n) {
+            int jFirst = st * span / cols;
+            for (int o = o0; o < o0 + n; o++) {
+                int yb = yo + (b * cout + o) * plane, part = (b * stripes + st) * cout + o;
+                float all = 0f;
+                for (int pos = p0; pos < p1; ) {
+                    int j = pos / cols, k = pos - j * cols;
+                    if (k == 0 && pos + 4 * cols <= p1 && cols >= V) { // four whole rows: summed down in registers
+                        all += addFourRows(Y, yb + pos, cols, rowPart, part * cols, colPart, part * colRows + j - jFirst);
+                        pos += 4 * cols;
+                        continue;
+                    }
+                    int seg = Math.min(p1 - pos, cols - k); // one row, or the part of it in [p0, p1)
+                    float sum = addRowSegment(Y, yb + pos, rowPart, part * cols + k, seg);
+                    colPart[part * colRows + j - jFirst] += sum;
+                    all += sum;
+                    pos += seg;
+                }
+                allPart[part] += all;
+            }
+        }
+
+        /**
+         * Rows r, r+cols, r+2cols, r+3cols of Y, {@code cols >= V} each: their sum down the rows
+         * added to {@code acc[ao, ao+cols)} with one load and store of acc per vector (row by row,
+         * acc's read-modify-write made pooling cost as much as the pass it saves), each row's sum
+         * added to {@code sums[so + q]}; returns the four rows' total.
+         */
+        private float addFourRows(float[] Y, int r, int cols, float[] acc, int ao, float[] sums, int so) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+            int k = 0, r1 = r + cols, r2 = r1 + cols, r3 = r2 + cols;
+            for (int kb = S.loopBound(cols); k < kb; k += V) {
+                FloatVector v0 = FloatVector.fromArray(S, Y, r + k), v1 = FloatVector.fromArray(S, Y, r1 + k);
+                FloatVector v2 = FloatVector.fromArray(S, Y, r2 + k), v3 = FloatVector.fromArray(S, Y, r3 + k);
+                c0 = c0.add(v0);
+                c1 = c1.add(v1);
+                c2 = c2.add(v2);
+                c3 = c3.add(v3);
+                FloatVector.fromArray(S, acc, ao + k).add(v0.add(v1).add(v2.add(v3))).intoArray(acc, ao + k);
+            }
+            float s0 = sumLanes(c0), s1 = sumLanes(c1), s2 = sumLanes(c2), s3 = sumLanes(c3);
+            for (; k < cols; k++) {
+                s0 += Y[r + k];
+                s1 += Y[r1 + k];
+                s2 += Y[r2 + k];
+                s3 += Y[r3 + k];
+                acc[ao + k] += (Y[r + k] + Y[r1 + k]) + (Y[r2 + k] + Y[r3 + k]);
+            }
+            sums[so] += s0;
+            sums[so + 1] += s1;
+            sums[so + 2] += s2;
+            sums[so + 3] += s3;
+            return ((s0 + s1) + s2) + s3;
+        }
+
+        /** The means: each plane's stripes added in order, then scaled as {@link #planeReduce} scales. */
+        void finish() {
+            float sr = 1f / rows, sc = 1f / cols, sa = (float) (1.0 / plane);
+            par.forEach(B * cout, (long) B * cout * (rows + cols) * stripes, q -> {
+                int b = q / cout, o = q - b * cout;
+                if (R != null) {
+                    int r = ro + q * cols;
+                    Arrays.fill(R, r, r + cols, 0f);
+                    for (int st = 0; st < stripes; st++) addRowSegment(rowPart, ((b * stripes + st) * cout + o) * cols, R, r, cols);
+                    for (int k = 0; k < cols; k++) R[r + k] *= sr;
+                }
+                if (C != null) {
+                    int c = co + q * rows;
+                    Arrays.fill(C, c, c + rows, 0f);
+                    for (int st = 0; st < stripes; st++) {
+                        int jFirst = st * span / cols, jLast = (Math.min(plane, (st + 1) * span) - 1) / cols;
+                        int part = ((b * stripes + st) * cout + o) * colRows;
+                        for (int j = jFirst; j <= jLast; j++) C[c + j] += colPart[part + j - jFirst];
+                    }
+                    for (int j = 0; j < rows; j++) C[c + j] *= sc;
+                }
+                if (A != null) {
+                    float all = 0f;
+                    for (int st = 0; st < stripes; st++) all += allPart[(b * stripes + st) * cout + o];
+                    A[ao + q] = all * sa;
+                }
+            });
         }
     }
 
@@ -814,6 +1005,30 @@ public final class SimdOps implements Ops {
         return acc;
     }
 
+    /**
+     * Adds the row segment {@code X[r, r+n)} into {@code acc[ao, ao+n)} and returns its sum: one
+     * pass for a plane's column sums (acc) and row sum. Segments narrower than a vector are summed
+     * as scalars (no lane sum of an empty vector per row).
+     */
+    private static float addRowSegment(float[] X, int r, float[] acc, int ao, int n) {
+        int k = 0;
+        float sum = 0f;
+        if (n >= V) {
+            FloatVector cs = FloatVector.zero(S);
+            for (int kb = S.loopBound(n); k < kb; k += V) {
+                FloatVector v = FloatVector.fromArray(S, X, r + k);
+                cs = cs.add(v);
+                FloatVector.fromArray(S, acc, ao + k).add(v).intoArray(acc, ao + k);
+            }
+            sum = sumLanes(cs);
+        }
+        for (; k < n; k++) {
+            sum += X[r + k];
+            acc[ao + k] += X[r + k];
+        }
+        return sum;
+    }
+
     private float sumPlane(float[] a, int ai, int n) {
         FloatVector s0 = FloatVector.zero(S);
         int i = 0;
@@ -843,21 +1058,7 @@ public final class SimdOps implements Ops {
                 Arrays.fill(rowAcc, 0f);
                 float all = 0;
                 for (int j = 0; j < rows; j++) {
-                    int r = base + j * cols, k = 0;
-                    float colSum = 0f;
-                    if (cols >= V) { // narrower rows are summed as scalars: no lane sum of an empty vector per row
-                        FloatVector cs = FloatVector.zero(S);
-                        for (int kb = S.loopBound(cols); k < kb; k += V) {
-                            FloatVector v = FloatVector.fromArray(S, X, r + k);
-                            cs = cs.add(v);
-                            FloatVector.fromArray(S, rowAcc, k).add(v).intoArray(rowAcc, k);
-                        }
-                        colSum = sumLanes(cs);
-                    }
-                    for (; k < cols; k++) {
-                        colSum += X[r + k];
-                        rowAcc[k] += X[r + k];
-                    }
+                    float colSum = addRowSegment(X, base + j * cols, rowAcc, 0, cols);
                     if (C != null) C[co + q * rows + j] = colSum * sc;
                     all += colSum;
                 }
