@@ -345,8 +345,12 @@ final class MixGraph {
         Ops ops = run.ops;
         Map<Region, Ptr> grad = new EnumMap<>(Region.class);
         grad.put(Region.OUT, gradOut);
-        for (Region r : new Region[]{Region.IN, Region.POOL, Region.CAT, Region.Y, Region.STAGE})
+        for (Region r : new Region[]{Region.POOL, Region.CAT, Region.Y, Region.STAGE})
             grad.put(r, ws.zeroed("bwd." + r, sizes.get(r))); // gradients accumulate
+        InputGradPlan plan = inputGradPlan(); // IN's: zeroed only where no mix overwrites it
+        Ptr gIn = ws.get("bwd." + Region.IN, sizes.get(Region.IN));
+        for (long[] r : plan.zeroRanges) ops.fill(gIn.plus(r[0]), r[1] - r[0], 0f);
+        grad.put(Region.IN, gIn);
         for (int q = places.size() - 1; q >= 0; q--) {
             Place p = places.get(q);
             ops.copy4d(p.dims, grad.get(p.to).plus(p.toOffset), p.toStrides, grad.get(p.from).plus(p.fromOffset), p.fromStrides, true);
@@ -356,7 +360,7 @@ final class MixGraph {
             ops.channelMixBackward(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
                     new MixGrads(grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad(),
-                            gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm)));
+                            gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm), plan.overwritesDx[q]));
         }
         for (int q = concats.size() - 1; q >= 0; q--) {
             Concat c = concats.get(q);
@@ -375,6 +379,40 @@ final class MixGraph {
                     gp.plus(p.allOut), 1f / ((float) p.rows * p.cols), grad.get(p.from).plus(p.fromOffset));
         }
         return grad.get(Region.IN);
+    }
+
+    /**
+     * Which mixes' backward overwrites its dx instead of adding to it: the first, in backward
+     * order, to write a range of IN's gradient (mixes run before the concats and pools that add
+     * to IN). The ranges no mix overwrites are listed to be zeroed; the rest of IN's gradient is
+     * never zeroed nor read back (for np_mlp256's 256 x 256 planes, two passes over 64 MB a layer).
+     */
+    private record InputGradPlan(boolean[] overwritesDx, List<long[]> zeroRanges) {}
+
+    private InputGradPlan inputGradPlan;
+
+    private InputGradPlan inputGradPlan() {
+        if (inputGradPlan != null) return inputGradPlan;
+        boolean[] overwrites = new boolean[mixes.size()];
+        List<long[]> written = new ArrayList<>();
+        for (int q = mixes.size() - 1; q >= 0; q--) {
+            Mix m = mixes.get(q);
+            if (m.inRegion != Region.IN) continue;
+            long from = m.inOffset, to = from + (long) batch * m.cin * m.rows * m.cols;
+            if (written.stream().anyMatch(r -> r[0] < to && from < r[1])) continue; // an earlier writer: add to it
+            overwrites[q] = true;
+            written.add(new long[]{from, to});
+        }
+        written.sort((u, v) -> Long.compare(u[0], v[0]));
+        List<long[]> zero = new ArrayList<>();
+        long at = 0, size = sizes.get(Region.IN);
+        for (long[] r : written) {
+            if (r[0] > at) zero.add(new long[]{at, r[0]});
+            at = Math.max(at, r[1]);
+        }
+        if (at < size) zero.add(new long[]{at, size});
+        inputGradPlan = new InputGradPlan(overwrites, List.copyOf(zero));
+        return inputGradPlan;
     }
 
     private static Ptr gradTerm(Map<Region, Ptr> grad, Mix t) {

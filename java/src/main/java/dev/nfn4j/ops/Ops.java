@@ -80,6 +80,16 @@ public interface Ops {
     void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias);
 
     /**
+     * {@link #channelMixBackward(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr)} with dx overwritten when
+     * {@code overwriteDx} ({@code dx = sum_o a[o][c] dy[b][o]}): for dx's first writer, which saves
+     * zeroing dx and reading it back. Backends write it directly; this default zeroes dx first.
+     */
+    default void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
+        if (overwriteDx && dx != null) fill(dx, (long) s.batch() * s.cin() * s.plane(), 0f);
+        channelMixBackward(s, x, a, dy, dx, da, dbias);
+    }
+
+    /**
      * The whole backward of {@link #channelMix(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr, Act, Ptr)}:
      * with {@code g = dy * act'(y)}, the gradient before the activation, taken from the mix's
      * output y (so only {@link Act#derivativeFromOutput} activations; y is not read for IDENTITY),
@@ -117,7 +127,7 @@ public interface Ops {
             g = scratch;
         }
         if (grads.anyTerm()) ops.planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), g, grads.dRow(), grads.dCol(), grads.dGlob(), false);
-        if (grads.anyMix()) ops.channelMixBackward(s, x, a, g, grads.dx(), grads.da(), grads.dbias());
+        if (grads.anyMix()) ops.channelMixBackward(s, x, a, g, grads.dx(), grads.overwriteDx(), grads.da(), grads.dbias());
     }
 
     /**

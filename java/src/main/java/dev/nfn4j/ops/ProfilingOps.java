@@ -153,10 +153,15 @@ public final class ProfilingOps implements Ops {
 
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
+        channelMixBackward(s, x, a, dy, dx, false, da, dbias);
+    }
+
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
         // Timed as two calls, so the input-gradient GEMM and the weight-gradient reduction show apart.
         long t = System.nanoTime();
         double xs = (double) s.batch() * s.cin() * s.plane(), ys = (double) s.batch() * s.cout() * s.plane(), as = (double) s.cin() * s.cout();
-        if (dx != null) inner.channelMixBackward(s, x, a, dy, dx, null, null);
+        if (dx != null) inner.channelMixBackward(s, x, a, dy, dx, overwriteDx, null, null);
         record(mixName("channelMixBackward.dx", s), t, dx != null ? mixFlops(s) : 0, dx != null ? ys + as + xs : 0);
         t = System.nanoTime();
         if (da != null || dbias != null) inner.channelMixBackward(s, x, a, dy, null, da, dbias);

@@ -381,6 +381,22 @@ class BackendEquivalenceTest {
         h.expect(y, FWD);
     }
 
+    /** dx overwritten (its first writer): every element written, NaN poison included, the same values as accumulating into zeros. */
+    @ParameterizedTest(name = "{0}: {1} dx overwritten")
+    @MethodSource("mixBackward")
+    void channelMixBackwardOverwritingDx(Ops fast, Mix c) {
+        OpsHarness h = harness(fast, c.seed);
+        int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
+        Arg x = h.in("x", h.gaussian(B * cin * plane));
+        Arg a = h.in("a", h.gaussian(cout * cin));
+        Arg dy = h.in("dy", h.gaussian(B * cout * plane));
+        Arg dx = h.out("dx", B * cin * plane);
+        Arg dbias = c.has(4) ? h.acc("dbias", positive(h.gaussian(cout), B * plane / 4.0)) : null;
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), p.at(dy), p.at(dx), true, null, p.at(dbias)));
+        h.expect(dx, FWD);
+        if (dbias != null) h.expect(dbias, RED);
+    }
+
     /**
      * The mix that also takes the plane means of its output (the next NF-Layer's pools), through
      * a ReLU for the draws with a bias, against the reference's mix-then-planeReduce: y and every

@@ -406,6 +406,11 @@ public final class CudaOps implements Ops {
         channelMixBackward(s, x, a, Act.IDENTITY, null, dy, MixGrads.of(dx, da, dbias));
     }
 
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
+        channelMixBackward(s, x, a, Act.IDENTITY, null, dy, new MixGrads(dx, da, dbias, null, null, null, overwriteDx));
+    }
+
     /** Fused: act' is applied by each kernel as it loads dy (KernelPlans.channelMixBackward), never stored. */
     @Override
     public synchronized void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads g) {
@@ -424,7 +429,7 @@ public final class CudaOps implements Ops {
         long scratchFloats = KernelPlans.weightGradScratch(s, g.da() != null, g.dbias() != null);
         DevPtr work = scratchFloats == 0 ? null : scratch(scratchFloats);
         run(KernelPlans.channelMixBackward(s, dev(x), dev(a), act, act == Act.IDENTITY ? null : dev(y), dev(dy), dev(g.dRow()), dev(g.dCol()),
-                dev(g.dGlob()), dev(g.dx()), dev(g.da()), dev(g.dbias()), work, tf32));
+                dev(g.dGlob()), dev(g.dx()), g.overwriteDx(), dev(g.da()), dev(g.dbias()), work, tf32));
     }
 
     @Override

@@ -150,7 +150,7 @@ final class KernelPlans {
      */
     static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, DevPtr dy, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch,
                                            boolean tf32) {
-        return channelMixBackward(s, x, a, Act.IDENTITY, null, dy, null, null, null, dx, da, dbias, scratch, tf32);
+        return channelMixBackward(s, x, a, Act.IDENTITY, null, dy, null, null, null, dx, false, da, dbias, scratch, tf32);
     }
 
     /**
@@ -158,11 +158,11 @@ final class KernelPlans {
      * activations differentiable from their output): every pass loads dy and, for RELU, multiplies
      * it by relu'(y) as it goes (the kernels' gate), so dy * relu'(y) is never stored. First the
      * plane sums of the broadcast terms' gradients (dRow, dCol, dGlob, any may be null: one
-     * plane_reduce), then the passes of the plain backward. y is unused (and may be null) for
-     * IDENTITY.
+     * plane_reduce), then the passes of the plain backward, dx stored instead of added to with
+     * {@code overwriteDx}. y is unused (and may be null) for IDENTITY.
      */
     static List<Launch> channelMixBackward(MixShape s, DevPtr x, DevPtr a, Act act, DevPtr y, DevPtr dy, DevPtr dRow, DevPtr dCol,
-                                           DevPtr dGlob, DevPtr dx, DevPtr da, DevPtr dbias, DevPtr scratch, boolean tf32) {
+                                           DevPtr dGlob, DevPtr dx, boolean overwriteDx, DevPtr da, DevPtr dbias, DevPtr scratch, boolean tf32) {
         List<Launch> out = new ArrayList<>();
         String what = "channelMixBackward " + s + (act == Act.IDENTITY ? "" : " through " + act);
         if (act != Act.IDENTITY && act != Act.RELU)
@@ -171,7 +171,7 @@ final class KernelPlans {
         out.addAll(planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), dy, gate, dRow, dCol, dGlob, false));
         if (dx != null)
             out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, gate, a, 1, s.cin(), null, null, null, null,
-                    dx, true, Act.IDENTITY, tf32));
+                    dx, !overwriteDx, Act.IDENTITY, tf32));
         if (da != null || dbias != null) {
             intExtent(s.plane(), what + ": plane (rows * cols)");
             intExtent((long) s.cout() * s.cin(), what + ": weight (cout * cin)");

@@ -203,6 +203,12 @@ public final class SimdOps implements Ops {
 
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
+        channelMixBackward(s, x, a, dy, dx, false, da, dbias);
+    }
+
+    /** dx overwritten: the same GEMM storing its results instead of adding them to dx. */
+    @Override
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
         int B = s.batch(), cin = s.cin(), cout = s.cout();
         int plane = Math.toIntExact(s.plane());
         need(x, (long) B * cin * plane, "channelMixBackward x");
@@ -211,7 +217,7 @@ public final class SimdOps implements Ops {
         need(da, (long) cout * cin, "channelMixBackward da");
         need(dbias, cout, "channelMixBackward dbias");
         if (dx != null) // dx[b][c][p] += sum_o a[o][c] dy[b][o][p]: the same GEMM with a transposed
-            new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), true).run();
+            new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), !overwriteDx).run();
         if (da != null || dbias != null) weightGrad(B, cin, cout, plane, arr(x), off(x), arr(dy), off(dy), da, dbias);
     }
 

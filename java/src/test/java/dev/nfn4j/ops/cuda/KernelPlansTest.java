@@ -157,7 +157,7 @@ class KernelPlansTest {
             for (Act act : new Act[]{Act.IDENTITY, Act.RELU}) {
                 DevPtr y = p("y");
                 List<Launch> plan = KernelPlans.channelMixBackward(s, p("x"), p("a"), act, y, p("dy"), opt(row, "dRow"), opt(col, "dCol"),
-                        opt(glob, "dGlob"), opt(dx, "dx"), opt(da, "da"), opt(db, "dbias"), p("scratch"), false);
+                        opt(glob, "dGlob"), opt(dx, "dx"), false, opt(da, "da"), opt(db, "dbias"), p("scratch"), false);
                 check(plan);
                 int pools = row || col || glob ? 1 : 0;
                 assertEquals(pools + (dx ? 1 : 0) + (da || db ? 2 : 0), plan.size(), act + " option bits " + opt);
@@ -170,11 +170,26 @@ class KernelPlansTest {
             }
         }
         List<Launch> wide = KernelPlans.channelMixBackward(new MixShape(2, 64, 96, 3, 5), p("x"), p("a"), Act.RELU, p("y"), p("dy"), null, null,
-                null, p("dx"), null, null, null, true);
+                null, p("dx"), false, null, null, null, true);
         assertEquals(Kernel.CHANNEL_MIX_TF32_RELU_GATED, wide.get(0).kernel());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelPlans.channelMixBackward(s, p("x"), p("a"),
-                Act.SIGMOID, p("y"), p("dy"), null, null, null, p("dx"), null, null, null, false));
+                Act.SIGMOID, p("y"), p("dy"), null, null, null, p("dx"), false, null, null, null, false));
         assertTrue(e.getMessage().contains("relu"), e.getMessage());
+    }
+
+    /** dx's first writer stores it (channel_mix's accumulate argument 0) instead of adding to a zeroed buffer. */
+    @Test
+    void anOverwrittenDxIsStoredNotAdded() {
+        MixShape s = new MixShape(2, 5, 7, 3, 4);
+        for (Act act : new Act[]{Act.IDENTITY, Act.RELU})
+            for (boolean overwrite : new boolean[]{false, true}) {
+                DevPtr out = p("dx");
+                Launch dx = KernelPlans.channelMixBackward(s, p("x"), p("a"), act, p("y"), p("dy"), null, null, null, out, overwrite,
+                        null, null, null, false).get(0);
+                assertEquals(act == Act.RELU ? Kernel.CHANNEL_MIX_RELU_GATED : Kernel.CHANNEL_MIX, dx.kernel());
+                assertEquals(out, dx.args().get(6), dx.shape());
+                assertEquals(overwrite ? 0 : 1, dx.args().get(14), dx.shape() + ": accumulate");
+            }
     }
 
     /** TF32 only when asked for and both channel counts are wide; the backward's dx mix swaps them. */
