@@ -12,9 +12,9 @@
 #define MIX_BN 256 // columns per block
 #define MIX_BK 8   // input channels per shared-memory step
 
-// The epilogue of one output (b, m, p = j * cols + k) of either mix kernel: the broadcast terms,
-// the store (or add), then the activation.
-__device__ __forceinline__ void mix_store(float v, long long b, int m, long long p, int j, int k, const float* __restrict__ bias,
+// The epilogue of one output (b, m, p = j * cols + k) of the mix kernels: the broadcast terms,
+// the store (or add), then the activation. Returns the value stored.
+__device__ __forceinline__ float mix_store(float v, long long b, int m, long long p, int j, int k, const float* __restrict__ bias,
                                           const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
                                           float* __restrict__ y, int cout, int rows, int cols, long long P, int accumulate, int act) {
     const long long bm = b * cout + m;
@@ -23,7 +23,9 @@ __device__ __forceinline__ void mix_store(float v, long long b, int m, long long
     if (col != nullptr) v += col[bm * rows + j];
     if (glob != nullptr) v += glob[bm];
     const long long yi = bm * P + p;
-    y[yi] = act_apply(act, accumulate ? y[yi] + v : v);
+    const float out = act_apply(act, accumulate ? y[yi] + v : v);
+    y[yi] = out;
+    return out;
 }
 
 // Stages channel_mix's 8 x 256 X tiles (channels k0 .. k0 + 7, columns n0 .. n0 + 255) through
@@ -51,6 +53,15 @@ struct MixXTile {
             const long long b = n / P;
             base = b * cin * P + (n - b * P);
         }
+    }
+
+    // Column tid of a 2-d tile of sample b's plane (channel_mix_pooled): plane row j0 + tid / 32,
+    // column k0 + tid % 32. Scalar loads only (VEC false): a tile row is 32 floats of one plane row.
+    __device__ __forceinline__ MixXTile(int tid, long long b, int j0, int k0, int rows, int cols, int cin) {
+        c0 = tid;
+        const int j = j0 + (tid >> 5), k = k0 + (tid & 31);
+        in = j < rows && k < cols;
+        base = in ? b * cin * ((long long)rows * cols) + (long long)j * cols + k : 0;
     }
 
     __device__ __forceinline__ void load(const float* __restrict__ x, const float* __restrict__ gate, int k0, int cin, long long P, int tid) {
@@ -94,6 +105,46 @@ struct MixXTile {
     }
 };
 
+// The GEMM of the mix kernels' block: acc[i][c] = sum_k A[m0 + 4 ty + i][k] * X[k][tile column
+// tx + 32 c], over all cin channels in steps of MIX_BK. Each step stages an 8 x 32 tile of A
+// (element kk = tid / 32, mm = tid % 32; float4 broadcast reads) and the 8 x 256 X tile of `xt`
+// in shared memory; the next X tile is loaded into registers while this one is used.
+template <bool VEC, bool GATED>
+__device__ __forceinline__ void
+mix_gemm(MixXTile<VEC, GATED>& xt, const float* __restrict__ x, const float* __restrict__ gate, const float* __restrict__ a, int cin,
+         int cout, long long P, int m0, int aRowStride, int aColStride, float (*As)[MIX_BM], float (*Xs)[MIX_BN], float (&acc)[4][8]) {
+    const int tid = threadIdx.x, tx = tid & 31, ty = tid >> 5;
+    const int aM = m0 + (tid & 31), aK = tid >> 5;
+    xt.load(x, gate, 0, cin, P, tid);
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int c = 0; c < 8; c++) acc[i][c] = 0.0f;
+
+    for (int k0 = 0; k0 < cin; k0 += MIX_BK) {
+        xt.store(Xs, tid);
+        {
+            const int k = k0 + aK;
+            As[aK][tid & 31] = (aM < cout && k < cin) ? a[(long long)aM * aRowStride + (long long)k * aColStride] : 0.0f;
+        }
+        __syncthreads();
+        if (k0 + MIX_BK < cin) xt.load(x, gate, k0 + MIX_BK, cin, P, tid); // the next X tile, while this one is multiplied
+#pragma unroll
+        for (int kk = 0; kk < MIX_BK; kk++) {
+            const float4 av = *reinterpret_cast<const float4*>(&As[kk][4 * ty]);
+#pragma unroll
+            for (int c = 0; c < 8; c++) {
+                const float xv = Xs[kk][tx + 32 * c];
+                acc[0][c] = fmaf(av.x, xv, acc[0][c]);
+                acc[1][c] = fmaf(av.y, xv, acc[1][c]);
+                acc[2][c] = fmaf(av.z, xv, acc[2][c]);
+                acc[3][c] = fmaf(av.w, xv, acc[3][c]);
+            }
+        }
+        __syncthreads();
+    }
+}
+
 // Forward, with the broadcast epilogue:
 //   y[b][o][j][k] (+)= sum_c A[o][c] * x[b][c][j][k] + bias[o] + row[b][o][k] + col[b][o][j] + glob[b][o]
 // A[o][c] = a[o * aRowStride + c * aColStride]: (cin, 1) for a [cout][cin] matrix; (1, cout_of_a)
@@ -124,39 +175,9 @@ channel_mix_body(const float* __restrict__ x, const float* __restrict__ gate, co
     const int m0 = blockIdx.y * MIX_BM;
     const long long n0 = (long long)blockIdx.x * MIX_BN;
 
-    // Loader roles: this thread's share of every X tile, and element (kk = tid / 32, mm = tid % 32) of every A tile.
-    MixXTile<VEC, GATED> xt(tid, n0, N, P, cin);
-    const int aM = m0 + (tid & 31), aK = tid >> 5;
-    xt.load(x, gate, 0, cin, P, tid);
-
+    MixXTile<VEC, GATED> xt(tid, n0, N, P, cin); // this thread's share of every X tile
     float acc[4][8];
-#pragma unroll
-    for (int i = 0; i < 4; i++)
-#pragma unroll
-        for (int c = 0; c < 8; c++) acc[i][c] = 0.0f;
-
-    for (int k0 = 0; k0 < cin; k0 += MIX_BK) {
-        xt.store(Xs, tid);
-        {
-            const int k = k0 + aK;
-            As[aK][tid & 31] = (aM < cout && k < cin) ? a[(long long)aM * aRowStride + (long long)k * aColStride] : 0.0f;
-        }
-        __syncthreads();
-        if (k0 + MIX_BK < cin) xt.load(x, gate, k0 + MIX_BK, cin, P, tid); // the next X tile, while this one is multiplied
-#pragma unroll
-        for (int kk = 0; kk < MIX_BK; kk++) {
-            const float4 av = *reinterpret_cast<const float4*>(&As[kk][4 * ty]);
-#pragma unroll
-            for (int c = 0; c < 8; c++) {
-                const float xv = Xs[kk][tx + 32 * c];
-                acc[0][c] = fmaf(av.x, xv, acc[0][c]);
-                acc[1][c] = fmaf(av.y, xv, acc[1][c]);
-                acc[2][c] = fmaf(av.z, xv, acc[2][c]);
-                acc[3][c] = fmaf(av.w, xv, acc[3][c]);
-            }
-        }
-        __syncthreads();
-    }
+    mix_gemm<VEC, GATED>(xt, x, gate, a, cin, cout, P, m0, aRowStride, aColStride, As, Xs, acc);
 
     // Epilogue: the broadcast terms, then one store (or add) per output.
 #pragma unroll
@@ -212,6 +233,96 @@ channel_mix_relu_gated(const float* __restrict__ x, const float* __restrict__ a,
                        float* __restrict__ y, int batch, int cin, int cout, int rows, int cols,
                        int aRowStride, int aColStride, int accumulate, int act, const float* __restrict__ gate) {
     channel_mix_entry<true>(x, gate, a, bias, row, col, glob, y, batch, cin, cout, rows, cols, aRowStride, aColStride, accumulate, act);
+}
+
+// The forward mix that also takes the plane means of its output (Ops.channelMix with PlanePools),
+// pass 1 of 2: partial sums per tile, from the values as stored (after the activation). Only
+// for planes of at least 8 rows and 32 columns (KernelPlans.pooledMixApplies; smaller ones run
+// channel_mix, then plane_reduce). A block covers 32 output channels of a 2-d tile of sample b's
+// planes, rows j0 .. j0 + 7 and columns k0 .. k0 + 31; thread (tx, ty) owns channels m0 + 4 ty + i,
+// rows j0 + c (c < 8) and column k0 + tx, channel_mix's register block with its columns
+// tx + 32 c read as (row c, column tx). After the epilogue (terms, store, activation):
+//   partRow[rt][b][m][k] = sum_{c < 8} y[b][m][j0 + c][k]        (rt = j0 / 8; in c order)
+//   partCol[kt][b][m][j] = sum_{tx < 32} y[b][m][j][k0 + tx]     (kt = k0 / 32; warp butterfly)
+// positions outside the plane counting 0. plane_pools_finish adds the tiles in order. No atomics:
+// deterministic. A is [cout][cin]; act as channel_mix's.
+// Grid (batch * ceil(rows / 8) * ceil(cols / 32), ceil(cout / 32)), 256 threads.
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+channel_mix_pooled(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ bias,
+                   const float* __restrict__ row, const float* __restrict__ col, const float* __restrict__ glob,
+                   float* __restrict__ y, int batch, int cin, int cout, int rows, int cols, int act,
+                   float* __restrict__ partRow, float* __restrict__ partCol) {
+    __shared__ __align__(16) float As[MIX_BK][MIX_BM];
+    __shared__ __align__(16) float Xs[MIX_BK][MIX_BN];
+    const int tid = threadIdx.x, tx = tid & 31, ty = tid >> 5;
+    const int rowTiles = (rows + 7) / 8, colTiles = (cols + 31) / 32;
+    const unsigned t = blockIdx.x / colTiles; // 32-bit divisions: the grid's x extent is below 2^31
+    const int kt = (int)(blockIdx.x - t * colTiles), rt = (int)(t % rowTiles);
+    const long long b = t / rowTiles;
+    const long long planes = (long long)batch * cout;
+    const int j0 = 8 * rt, k0 = 32 * kt, k = k0 + tx, m0 = blockIdx.y * MIX_BM;
+    const long long P = (long long)rows * cols;
+
+    MixXTile<false, false> xt(tid, b, j0, k0, rows, cols, cin);
+    float acc[4][8];
+    mix_gemm<false, false>(xt, x, nullptr, a, cin, cout, P, m0, cin, 1, As, Xs, acc);
+
+    float rowAcc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+    for (int c = 0; c < 8; c++) {
+        const int j = j0 + c;
+        const bool inside = j < rows && k < cols;
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int m = m0 + 4 * ty + i;
+            const float v = inside && m < cout
+                    ? mix_store(acc[i][c], b, m, (long long)j * cols + k, j, k, bias, row, col, glob, y, cout, rows, cols, P, 0, act)
+                    : 0.0f;
+            rowAcc[i] += v;
+            const float s = warp_sum(v); // every lane takes part: the condition only guards the store
+            if (tx == 0 && j < rows && m < cout) partCol[(kt * planes + b * cout + m) * rows + j] = s;
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int m = m0 + 4 * ty + i;
+        if (k < cols && m < cout) partRow[(rt * planes + b * cout + m) * cols + k] = rowAcc[i];
+    }
+}
+
+// Pass 2 of 2: the means of each of the batch * cout planes (p = b * cout + m) from the tiles'
+// partial sums (partRow [rowTiles][planes][cols], partCol [colTiles][planes][rows]), tile by tile
+// in order, in double:
+//   rowOut[p][k] = sr * sum_rt partRow[rt][p][k]      colOut[p][j] = sc * sum_kt partCol[kt][p][j]
+//   allOut[p]    = sa * sum_j sum_kt partCol[kt][p][j] (a fixed-order block sum)
+// rowOut [planes][cols], colOut [planes][rows], allOut [planes]; any may be null. Grid:
+// min(planes, 2^20) blocks, grid-stride over planes.
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+plane_pools_finish(const float* __restrict__ partRow, const float* __restrict__ partCol, float* __restrict__ rowOut,
+                   float* __restrict__ colOut, float* __restrict__ allOut, int batch, int cout, int rows, int cols,
+                   double sr, double sc, double sa) {
+    __shared__ double red[NFN_WARPS];
+    const int rowTiles = (rows + 7) / 8, colTiles = (cols + 31) / 32;
+    const long long planes = (long long)batch * cout;
+    for (long long p = blockIdx.x; p < planes; p += gridDim.x) {
+        if (rowOut != nullptr)
+            for (int k = threadIdx.x; k < cols; k += NFN_THREADS) {
+                double s = 0.0;
+                for (int rt = 0; rt < rowTiles; rt++) s += partRow[(rt * planes + p) * cols + k];
+                rowOut[p * cols + k] = (float)(s * sr);
+            }
+        double total = 0.0;
+        for (int j = threadIdx.x; j < rows; j += NFN_THREADS) {
+            double s = 0.0;
+            for (int kt = 0; kt < colTiles; kt++) s += partCol[(kt * planes + p) * rows + j];
+            if (colOut != nullptr) colOut[p * rows + j] = (float)(s * sc);
+            total += s;
+        }
+        if (allOut != nullptr) { // the same branch for the whole block: block_sum_d's barriers are reached by all
+            const double all = block_sum_d(total, red);
+            if (threadIdx.x == 0) allOut[p] = (float)(all * sa);
+        }
+    }
 }
 
 // The same mix on the tensor cores in TF32 (opt-in: -Dnfn4j.tf32=true, used when cin and cout are

@@ -7,6 +7,7 @@ import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.PlanePools;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.reference.ReferenceOps;
 import jcuda.CudaException;
@@ -390,6 +391,11 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
         enter();
+        checkMix(s, x, a, bias, row, col, glob, y);
+        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), act, dev(y), tf32));
+    }
+
+    private static void checkMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
         long plane = s.plane(), B = s.batch();
         need(x, B * s.cin() * plane, "channelMix x");
         need(a, (long) s.cout() * s.cin(), "channelMix a");
@@ -398,12 +404,29 @@ public final class CudaOps implements Ops {
         need(row, B * s.cout() * s.cols(), "channelMix row");
         need(col, B * s.cout() * s.rows(), "channelMix col");
         need(glob, B * s.cout(), "channelMix glob");
-        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), act, dev(y), tf32));
     }
 
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
         channelMixBackward(s, x, a, Act.IDENTITY, null, dy, MixGrads.of(dx, da, dbias));
+    }
+
+    /** The output's plane means taken by the mix kernel where the planes are large enough (KernelPlans.pooledMixApplies). */
+    @Override
+    public synchronized void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
+        if (pools == null) {
+            channelMix(s, x, a, bias, row, col, glob, act, y);
+            return;
+        }
+        enter();
+        checkMix(s, x, a, bias, row, col, glob, y);
+        long planes = (long) s.batch() * s.cout();
+        need(pools.rowMean(), planes * s.cols(), "channelMix pools rowMean");
+        need(pools.colMean(), planes * s.rows(), "channelMix pools colMean");
+        need(pools.allMean(), planes, "channelMix pools allMean");
+        long scratchFloats = KernelPlans.pooledMixScratch(s, tf32);
+        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), act, dev(y), dev(pools.rowMean()),
+                dev(pools.colMean()), dev(pools.allMean()), scratchFloats == 0 ? null : scratch(scratchFloats), tf32));
     }
 
     @Override

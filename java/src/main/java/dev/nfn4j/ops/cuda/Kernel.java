@@ -23,6 +23,12 @@ enum Kernel {
     /** The mixes with x multiplied by relu'(gate) as it loads: dx of a mix backward through a fused ReLU. */
     CHANNEL_MIX_RELU_GATED("channel_mix_relu_gated", Signatures.MIX + ", float* gate"),
     CHANNEL_MIX_TF32_RELU_GATED("channel_mix_tf32_relu_gated", Signatures.MIX + ", float* gate"),
+    /** The forward mix writing per-tile partial sums of its output's plane means ({@link KernelPlans#pooledMixApplies}). */
+    CHANNEL_MIX_POOLED("channel_mix_pooled", "float* x, float* a, float* bias, float* row, float* col, float* glob, float* y, "
+            + "int batch, int cin, int cout, int rows, int cols, int act, float* partRow, float* partCol"),
+    /** The means from channel_mix_pooled's partial sums, in tile order. */
+    PLANE_POOLS_FINISH("plane_pools_finish", "float* partRow, float* partCol, float* rowOut, float* colOut, float* allOut, "
+            + "int batch, int cout, int rows, int cols, double sr, double sc, double sa"),
     MIX_WEIGHT_GRAD_PARTIAL("mix_weight_grad_partial", Signatures.WEIGHT_GRAD),
     /** The weight gradient of dy * relu'(gate). */
     MIX_WEIGHT_GRAD_PARTIAL_RELU_GATED("mix_weight_grad_partial_relu_gated", Signatures.WEIGHT_GRAD + ", float* gate"),

@@ -125,6 +125,56 @@ final class KernelPlans {
         return List.of(mix(what, s.batch(), s.cin(), s.cout(), s.rows(), s.cols(), x, a, s.cin(), 1, bias, row, col, glob, y, false, act, tf32));
     }
 
+    /** channel_mix_pooled's tile of a plane: 8 rows by 32 columns (each block, for 32 output channels). */
+    static final int POOL_TILE_ROWS = 8, POOL_TILE_COLS = 32;
+
+    /**
+     * Whether a forward mix takes its output's plane means in its own epilogue
+     * (channel_mix_pooled): planes of at least one tile (8 x 32), and not on the TF32 path;
+     * otherwise the mix, then plane_reduce of its output.
+     */
+    static boolean pooledMixApplies(MixShape s, boolean tf32) {
+        return s.rows() >= POOL_TILE_ROWS && s.cols() >= POOL_TILE_COLS && !tf32Applies(tf32, s.cin(), s.cout());
+    }
+
+    /** Floats of scratch the pooled mix needs (its tiles' partial row and column sums), 0 when it does not apply. */
+    static long pooledMixScratch(MixShape s, boolean tf32) {
+        if (!pooledMixApplies(s, tf32)) return 0;
+        long planes = (long) s.batch() * s.cout();
+        return ceilDiv(s.rows(), POOL_TILE_ROWS) * planes * s.cols() + ceilDiv(s.cols(), POOL_TILE_COLS) * planes * s.rows();
+    }
+
+    /**
+     * The forward mix that also writes the plane means of y ({@code rowMean [B*cout][cols]},
+     * {@code colMean [B*cout][rows]}, {@code allMean [B*cout]}; any may be null): where
+     * {@link #pooledMixApplies}, channel_mix_pooled writes y and per-tile partial sums into
+     * {@code scratch} ({@link #pooledMixScratch} floats), then plane_pools_finish adds them in tile
+     * order; elsewhere channelMix, then planeReduce of y.
+     */
+    static List<Launch> channelMix(MixShape s, DevPtr x, DevPtr a, DevPtr bias, DevPtr row, DevPtr col, DevPtr glob, Act act, DevPtr y,
+                                   DevPtr rowMean, DevPtr colMean, DevPtr allMean, DevPtr scratch, boolean tf32) {
+        long planes = (long) s.batch() * s.cout();
+        if (!pooledMixApplies(s, tf32)) {
+            List<Launch> out = new ArrayList<>(channelMix(s, x, a, bias, row, col, glob, act, y, tf32));
+            out.addAll(planeReduce(planes, s.rows(), s.cols(), y, rowMean, colMean, allMean, true));
+            return out;
+        }
+        String what = "channelMix " + s + (act == Act.IDENTITY ? "" : " + " + act) + " + pools";
+        long plane = intExtent(s.plane(), what + ": plane (rows * cols)");
+        long rowTiles = ceilDiv(s.rows(), POOL_TILE_ROWS), colTiles = ceilDiv(s.cols(), POOL_TILE_COLS);
+        intExtent(s.batch() * rowTiles * colTiles, what + ": tiles");
+        DevPtr partRow = scratch, partCol = scratch.plusFloats(rowTiles * planes * s.cols());
+        Launch mix = Launch.of(Kernel.CHANNEL_MIX_POOLED, what + " (tile partial sums)")
+                .ptr(x).ptr(a).ptr(orNull(bias)).ptr(orNull(row)).ptr(orNull(col)).ptr(orNull(glob)).ptr(y)
+                .i(s.batch()).i(s.cin()).i(s.cout()).i(s.rows()).i(s.cols()).i(act.ordinal()).ptr(partRow).ptr(partCol)
+                .grid(s.batch() * rowTiles * colTiles, ceilDiv(s.cout(), MIX_BM), 1, THREADS);
+        Launch finish = Launch.of(Kernel.PLANE_POOLS_FINISH, what + " (means)")
+                .ptr(partRow).ptr(partCol).ptr(orNull(rowMean)).ptr(orNull(colMean)).ptr(orNull(allMean))
+                .i(s.batch()).i(s.cout()).i(s.rows()).i(s.cols()).d(1.0 / s.rows()).d(1.0 / s.cols()).d(1.0 / plane)
+                .grid1d(Math.min(planes, PLANE_BLOCKS));
+        return List.of(mix, finish);
+    }
+
     /** Sizes of the weight gradient's deterministic split of the N = batch * plane columns. */
     record WeightGradSplit(long columns, long chunk, int chunks) {}
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -175,6 +176,51 @@ class KernelPlansTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelPlans.channelMixBackward(s, p("x"), p("a"),
                 Act.SIGMOID, p("y"), p("dy"), null, null, null, p("dx"), false, null, null, null, false));
         assertTrue(e.getMessage().contains("relu"), e.getMessage());
+    }
+
+    /**
+     * The forward mix with its output's plane means: channel_mix_pooled (tiles of 8 rows x 32
+     * columns per sample, 32 channels a block) writing partial sums into the scratch, row sums
+     * first, then plane_pools_finish with the means' scales; planes smaller than a tile, and the
+     * TF32 path, run the mix and then plane_reduce of y.
+     */
+    @Test
+    void aPooledMixTakesItsMeansPerTileWhereThePlanesHoldOne() {
+        MixShape s = new MixShape(3, 7, 33, 13, 70); // 2 x 3 tiles a plane, 2 channel blocks
+        DevPtr y = p("y"), row = p("rowMean"), col = p("colMean"), all = p("allMean"), scratch = p("scratch");
+        assertTrue(KernelPlans.pooledMixApplies(s, false));
+        long planes = 3 * 33, rowPart = 2 * planes * 70, colPart = 3 * planes * 13;
+        assertEquals(rowPart + colPart, KernelPlans.pooledMixScratch(s, false));
+        List<Launch> plan = KernelPlans.channelMix(s, p("x"), p("a"), null, null, null, null, Act.RELU, y, row, col, all, scratch, false);
+        check(plan);
+        assertEquals(List.of(Kernel.CHANNEL_MIX_POOLED, Kernel.PLANE_POOLS_FINISH), plan.stream().map(Launch::kernel).toList());
+        Launch mix = plan.get(0), finish = plan.get(1);
+        assertEquals(3 * 2 * 3, mix.gridX(), "blocks: samples x row tiles x column tiles");
+        assertEquals(2, mix.gridY(), "blocks over the 33 output channels");
+        assertEquals(Act.RELU.ordinal(), mix.args().get(12));
+        assertEquals(scratch, mix.args().get(13), "row sums at the start of the scratch");
+        assertEquals(scratch.plusFloats(rowPart), mix.args().get(14), "column sums after them");
+        assertEquals(List.of(scratch, scratch.plusFloats(rowPart), row, col, all), finish.args().subList(0, 5));
+        assertEquals(List.of(1.0 / 13, 1.0 / 70, 1.0 / (13 * 70)), finish.args().subList(9, 12), "the means' scales");
+        assertEquals(planes, finish.gridX());
+        // Only the global means (a bias's pools): the other outputs are null pointers.
+        Launch onlyAll = KernelPlans.channelMix(s, p("x"), p("a"), null, null, null, null, Act.IDENTITY, y, null, null, all, scratch, false).get(1);
+        assertEquals(List.of(DevPtr.NULL, DevPtr.NULL, all), onlyAll.args().subList(2, 5));
+
+        for (MixShape small : List.of(new MixShape(2, 5, 7, 7, 64), new MixShape(2, 5, 7, 64, 31), new MixShape(4, 16, 8, 1, 300))) {
+            assertFalse(KernelPlans.pooledMixApplies(small, false), small.toString());
+            assertEquals(0, KernelPlans.pooledMixScratch(small, false));
+            List<Launch> two = KernelPlans.channelMix(small, p("x"), p("a"), null, null, null, null, Act.IDENTITY, y, row, col, all, null, false);
+            check(two);
+            assertEquals(List.of(Kernel.CHANNEL_MIX, Kernel.PLANE_REDUCE), two.stream().map(Launch::kernel).toList(), small.toString());
+            assertEquals(y, two.get(1).args().get(0), "plane_reduce reads the mix's output");
+            assertEquals(1.0 / small.rows(), two.get(1).args().get(7), "as means");
+        }
+        MixShape wide = new MixShape(2, 64, 64, 16, 64);
+        assertTrue(KernelPlans.pooledMixApplies(wide, false));
+        assertFalse(KernelPlans.pooledMixApplies(wide, true), "the TF32 mix has no pooled epilogue");
+        assertEquals(Kernel.CHANNEL_MIX_TF32,
+                KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, Act.IDENTITY, y, row, col, all, null, true).get(0).kernel());
     }
 
     /** dx's first writer stores it (channel_mix's accumulate argument 0) instead of adding to a zeroed buffer. */
