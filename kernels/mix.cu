@@ -290,9 +290,10 @@ channel_mix_pooled(const float* __restrict__ x, const float* __restrict__ a, con
     }
 }
 
-// Pass 2 of 2: the means of each of the batch * cout planes (p = b * cout + m) from the tiles'
-// partial sums (partRow [rowTiles][planes][cols], partCol [colTiles][planes][rows]), tile by tile
-// in order, in double:
+// Pass 2 of 2 (of channel_mix_pooled, and of mix_weight_grad_pooled for the dOut pools): the pools
+// of each of the batch * cout planes (p = b * cout + m) from the tiles' partial sums (partRow
+// [rowTiles][planes][cols], partCol [colTiles][planes][rows], colTiles = ceil(cols / 32)), tile
+// by tile in order, in double; sr, sc, sa are 1 for sums, 1/rows, 1/cols, 1/(rows*cols) for means:
 //   rowOut[p][k] = sr * sum_rt partRow[rt][p][k]      colOut[p][j] = sc * sum_kt partCol[kt][p][j]
 //   allOut[p]    = sa * sum_j sum_kt partCol[kt][p][j] (a fixed-order block sum)
 // rowOut [planes][cols], colOut [planes][rows], allOut [planes]; any may be null. Grid:
@@ -300,9 +301,9 @@ channel_mix_pooled(const float* __restrict__ x, const float* __restrict__ a, con
 extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 plane_pools_finish(const float* __restrict__ partRow, const float* __restrict__ partCol, float* __restrict__ rowOut,
                    float* __restrict__ colOut, float* __restrict__ allOut, int batch, int cout, int rows, int cols,
-                   double sr, double sc, double sa) {
+                   int rowTiles, double sr, double sc, double sa) {
     __shared__ double red[NFN_WARPS];
-    const int rowTiles = (rows + 7) / 8, colTiles = (cols + 31) / 32;
+    const int colTiles = (cols + 31) / 32;
     const long long planes = (long long)batch * cout;
     for (long long p = blockIdx.x; p < planes; p += gridDim.x) {
         if (rowOut != nullptr)
@@ -531,6 +532,127 @@ mix_weight_grad_partial_body(const float* __restrict__ x, const float* __restric
             }
         }
     }
+}
+
+// The weight gradient and the dOut pools in one pass over dy (Ops.channelMixBackward with term
+// gradients; planes of at least 32 columns: KernelPlans.pooledWeightGradApplies). As
+// mix_weight_grad_partial, with chunks that are 2-d tiles of one sample's plane, plane rows
+// j0 .. j0 + tileRows - 1 by columns k0 .. k0 + 31, one plane row a step. Chunk
+// s = blockIdx.x = (b * rowTiles + rt) * colTiles + kt. Beside partDa [S][cout][cin], the blocks
+// of the first cin tile (blockIdx.z == 0) write, of g = dy (times relu'(gate) in the _relu_gated
+// variant) as they stage it:
+//   partCol[kt][b][o][j] = sum_{k < 32} g[b][o][j][k0 + k]     (one step's 32 columns, in order)
+//   partRow[rt][b][o][k] = sum_{j in the tile} g[b][o][j][k]   (each loader's running sums, in row order)
+//   partDb[s][o]         = sum over the tile's rows of its partCol values, in row order
+// plane_pools_finish (sums) turns partRow and partCol into dRow, dCol and dGlob; mix_weight_grad_final
+// adds partDa and partDb. partDa and partDb may be null (not computed); partRow and partCol may not.
+// Grid (batch * rowTiles * colTiles, ceil(cout / 32), partDa ? ceil(cin / 32) : 1), 256 threads.
+template <bool GATED>
+__device__ __forceinline__ void
+mix_weight_grad_pooled_body(const float* __restrict__ x, const float* __restrict__ dy, const float* __restrict__ gate,
+                            float* __restrict__ partDa, float* __restrict__ partDb, float* __restrict__ partRow, float* __restrict__ partCol,
+                            int batch, int cin, int cout, int rows, int cols, int tileRows) {
+    __shared__ __align__(16) float Ds[WG_TILE][WG_PAD]; // Ds[k][o]
+    __shared__ __align__(16) float Xs[WG_TILE][WG_PAD]; // Xs[k][c]
+    __shared__ float red[4][WG_TILE * WG_TILE];
+    const int tid = threadIdx.x;
+    const long long P = (long long)rows * cols, planes = (long long)batch * cout;
+    const int rowTiles = (rows + tileRows - 1) / tileRows, colTiles = (cols + WG_TILE - 1) / WG_TILE;
+    const unsigned t = blockIdx.x / colTiles; // 32-bit divisions: the grid's x extent is below 2^31
+    const int kt = (int)(blockIdx.x - t * colTiles), rt = (int)(t % rowTiles);
+    const long long b = t / rowTiles;
+    const int j0 = rt * tileRows, j1 = min(rows, j0 + tileRows), k0 = WG_TILE * kt;
+    const int o0 = blockIdx.y * WG_TILE, c0 = blockIdx.z * WG_TILE;
+    const bool doDa = partDa != nullptr, pools = blockIdx.z == 0;
+
+    // Loader role: column k0 + nn of the step's plane row, channels r + 8 i (i < 4) of both tiles.
+    const int nn = tid & 31, r = tid >> 5, k = k0 + nn;
+    const bool kIn = k < cols;
+    // Compute role, as mix_weight_grad_partial's.
+    const int g = tid >> 6, gt = tid & 63, to = gt >> 3, tc = gt & 7;
+
+    float acc[4][4];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int q = 0; q < 4; q++) acc[i][q] = 0.0f;
+    float rowAcc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float dbAcc = 0.0f; // threads 0..31: output channel o0 + tid
+
+    for (int j = j0; j < j1; j++) {
+        const long long p = (long long)j * cols + k;
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int ch = r + 8 * i;
+            const int o = o0 + ch, c = c0 + ch;
+            const long long at = (b * cout + o) * P + p;
+            const float v = (kIn && o < cout) ? relu_gate<GATED>(dy[at], gate, at) : 0.0f;
+            Ds[nn][ch] = v;
+            rowAcc[i] += v;
+            Xs[nn][ch] = (doDa && kIn && c < cin) ? x[(b * cin + c) * P + p] : 0.0f;
+        }
+        __syncthreads();
+        if (doDa) {
+#pragma unroll
+            for (int q = 0; q < 8; q++) {
+                const int col = 8 * g + q;
+                const float4 dv = *reinterpret_cast<const float4*>(&Ds[col][4 * to]);
+                const float4 xv = *reinterpret_cast<const float4*>(&Xs[col][4 * tc]);
+                const float d4[4] = {dv.x, dv.y, dv.z, dv.w}, x4[4] = {xv.x, xv.y, xv.z, xv.w};
+#pragma unroll
+                for (int i = 0; i < 4; i++)
+#pragma unroll
+                    for (int kk = 0; kk < 4; kk++) acc[i][kk] = fmaf(d4[i], x4[kk], acc[i][kk]);
+            }
+        }
+        if (pools && tid < WG_TILE) {
+            float sum = 0.0f;
+#pragma unroll 8
+            for (int q = 0; q < WG_TILE; q++) sum += Ds[q][tid];
+            if (o0 + tid < cout) partCol[(kt * planes + b * cout + o0 + tid) * rows + j] = sum;
+            dbAcc += sum;
+        }
+        __syncthreads();
+    }
+
+    if (pools) {
+        if (partDb != nullptr && tid < WG_TILE && o0 + tid < cout) partDb[(long long)blockIdx.x * cout + o0 + tid] = dbAcc;
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int o = o0 + r + 8 * i;
+            if (kIn && o < cout) partRow[(rt * planes + b * cout + o) * cols + k] = rowAcc[i];
+        }
+    }
+    if (doDa) {
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+#pragma unroll
+            for (int kk = 0; kk < 4; kk++) red[g][(4 * to + i) * WG_TILE + 4 * tc + kk] = acc[i][kk];
+        __syncthreads();
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const int idx = tid + NFN_THREADS * e; // (o, c) of the tile, o major
+            const int o = o0 + idx / WG_TILE, c = c0 + idx % WG_TILE;
+            if (o < cout && c < cin) {
+                const float sum = ((red[0][idx] + red[1][idx]) + red[2][idx]) + red[3][idx];
+                partDa[((long long)blockIdx.x * cout + o) * cin + c] = sum;
+            }
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+mix_weight_grad_pooled(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partDa, float* __restrict__ partDb,
+                       float* __restrict__ partRow, float* __restrict__ partCol, int batch, int cin, int cout, int rows, int cols,
+                       int tileRows) {
+    mix_weight_grad_pooled_body<false>(x, dy, nullptr, partDa, partDb, partRow, partCol, batch, cin, cout, rows, cols, tileRows);
+}
+
+extern "C" __global__ void __launch_bounds__(NFN_THREADS)
+mix_weight_grad_pooled_relu_gated(const float* __restrict__ x, const float* __restrict__ dy, float* __restrict__ partDa,
+                                  float* __restrict__ partDb, float* __restrict__ partRow, float* __restrict__ partCol, int batch, int cin,
+                                  int cout, int rows, int cols, int tileRows, const float* __restrict__ gate) {
+    mix_weight_grad_pooled_body<true>(x, dy, gate, partDa, partDb, partRow, partCol, batch, cin, cout, rows, cols, tileRows);
 }
 
 extern "C" __global__ void __launch_bounds__(NFN_THREADS)

@@ -449,7 +449,7 @@ public final class CudaOps implements Ops {
         need(g.dRow(), B * s.cout() * s.cols(), "channelMixBackward dRow");
         need(g.dCol(), B * s.cout() * s.rows(), "channelMixBackward dCol");
         need(g.dGlob(), B * s.cout(), "channelMixBackward dGlob");
-        long scratchFloats = KernelPlans.weightGradScratch(s, g.da() != null, g.dbias() != null);
+        long scratchFloats = KernelPlans.backwardScratch(s, g.da() != null, g.dbias() != null, g.anyTerm());
         DevPtr work = scratchFloats == 0 ? null : scratch(scratchFloats);
         run(KernelPlans.channelMixBackward(s, dev(x), dev(a), act, act == Act.IDENTITY ? null : dev(y), dev(dy), dev(g.dRow()), dev(g.dCol()),
                 dev(g.dGlob()), dev(g.dx()), g.overwriteDx(), dev(g.da()), dev(g.dbias()), work, tf32));

@@ -26,12 +26,15 @@ enum Kernel {
     /** The forward mix writing per-tile partial sums of its output's plane means ({@link KernelPlans#pooledMixApplies}). */
     CHANNEL_MIX_POOLED("channel_mix_pooled", "float* x, float* a, float* bias, float* row, float* col, float* glob, float* y, "
             + "int batch, int cin, int cout, int rows, int cols, int act, float* partRow, float* partCol"),
-    /** The means from channel_mix_pooled's partial sums, in tile order. */
+    /** The pools from channel_mix_pooled's or mix_weight_grad_pooled's partial sums, in tile order. */
     PLANE_POOLS_FINISH("plane_pools_finish", "float* partRow, float* partCol, float* rowOut, float* colOut, float* allOut, "
-            + "int batch, int cout, int rows, int cols, double sr, double sc, double sa"),
+            + "int batch, int cout, int rows, int cols, int rowTiles, double sr, double sc, double sa"),
     MIX_WEIGHT_GRAD_PARTIAL("mix_weight_grad_partial", Signatures.WEIGHT_GRAD),
     /** The weight gradient of dy * relu'(gate). */
     MIX_WEIGHT_GRAD_PARTIAL_RELU_GATED("mix_weight_grad_partial_relu_gated", Signatures.WEIGHT_GRAD + ", float* gate"),
+    /** The weight gradient's partial sums and the dOut pools' in one pass over dy ({@link KernelPlans#pooledWeightGradApplies}). */
+    MIX_WEIGHT_GRAD_POOLED("mix_weight_grad_pooled", Signatures.WEIGHT_GRAD_POOLED),
+    MIX_WEIGHT_GRAD_POOLED_RELU_GATED("mix_weight_grad_pooled_relu_gated", Signatures.WEIGHT_GRAD_POOLED + ", float* gate"),
     MIX_WEIGHT_GRAD_FINAL("mix_weight_grad_final",
             "float* partDa, float* partDb, float* da, float* dbias, int cin, int cout, int chunks"),
     COPY4D("copy4d",
@@ -57,6 +60,8 @@ enum Kernel {
                 + "double sr, double sc, double sa";
         static final String WEIGHT_GRAD = "float* x, float* dy, float* partDa, float* partDb, int batch, int cin, int cout, int rows, int cols, "
                 + "long long chunk";
+        static final String WEIGHT_GRAD_POOLED = "float* x, float* dy, float* partDa, float* partDb, float* partRow, float* partCol, "
+                + "int batch, int cin, int cout, int rows, int cols, int tileRows";
     }
 
     /** C parameter types, as written in the kernel sources. */

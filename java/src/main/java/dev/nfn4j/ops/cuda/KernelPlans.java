@@ -170,7 +170,7 @@ final class KernelPlans {
                 .grid(s.batch() * rowTiles * colTiles, ceilDiv(s.cout(), MIX_BM), 1, THREADS);
         Launch finish = Launch.of(Kernel.PLANE_POOLS_FINISH, what + " (means)")
                 .ptr(partRow).ptr(partCol).ptr(orNull(rowMean)).ptr(orNull(colMean)).ptr(orNull(allMean))
-                .i(s.batch()).i(s.cout()).i(s.rows()).i(s.cols()).d(1.0 / s.rows()).d(1.0 / s.cols()).d(1.0 / plane)
+                .i(s.batch()).i(s.cout()).i(s.rows()).i(s.cols()).i((int) rowTiles).d(1.0 / s.rows()).d(1.0 / s.cols()).d(1.0 / plane)
                 .grid1d(Math.min(planes, PLANE_BLOCKS));
         return List.of(mix, finish);
     }
@@ -190,6 +190,41 @@ final class KernelPlans {
         if (!da && !dbias) return 0;
         int chunks = weightGradSplit(s.batch() * s.plane()).chunks();
         return (da ? (long) chunks * s.cout() * s.cin() : 0) + (dbias ? (long) chunks * s.cout() : 0);
+    }
+
+    /** At most this many chunks (2-d tiles) in the pooled weight gradient's split, unless one tile row a plane needs more. */
+    static final int WGP_MAX_CHUNKS = 1024;
+
+    /**
+     * Whether the mix backward takes the dOut pools (the term gradients) in the weight gradient's
+     * pass over dy (mix_weight_grad_pooled): when both are asked for and the planes have at
+     * least 32 columns, a full tile row; otherwise plane_reduce and mix_weight_grad_partial, two reads.
+     */
+    static boolean pooledWeightGradApplies(MixShape s, boolean terms, boolean weights) {
+        return terms && weights && s.cols() >= WG_TILE;
+    }
+
+    /** The pooled weight gradient's chunks: tiles of tileRows plane rows by 32 columns of one sample, a function of the sizes only. */
+    record PooledWeightGradSplit(int tileRows, int rowTiles, int colTiles, long chunks) {}
+
+    static PooledWeightGradSplit pooledWeightGradSplit(MixShape s) {
+        long colTiles = ceilDiv(s.cols(), WG_TILE);
+        long rowTilesWanted = Math.max(1, Math.min(s.rows(), WGP_MAX_CHUNKS / (s.batch() * colTiles)));
+        int tileRows = (int) ceilDiv(s.rows(), rowTilesWanted), rowTiles = (int) ceilDiv(s.rows(), tileRows);
+        return new PooledWeightGradSplit(tileRows, rowTiles, (int) colTiles, s.batch() * rowTiles * colTiles);
+    }
+
+    /**
+     * Floats of scratch the mix backward needs: the weight gradient's partial sums, and with
+     * {@link #pooledWeightGradApplies} also the dOut pools' (row sums per tile row, column sums per
+     * tile column).
+     */
+    static long backwardScratch(MixShape s, boolean da, boolean dbias, boolean terms) {
+        if (!pooledWeightGradApplies(s, terms, da || dbias)) return weightGradScratch(s, da, dbias);
+        PooledWeightGradSplit split = pooledWeightGradSplit(s);
+        long planes = (long) s.batch() * s.cout();
+        return (da ? split.chunks() * s.cout() * s.cin() : 0) + (dbias ? split.chunks() * s.cout() : 0)
+                + split.rowTiles() * planes * s.cols() + split.colTiles() * planes * s.rows();
     }
 
     /**
@@ -218,11 +253,14 @@ final class KernelPlans {
         if (act != Act.IDENTITY && act != Act.RELU)
             throw new IllegalArgumentException(what + ": the kernels fuse only relu' (an activation differentiable from its output)");
         DevPtr gate = act == Act.RELU ? y : null;
-        out.addAll(planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), dy, gate, dRow, dCol, dGlob, false));
+        boolean terms = dRow != null || dCol != null || dGlob != null, fused = pooledWeightGradApplies(s, terms, da != null || dbias != null);
+        if (!fused) out.addAll(planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), dy, gate, dRow, dCol, dGlob, false));
         if (dx != null)
             out.add(mix(what + " (dx)", s.batch(), s.cout(), s.cin(), s.rows(), s.cols(), dy, gate, a, 1, s.cin(), null, null, null, null,
                     dx, !overwriteDx, Act.IDENTITY, tf32));
-        if (da != null || dbias != null) {
+        if (fused) {
+            out.addAll(pooledWeightGrad(what, s, x, dy, gate, dRow, dCol, dGlob, da, dbias, scratch));
+        } else if (da != null || dbias != null) {
             intExtent(s.plane(), what + ": plane (rows * cols)");
             intExtent((long) s.cout() * s.cin(), what + ": weight (cout * cin)");
             WeightGradSplit split = weightGradSplit(s.batch() * s.plane());
@@ -238,6 +276,40 @@ final class KernelPlans {
                     .ptr(partDa).ptr(partDb).ptr(orNull(da)).ptr(orNull(dbias)).i(s.cin()).i(s.cout()).i(split.chunks())
                     .grid1d(ceilDiv(outputs, THREADS)));
         }
+        return out;
+    }
+
+    /**
+     * da, dbias and the dOut pools in one pass over dy: mix_weight_grad_pooled (gated through a
+     * ReLU) writes the partial sums into scratch (partDa, partDb, then the pools' row and column
+     * sums; {@link #backwardScratch}), plane_pools_finish adds the pools' in tile order, and
+     * mix_weight_grad_final the weight gradient's in chunk order.
+     */
+    private static List<Launch> pooledWeightGrad(String what, MixShape s, DevPtr x, DevPtr dy, DevPtr gate, DevPtr dRow, DevPtr dCol,
+                                                 DevPtr dGlob, DevPtr da, DevPtr dbias, DevPtr scratch) {
+        intExtent(s.plane(), what + ": plane (rows * cols)");
+        intExtent((long) s.cout() * s.cin(), what + ": weight (cout * cin)");
+        PooledWeightGradSplit split = pooledWeightGradSplit(s);
+        intExtent(split.chunks(), what + ": chunks");
+        long planes = (long) s.batch() * s.cout(), daFloats = da == null ? 0 : split.chunks() * s.cout() * s.cin();
+        long dbFloats = dbias == null ? 0 : split.chunks() * s.cout();
+        DevPtr partDa = da == null ? DevPtr.NULL : scratch, partDb = dbias == null ? DevPtr.NULL : scratch.plusFloats(daFloats);
+        DevPtr partRow = scratch.plusFloats(daFloats + dbFloats), partCol = partRow.plusFloats(split.rowTiles() * planes * s.cols());
+        Launch.Builder pass = Launch.of(gate == null ? Kernel.MIX_WEIGHT_GRAD_POOLED : Kernel.MIX_WEIGHT_GRAD_POOLED_RELU_GATED,
+                        what + " (weight and dOut-pool partial sums, " + split.chunks() + " tiles of " + split.tileRows() + " x " + WG_TILE + ")")
+                .ptr(x).ptr(dy).ptr(partDa).ptr(partDb).ptr(partRow).ptr(partCol)
+                .i(s.batch()).i(s.cin()).i(s.cout()).i(s.rows()).i(s.cols()).i(split.tileRows());
+        if (gate != null) pass.ptr(gate);
+        List<Launch> out = new ArrayList<>();
+        out.add(pass.grid(split.chunks(), ceilDiv(s.cout(), WG_TILE), da == null ? 1 : ceilDiv(s.cin(), WG_TILE), THREADS));
+        out.add(Launch.of(Kernel.PLANE_POOLS_FINISH, what + " (dOut pools)")
+                .ptr(partRow).ptr(partCol).ptr(orNull(dRow)).ptr(orNull(dCol)).ptr(orNull(dGlob))
+                .i(s.batch()).i(s.cout()).i(s.rows()).i(s.cols()).i(split.rowTiles()).d(1).d(1).d(1)
+                .grid1d(Math.min(planes, PLANE_BLOCKS)));
+        long outputs = Math.max((long) s.cout() * s.cin(), s.cout());
+        out.add(Launch.of(Kernel.MIX_WEIGHT_GRAD_FINAL, what + " (weight final sums)")
+                .ptr(partDa).ptr(partDb).ptr(orNull(da)).ptr(orNull(dbias)).i(s.cin()).i(s.cout()).i((int) split.chunks())
+                .grid1d(ceilDiv(outputs, THREADS)));
         return out;
     }
 

@@ -201,7 +201,7 @@ class KernelPlansTest {
         assertEquals(scratch, mix.args().get(13), "row sums at the start of the scratch");
         assertEquals(scratch.plusFloats(rowPart), mix.args().get(14), "column sums after them");
         assertEquals(List.of(scratch, scratch.plusFloats(rowPart), row, col, all), finish.args().subList(0, 5));
-        assertEquals(List.of(1.0 / 13, 1.0 / 70, 1.0 / (13 * 70)), finish.args().subList(9, 12), "the means' scales");
+        assertEquals(List.of(2, 1.0 / 13, 1.0 / 70, 1.0 / (13 * 70)), finish.args().subList(9, 13), "row tiles, and the means' scales");
         assertEquals(planes, finish.gridX());
         // Only the global means (a bias's pools): the other outputs are null pointers.
         Launch onlyAll = KernelPlans.channelMix(s, p("x"), p("a"), null, null, null, null, Act.IDENTITY, y, null, null, all, scratch, false).get(1);
@@ -221,6 +221,60 @@ class KernelPlansTest {
         assertFalse(KernelPlans.pooledMixApplies(wide, true), "the TF32 mix has no pooled epilogue");
         assertEquals(Kernel.CHANNEL_MIX_TF32,
                 KernelPlans.channelMix(wide, p("x"), p("a"), null, null, null, null, Act.IDENTITY, y, row, col, all, null, true).get(0).kernel());
+    }
+
+    /**
+     * With term gradients and a weight gradient, on planes of at least 32 columns, the dOut pools
+     * come from the weight gradient's pass over dy (mix_weight_grad_pooled, gated through a ReLU):
+     * no plane_reduce; its tiles' sums finished by plane_pools_finish as sums; every option
+     * combination plans the right launches with the scratch laid out in order.
+     */
+    @Test
+    void theWeightGradientPassAlsoPoolsDOutOnWidePlanes() {
+        MixShape s = new MixShape(3, 7, 33, 13, 70);
+        KernelPlans.PooledWeightGradSplit split = KernelPlans.pooledWeightGradSplit(s);
+        assertEquals(new KernelPlans.PooledWeightGradSplit(1, 13, 3, 3 * 13 * 3), split, "3 column tiles, one plane row a tile");
+        for (int opt = 0; opt < 64; opt++) {
+            boolean dx = (opt & 1) != 0, da = (opt & 2) != 0, db = (opt & 4) != 0, row = (opt & 8) != 0, col = (opt & 16) != 0, glob = (opt & 32) != 0;
+            boolean terms = row || col || glob, fused = terms && (da || db);
+            assertEquals(fused, KernelPlans.pooledWeightGradApplies(s, terms, da || db));
+            for (Act act : new Act[]{Act.IDENTITY, Act.RELU}) {
+                DevPtr y = p("y"), scratch = p("scratch"), dRow = opt(row, "dRow"), dCol = opt(col, "dCol"), dGlob = opt(glob, "dGlob");
+                List<Launch> plan = KernelPlans.channelMixBackward(s, p("x"), p("a"), act, y, p("dy"), dRow, dCol, dGlob, opt(dx, "dx"), false,
+                        opt(da, "da"), opt(db, "dbias"), scratch, false);
+                check(plan);
+                String at = act + " option bits " + opt;
+                assertEquals((dx ? 1 : 0) + (fused ? 3 : (terms ? 1 : 0) + (da || db ? 2 : 0)), plan.size(), at);
+                assertEquals(!fused && terms, plan.stream().anyMatch(l -> l.kernel().name().startsWith("PLANE_REDUCE")), at + ": plane_reduce");
+                for (Launch l : plan) {
+                    boolean gated = l.kernel().name().endsWith("_RELU_GATED");
+                    boolean needsGate = act == Act.RELU && l.kernel() != Kernel.MIX_WEIGHT_GRAD_FINAL && l.kernel() != Kernel.PLANE_POOLS_FINISH;
+                    assertEquals(needsGate, gated, l.shape());
+                }
+                if (!fused) continue;
+                long planes = 3 * 33, daF = da ? split.chunks() * 33 * 7 : 0, dbF = db ? split.chunks() * 33 : 0;
+                assertEquals(daF + dbF + 13 * planes * 70 + 3 * planes * 13, KernelPlans.backwardScratch(s, da, db, true), at);
+                Launch pass = plan.get(dx ? 1 : 0), finish = plan.get(dx ? 2 : 1), fin = plan.get(dx ? 3 : 2);
+                assertEquals(act == Act.RELU ? Kernel.MIX_WEIGHT_GRAD_POOLED_RELU_GATED : Kernel.MIX_WEIGHT_GRAD_POOLED, pass.kernel(), at);
+                DevPtr partRow = scratch.plusFloats(daF + dbF), partCol = partRow.plusFloats(13 * planes * 70);
+                assertEquals(List.of(da ? scratch : DevPtr.NULL, db ? scratch.plusFloats(daF) : DevPtr.NULL, partRow, partCol),
+                        pass.args().subList(2, 6), at + ": partDa, partDb, partRow, partCol");
+                assertEquals(List.of(split.chunks(), 2L, 1L), List.of((long) pass.gridX(), (long) pass.gridY(), (long) pass.gridZ()), at);
+                assertEquals(1, pass.args().get(11), at + ": tile rows");
+                assertEquals(List.of(partRow, partCol, orNull(dRow), orNull(dCol), orNull(dGlob)), finish.args().subList(0, 5), at);
+                assertEquals(List.of(13, 1.0, 1.0, 1.0), finish.args().subList(9, 13), at + ": row tiles, and sums not means");
+                assertEquals((int) split.chunks(), fin.args().get(6), at + ": chunks of the final sums");
+            }
+        }
+        // Narrow planes, or no term gradients: plane_reduce and the column-chunked weight gradient.
+        assertFalse(KernelPlans.pooledWeightGradApplies(new MixShape(3, 7, 33, 13, 31), true, true));
+        MixShape huge = new MixShape(64, 32, 32, 1024, 1024);
+        KernelPlans.PooledWeightGradSplit hs = KernelPlans.pooledWeightGradSplit(huge);
+        assertEquals(List.of(1024, 1, 32), List.of(hs.tileRows(), hs.rowTiles(), hs.colTiles()), "beyond 1024 chunks: one tile row a plane");
+    }
+
+    private static DevPtr orNull(DevPtr p) {
+        return p == null ? DevPtr.NULL : p;
     }
 
     /** dx's first writer stores it (channel_mix's accumulate argument 0) instead of adding to a zeroed buffer. */
