@@ -451,6 +451,43 @@ channel_mix_tf32_relu_gated(const float* __restrict__ x, const float* __restrict
 #define WG_TILE 32
 #define WG_PAD 36 // row length of the staged tiles: float4-aligned, and 4-way (not 32-way) store conflicts
 
+// One staged step of the weight-gradient kernels: compute group g (64 threads) multiplies the
+// step's columns 8 g .. 8 g + 7 into thread (to, tc)'s 4 x 4 block of the 32 x 32 output tile.
+__device__ __forceinline__ void wg_step(const float (*Ds)[WG_PAD], const float (*Xs)[WG_PAD], int g, int to, int tc, float (&acc)[4][4]) {
+#pragma unroll
+    for (int q = 0; q < 8; q++) {
+        const int col = 8 * g + q;
+        const float4 dv = *reinterpret_cast<const float4*>(&Ds[col][4 * to]);
+        const float4 xv = *reinterpret_cast<const float4*>(&Xs[col][4 * tc]);
+        const float d4[4] = {dv.x, dv.y, dv.z, dv.w}, x4[4] = {xv.x, xv.y, xv.z, xv.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+#pragma unroll
+            for (int k = 0; k < 4; k++) acc[i][k] = fmaf(d4[i], x4[k], acc[i][k]);
+    }
+}
+
+// The end of the weight-gradient kernels: the four groups' blocks added in group order through
+// shared memory (red [4][32 * 32]) and stored as chunk blockIdx.x's partDa [chunk][cout][cin].
+// Contains a barrier: every thread of the block must call it.
+__device__ __forceinline__ void wg_store_da(const float (&acc)[4][4], float (*red)[WG_TILE * WG_TILE], int g, int to, int tc, int o0, int c0,
+                                            int cin, int cout, float* __restrict__ partDa) {
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int k = 0; k < 4; k++) red[g][(4 * to + i) * WG_TILE + 4 * tc + k] = acc[i][k];
+    __syncthreads();
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        const int idx = threadIdx.x + NFN_THREADS * e; // (o, c) of the tile, o major
+        const int o = o0 + idx / WG_TILE, c = c0 + idx % WG_TILE;
+        if (o < cout && c < cin) {
+            const float s = ((red[0][idx] + red[1][idx]) + red[2][idx]) + red[3][idx];
+            partDa[((long long)blockIdx.x * cout + o) * cin + c] = s;
+        }
+    }
+}
+
 template <bool GATED>
 __device__ __forceinline__ void
 mix_weight_grad_partial_body(const float* __restrict__ x, const float* __restrict__ dy, const float* __restrict__ gate,
@@ -495,19 +532,7 @@ mix_weight_grad_partial_body(const float* __restrict__ x, const float* __restric
             Xs[nn][ch] = (doDa && in && c < cin) ? x[(b * cin + c) * P + p] : 0.0f;
         }
         __syncthreads();
-        if (doDa) {
-#pragma unroll
-            for (int q = 0; q < 8; q++) {
-                const int col = 8 * g + q;
-                const float4 dv = *reinterpret_cast<const float4*>(&Ds[col][4 * to]);
-                const float4 xv = *reinterpret_cast<const float4*>(&Xs[col][4 * tc]);
-                const float d4[4] = {dv.x, dv.y, dv.z, dv.w}, x4[4] = {xv.x, xv.y, xv.z, xv.w};
-#pragma unroll
-                for (int i = 0; i < 4; i++)
-#pragma unroll
-                    for (int k = 0; k < 4; k++) acc[i][k] = fmaf(d4[i], x4[k], acc[i][k]);
-            }
-        }
+        if (doDa) wg_step(Ds, Xs, g, to, tc, acc);
         if (doDb && tid < WG_TILE) {
 #pragma unroll 8
             for (int q = 0; q < WG_TILE; q++) dbAcc += Ds[q][tid];
@@ -516,22 +541,7 @@ mix_weight_grad_partial_body(const float* __restrict__ x, const float* __restric
     }
 
     if (doDb && tid < WG_TILE && o0 + tid < cout) partDb[(long long)blockIdx.x * cout + o0 + tid] = dbAcc;
-    if (doDa) {
-#pragma unroll
-        for (int i = 0; i < 4; i++)
-#pragma unroll
-            for (int k = 0; k < 4; k++) red[g][(4 * to + i) * WG_TILE + 4 * tc + k] = acc[i][k];
-        __syncthreads();
-#pragma unroll
-        for (int e = 0; e < 4; e++) {
-            const int idx = tid + NFN_THREADS * e; // (o, c) of the tile, o major
-            const int o = o0 + idx / WG_TILE, c = c0 + idx % WG_TILE;
-            if (o < cout && c < cin) {
-                const float s = ((red[0][idx] + red[1][idx]) + red[2][idx]) + red[3][idx];
-                partDa[((long long)blockIdx.x * cout + o) * cin + c] = s;
-            }
-        }
-    }
+    if (doDa) wg_store_da(acc, red, g, to, tc, o0, c0, cin, cout, partDa);
 }
 
 // The weight gradient and the dOut pools in one pass over dy (Ops.channelMixBackward with term
@@ -592,19 +602,7 @@ mix_weight_grad_pooled_body(const float* __restrict__ x, const float* __restrict
             Xs[nn][ch] = (doDa && kIn && c < cin) ? x[(b * cin + c) * P + p] : 0.0f;
         }
         __syncthreads();
-        if (doDa) {
-#pragma unroll
-            for (int q = 0; q < 8; q++) {
-                const int col = 8 * g + q;
-                const float4 dv = *reinterpret_cast<const float4*>(&Ds[col][4 * to]);
-                const float4 xv = *reinterpret_cast<const float4*>(&Xs[col][4 * tc]);
-                const float d4[4] = {dv.x, dv.y, dv.z, dv.w}, x4[4] = {xv.x, xv.y, xv.z, xv.w};
-#pragma unroll
-                for (int i = 0; i < 4; i++)
-#pragma unroll
-                    for (int kk = 0; kk < 4; kk++) acc[i][kk] = fmaf(d4[i], x4[kk], acc[i][kk]);
-            }
-        }
+        if (doDa) wg_step(Ds, Xs, g, to, tc, acc);
         if (pools && tid < WG_TILE) {
             float sum = 0.0f;
 #pragma unroll 8
@@ -623,22 +621,7 @@ mix_weight_grad_pooled_body(const float* __restrict__ x, const float* __restrict
             if (kIn && o < cout) partRow[(rt * planes + b * cout + o) * cols + k] = rowAcc[i];
         }
     }
-    if (doDa) {
-#pragma unroll
-        for (int i = 0; i < 4; i++)
-#pragma unroll
-            for (int kk = 0; kk < 4; kk++) red[g][(4 * to + i) * WG_TILE + 4 * tc + kk] = acc[i][kk];
-        __syncthreads();
-#pragma unroll
-        for (int e = 0; e < 4; e++) {
-            const int idx = tid + NFN_THREADS * e; // (o, c) of the tile, o major
-            const int o = o0 + idx / WG_TILE, c = c0 + idx % WG_TILE;
-            if (o < cout && c < cin) {
-                const float sum = ((red[0][idx] + red[1][idx]) + red[2][idx]) + red[3][idx];
-                partDa[((long long)blockIdx.x * cout + o) * cin + c] = sum;
-            }
-        }
-    }
+    if (doDa) wg_store_da(acc, red, g, to, tc, o0, c0, cin, cout, partDa);
 }
 
 extern "C" __global__ void __launch_bounds__(NFN_THREADS)
