@@ -54,8 +54,14 @@ public final class SimdOps implements Ops {
     private final Parallel par;
     private final ReferenceOps scalar = new ReferenceOps();
     /** Per-thread scratch arrays, grown on demand and kept: packed X tiles, packed A blocks, epilogue tiles, output-pool partial sums. */
-    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[6][0]);
-    private static final int X_SLOT = 0, A_SLOT = 1, E_SLOT = 2, POOL_ROW_SLOT = 3, POOL_COL_SLOT = 4, POOL_ALL_SLOT = 5;
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[7][0]);
+    /**
+     * Tasks use the X, A and E slots of the thread they run on (also the calling thread's, when it
+     * runs tasks itself), except a mix's packed A, which the caller packs into its A slot before
+     * its tasks start and which they only read; the others hold the calling thread's results
+     * while its tasks run (output-pool and weight-gradient partial sums).
+     */
+    private static final int X_SLOT = 0, A_SLOT = 1, E_SLOT = 2, POOL_ROW_SLOT = 3, POOL_COL_SLOT = 4, POOL_ALL_SLOT = 5, WG_PART_SLOT = 6;
 
     /** This thread's scratch array {@code slot} with at least n floats. */
     private float[] scratch(int slot, int n) {
@@ -569,7 +575,7 @@ public final class SimdOps implements Ops {
             int blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, (long) B * cin * cout, t -> {
                 int o0 = t * OB, o1 = Math.min(cout, o0 + OB);
-                float[] acc = new float[o1 - o0];
+                float[] acc = scratch(E_SLOT, o1 - o0); // overwritten per sample below
                 for (int b = 0; b < B; b++) {
                     for (int o = o0; o < o1; o++) acc[o - o0] = constant(b, o);
                     for (int c = 0; c < cin; c++) {
@@ -809,7 +815,8 @@ public final class SimdOps implements Ops {
         boolean rowKernel = cin < 2 * V || plane >= DA_ROWS_MIN_PLANE;
         final int DT = rowKernel ? DA_ROWS_TILE : DA_TILE;
         int tiles = (plane + DT - 1) / DT, chunks = B * tiles, per = cout * cin + cout;
-        float[] part = new float[chunks * per];
+        float[] part = scratch(WG_PART_SLOT, chunks * per); // the calling thread's: tasks use other slots
+        Arrays.fill(part, 0, chunks * per, 0f); // the row kernel adds into it
         if (!rowKernel) {
             // da = dy . x^T is a GEMM contracting over positions: with the x tile transposed to
             // [position][channel], the forward kernel's register blocks (4 rows x 2 vectors of
@@ -906,7 +913,8 @@ public final class SimdOps implements Ops {
             for (; c + 4 <= cin; c += 4) {
                 FloatVector z = FloatVector.zero(S);
                 FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
-                float[] tail = new float[12];
+                float[] tail = scratch(E_SLOT, 12);
+                Arrays.fill(tail, 0, 12, 0f);
                 for (int b = b0; b < b1; b++) {
                     int r0 = dyo + (b * cout + o0) * plane + p0, r1 = r0 + q1 * plane, r2 = r0 + q2 * plane;
                     int x0 = xo + (b * cin + c) * plane + p0, x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
@@ -1058,10 +1066,10 @@ public final class SimdOps implements Ops {
         float sr = mean ? 1f / rows : 1f, sc = mean ? 1f / cols : 1f, sa = mean ? (float) (1.0 / plane) : 1f;
         int per = Math.max(1, (1 << 15) / Math.max(plane, 1));
         par.forEach((planes + per - 1) / per, (long) planes * plane, t -> {
-            float[] rowAcc = new float[cols];
+            float[] rowAcc = scratch(E_SLOT, cols);
             for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
                 int base = xo + q * plane;
-                Arrays.fill(rowAcc, 0f);
+                Arrays.fill(rowAcc, 0, cols, 0f);
                 float all = 0;
                 for (int j = 0; j < rows; j++) {
                     float colSum = addRowSegment(X, base + j * cols, rowAcc, 0, cols);
