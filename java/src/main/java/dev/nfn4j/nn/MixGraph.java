@@ -209,11 +209,6 @@ final class MixGraph {
                 Region.OUT, out.wOffset(i), new long[]{cOut * outPlane, outPlane, 1, inner}));
     }
 
-    /** Whether stage 1 pools the input (NP and HNP layers do, Pointwise does not). */
-    boolean poolsInput() {
-        return !pools.isEmpty();
-    }
-
     /**
      * Where each mix that writes a whole output tensor puts that tensor's pools, in the OUTPOOL
      * region, as the next layer's {@link Pool} of it takes them: a weight W_i written as
