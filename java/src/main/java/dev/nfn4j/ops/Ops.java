@@ -97,10 +97,14 @@ public interface Ops {
      * dRow[b][o][k] = sum_j g[b][o][j][k]   dCol[b][o][j] = sum_k g[b][o][j][k]   dGlob[b][o] = sum_{j,k} g[b][o][j][k]
      * dx, da, dbias += as {@link #channelMixBackward(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr)} of g
      * </pre>
-     * ({@link MixGrads} says which outputs accumulate). The same values, bit for bit, as
+     * ({@link MixGrads} says which outputs accumulate). The same values as
      * {@link #activationBackward} into g, {@link #planeReduce} of g (sums) and the backward above
-     * on g. Backends fuse it: cuda applies act' as each pass loads dy, so g is never stored; this
-     * default runs the three ops through a temporary g ({@link #composedMixBackward}).
+     * on g: dx, da and the term gradients bit for bit on a backend that does not take the term
+     * gradients in the weight gradient's pass (cuda does on planes of 32 columns or more); dbias
+     * the same sum, which a backend may group by plane when it takes the plane sums anyway
+     * ({@link #composedMixBackwardBiasFromPools}: simd). Backends fuse it: cuda applies act' as
+     * each pass loads dy, so g is never stored; this default runs the three ops through a
+     * temporary g ({@link #composedMixBackward}).
      */
     default void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
         boolean scratch = act != Act.IDENTITY && act.derivativeFromOutput(); // any other activation is refused below
@@ -128,6 +132,25 @@ public interface Ops {
         }
         if (grads.anyTerm()) ops.planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), g, grads.dRow(), grads.dCol(), grads.dGlob(), false);
         if (grads.anyMix()) ops.channelMixBackward(s, x, a, g, grads.dx(), grads.overwriteDx(), grads.da(), grads.dbias());
+    }
+
+    /**
+     * {@link #composedMixBackward} with dbias taken from the term gradients' plane sums,
+     * {@code dbias[o] += sum_b dGlob[b][o]} (summed over b in order by {@link #copy4d}), instead of
+     * a pass over g of its own in the weight gradient: the same sums, grouped by plane. It applies
+     * when term gradients and dbias are both asked for (the NF-Layers' weight mixes);
+     * {@code globScratch} ({@code B * cout} floats) holds the plane sums when dGlob is not asked for.
+     */
+    static void composedMixBackwardBiasFromPools(Ops ops, MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads, Ptr scratch,
+                                                 Ptr globScratch) {
+        if (!grads.anyTerm() || grads.dbias() == null) {
+            composedMixBackward(ops, s, x, a, act, y, dy, grads, scratch);
+            return;
+        }
+        Ptr glob = grads.dGlob() != null ? grads.dGlob() : globScratch;
+        composedMixBackward(ops, s, x, a, act, y, dy,
+                new MixGrads(grads.dx(), grads.da(), null, grads.dRow(), grads.dCol(), glob, grads.overwriteDx()), scratch);
+        ops.copy4d(new int[]{1, 1, s.batch(), s.cout()}, glob, new long[]{0, 0, s.cout(), 1}, grads.dbias(), new long[]{0, 0, 0, 1}, true);
     }
 
     /**

@@ -170,8 +170,9 @@ public final class ProfilingOps implements Ops {
     }
 
     /**
-     * Profiled as its three ops (act', the term pools, the GEMMs: each shows on its own line), as
-     * the simd backend runs it; a fusing backend's fused kernels are not what is timed here.
+     * Profiled as its ops (act', the term pools, the GEMMs, dbias from the pools: each shows on its
+     * own line), as the simd backend runs it; a fusing backend's fused kernels are not what is
+     * timed here.
      */
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
@@ -181,10 +182,12 @@ public final class ProfilingOps implements Ops {
             if (preActGrad == null || preActGrad.length() < n) preActGrad = inner.alloc(n);
             scratch = preActGrad.at(0);
         }
-        Ops.composedMixBackward(this, s, x, a, act, y, dy, grads, scratch);
+        long planes = (long) s.batch() * s.cout();
+        if (planeSums == null || planeSums.length() < planes) planeSums = inner.alloc(planes);
+        Ops.composedMixBackwardBiasFromPools(this, s, x, a, act, y, dy, grads, scratch, planeSums.at(0));
     }
 
-    private Buf preActGrad; // reused by every profiled mix backward
+    private Buf preActGrad, planeSums; // reused by every profiled mix backward
 
     @Override
     public void planeReduce(long p, int r, int c, Ptr x, Ptr ro, Ptr co, Ptr ao, boolean mean) {

@@ -514,7 +514,9 @@ class BackendEquivalenceTest {
     /**
      * The SPI's promise for the fused backward: on each backend, exactly the values of
      * activationBackward (from y), planeReduce (sums) and the plain backward in turn, through
-     * IDENTITY and ReLU; and an activation whose derivative needs its input is refused by name.
+     * IDENTITY and ReLU (dbias within rounding: it may be summed plane by plane; these planes are
+     * narrower than cuda's pooled weight gradient); and an activation whose derivative needs its
+     * input is refused by name.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("allBackends")
@@ -540,7 +542,10 @@ class BackendEquivalenceTest {
                     float[] f = new float[sizes[k]], t = new float[sizes[k]];
                     ops.download(fused.get(k), f, 0, sizes[k]);
                     ops.download(three.get(k), t, 0, sizes[k]);
-                    Compare.assertBitIdentical(f, t, ops.name() + " " + s + " through " + act + ", output " + k);
+                    String what = ops.name() + " " + s + " through " + act + ", output " + k;
+                    // dbias (k = 2) may be summed plane by plane from the term gradients (simd): the same sum, grouped otherwise.
+                    if (k == 2) Compare.assertClose(f, t, 1e-6, what);
+                    else Compare.assertBitIdentical(f, t, what);
                 }
             }
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,

@@ -227,24 +227,28 @@ public final class SimdOps implements Ops {
         if (da != null || dbias != null) weightGrad(B, cin, cout, plane, arr(x), off(x), arr(dy), off(dy), da, dbias);
     }
 
-    /** The gradient before a fused activation, reused by every mix backward of the calling thread (grown, never shrunk). */
-    private final ThreadLocal<HostBuf[]> preActGrad = ThreadLocal.withInitial(() -> new HostBuf[]{new HostBuf(0)});
+    /**
+     * Per calling thread, reused by every mix backward (grown, never shrunk): the gradient before a
+     * fused activation, and the plane sums dbias is taken from when dGlob is not asked for.
+     */
+    private final ThreadLocal<HostBuf[]> backwardBufs = ThreadLocal.withInitial(() -> new HostBuf[]{new HostBuf(0), new HostBuf(0)});
+
+    private Ptr backwardBuf(int slot, long n) {
+        HostBuf[] held = backwardBufs.get();
+        if (held[slot].length() < n) held[slot] = new HostBuf(n);
+        return held[slot].at(0);
+    }
 
     /**
-     * The three ops of the fused backward in turn (act' into a reused buffer, the plane sums, the
-     * GEMMs). Folding act' into the GEMMs' loads would save one pass over dy, a few percent of
-     * the backward on these memory-bound shapes; not done yet.
+     * The fused backward as its ops in turn (act' into a reused buffer, the plane sums, the GEMMs),
+     * dbias taken from the term gradients' plane sums rather than in a pass of its own
+     * ({@link Ops#composedMixBackwardBiasFromPools}). Folding act' into the GEMMs' loads would
+     * save one pass over dy where a ReLU follows; not done.
      */
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
-        Ptr scratch = null;
-        if (act != Act.IDENTITY) {
-            long n = (long) s.batch() * s.cout() * s.plane();
-            HostBuf[] held = preActGrad.get();
-            if (held[0].length() < n) held[0] = new HostBuf(n);
-            scratch = held[0].at(0);
-        }
-        Ops.composedMixBackward(this, s, x, a, act, y, dy, grads, scratch);
+        Ptr g = act == Act.IDENTITY ? null : backwardBuf(0, (long) s.batch() * s.cout() * s.plane());
+        Ops.composedMixBackwardBiasFromPools(this, s, x, a, act, y, dy, grads, g, backwardBuf(1, (long) s.batch() * s.cout()));
     }
 
     /**
@@ -837,7 +841,7 @@ public final class SimdOps implements Ops {
                     g.block4(XT, ld, 2 * V, ld, cin, AP, 0, zeros, part, t * per + o * cin, cin);
                 }
                 for (; o < cout; o++) g.rest(XT, 0, ld, 0, cin, zeros, 0, part, t * per + o * cin, DY, dyo + (b * cout + o) * plane + p0, 1);
-                for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
+                if (DB != null) for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
             });
         } else {
             // Long planes, or too few input channels for the GEMM's vectors: the row kernel on this chunk.
