@@ -688,30 +688,30 @@ public final class SimdOps implements Ops {
         }
 
         /**
-         * Rows r, r+cols, r+2cols, r+3cols of Y, {@code cols >= V} each: their sum down the rows
-         * added to {@code acc[ao, ao+cols)} with one load and store of acc per vector (row by row,
+         * Rows r, r+n, r+2n, r+3n of src, {@code n >= V} floats each: their sum down the rows added
+         * to {@code acc[accOff, accOff+n)} with one load and store of acc per vector (row by row,
          * acc's read-modify-write made pooling cost as much as the pass it saves), each row's sum
          * added to {@code sums[so + q]}; returns the four rows' total.
          */
-        private float addFourRows(float[] Y, int r, int cols, float[] acc, int ao, float[] sums, int so) {
+        private static float addFourRows(float[] src, int r, int n, float[] acc, int accOff, float[] sums, int so) {
             FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-            int k = 0, r1 = r + cols, r2 = r1 + cols, r3 = r2 + cols;
-            for (int kb = S.loopBound(cols); k < kb; k += V) {
-                FloatVector v0 = FloatVector.fromArray(S, Y, r + k), v1 = FloatVector.fromArray(S, Y, r1 + k);
-                FloatVector v2 = FloatVector.fromArray(S, Y, r2 + k), v3 = FloatVector.fromArray(S, Y, r3 + k);
+            int k = 0, r1 = r + n, r2 = r1 + n, r3 = r2 + n;
+            for (int kb = S.loopBound(n); k < kb; k += V) {
+                FloatVector v0 = FloatVector.fromArray(S, src, r + k), v1 = FloatVector.fromArray(S, src, r1 + k);
+                FloatVector v2 = FloatVector.fromArray(S, src, r2 + k), v3 = FloatVector.fromArray(S, src, r3 + k);
                 c0 = c0.add(v0);
                 c1 = c1.add(v1);
                 c2 = c2.add(v2);
                 c3 = c3.add(v3);
-                FloatVector.fromArray(S, acc, ao + k).add(v0.add(v1).add(v2.add(v3))).intoArray(acc, ao + k);
+                FloatVector.fromArray(S, acc, accOff + k).add(v0.add(v1).add(v2.add(v3))).intoArray(acc, accOff + k);
             }
             float s0 = sumLanes(c0), s1 = sumLanes(c1), s2 = sumLanes(c2), s3 = sumLanes(c3);
-            for (; k < cols; k++) {
-                s0 += Y[r + k];
-                s1 += Y[r1 + k];
-                s2 += Y[r2 + k];
-                s3 += Y[r3 + k];
-                acc[ao + k] += (Y[r + k] + Y[r1 + k]) + (Y[r2 + k] + Y[r3 + k]);
+            for (; k < n; k++) {
+                s0 += src[r + k];
+                s1 += src[r1 + k];
+                s2 += src[r2 + k];
+                s3 += src[r3 + k];
+                acc[accOff + k] += (src[r + k] + src[r1 + k]) + (src[r2 + k] + src[r3 + k]);
             }
             sums[so] += s0;
             sums[so + 1] += s1;
