@@ -109,6 +109,13 @@ class BackendEquivalenceTest {
         out.add(new Mix(8, 33, 7, 1, 16, all, backward, 6));
         out.add(new Mix(5, 17, 6, 3, 3, all, backward, 7));
         out.add(new Mix(2, 33, 7, 128, 130, all, backward, 8));
+        // The GEMM kernels' x panels taken in several blocks of positions, with a partial group of
+        // channels: 200 channels of 1,517 positions (ten blocks of 152), and short planes over
+        // 5 x 31 positions (two blocks) with 37 rows (a partial task of 16 rows).
+        if (backward) {
+            out.add(new Mix(2, 200, 9, 37, 41, all, true, 10));
+            out.add(new Mix(5, 300, 37, 1, 31, all, true, 11));
+        }
         // 59 tiles of 1,024 positions a plane, so the simd backend's output pools run in 15 stripes of 4 tiles.
         if (!backward) out.add(new Mix(2, 32, 5, 300, 201, 5, false, 9));
         return out;

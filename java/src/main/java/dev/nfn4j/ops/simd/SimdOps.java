@@ -38,6 +38,8 @@ public final class SimdOps implements Ops {
     static final int DA_ROWS_MIN_PLANE = 16384, DA_ROWS_TILE = 16384;
     /** Inputs whose transposed copy (all positions x channels) is at most this many floats take one GEMM over all positions. */
     static final int SHORT_PLANES_XT_FLOATS = 1 << 20;
+    /** Rows of da per task of the short-plane weight gradient (a multiple of 4: whole register blocks). */
+    static final int WG_ROWS = 16;
     /** copy4d splits contiguous runs of at least twice this many floats into pieces of it (one task each). */
     static final int COPY_PIECE = 1 << 16;
     /** Stripes per plane when a mix also takes its output's means (see OutputPools): parallelism for small batches, bounded partial sums. */
@@ -73,6 +75,12 @@ public final class SimdOps implements Ops {
     public SimdOps(int threads) {
         this.par = new Parallel(threads);
     }
+
+    /**
+     * The GEMM's register blocks with nothing around them (no epilogue, activation or pools; sums
+     * stored, not added): the weight gradient's kernels, which bring their own operands.
+     */
+    private final Gemm sums = new Gemm(0, 0, 0, 0, null, 0, null, 0, 0, 0, null, 0, false);
 
     /** With {@code -Dnfn4j.threads} threads (default: available processors). */
     public static SimdOps fromSystemProperties() {
@@ -398,13 +406,13 @@ public final class SimdOps implements Ops {
             for (int o = 0; o < cout; o += 4) {
                 int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
                 if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
-                if (n == 4) block4(P, 2 * V, gs, tw, len, packedA, o * cin, E, Y, y0, plane);
+                if (n == 4) block4(P, 0, 2 * V, gs, tw, len, cin, packedA, o * cin, E, Y, y0, plane);
                 else
                     for (int q = 0; q < n; q++) {
                         int eo = q * eRow(len), yq = y0 + q * plane, wi = ao + (o + q) * ars;
                         for (int g = 0; g < full; g++)
-                            rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, E, eo, Y, yq, A, wi, acs);
-                        rest(P, full * gs, tw, full * 2 * V, len, E, eo, Y, yq, A, wi, acs);
+                            rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, cin, E, eo, Y, yq, A, wi, acs);
+                        rest(P, full * gs, tw, full * 2 * V, len, cin, E, eo, Y, yq, A, wi, acs);
                     }
                 // Pooled one block late: by then the write misses of the block's stores have completed.
                 if (st >= 0 && o > 0) pools.take(b, st, p0, p1, o - 4, 4);
@@ -416,29 +424,34 @@ public final class SimdOps implements Ops {
         }
 
         /**
-         * Four output channels o..o+3, two vectors of positions at a time: 8 accumulators. P is the
-         * packed X tile: the value for contraction index c and position p of group g = p / 2V is
-         * {@code P[g*gs + c*cs + p % 2V]}, and positions past the last full group are
-         * {@code P[full*gs + c*tailCs + (p - full*2V)]} (panels: cs = 2V, gs = cin*2V, tailCs = the
-         * tail's width; rows of stride ld: cs = ld, gs = 2V, tailCs = ld). AP[ai + c*4 + q] holds
-         * a[o+q][c] (rows interleaved, so the four broadcasts of a step read one 16-byte run: 1.5-2x
-         * faster than strided loads from a, measured in a lab on cache-resident data). The
-         * accumulators start at {@code E[q*eRow(len) + i]}; results go to
+         * Four output channels o..o+3, two vectors of positions at a time: 8 accumulators, each
+         * summing k products. P holds the packed X tile from offset pb: the value for contraction
+         * index c and position p of group g = p / 2V is {@code P[pb + g*gs + c*cs + p % 2V]}, and
+         * positions past the last full group are {@code P[pb + full*gs + c*tailCs + (p - full*2V)]}
+         * (panels: cs = 2V, gs = k*2V, tailCs = the tail's width; rows of stride ld: cs = ld,
+         * gs = 2V, tailCs = ld). AP[ai + c*4 + q] holds a[o+q][c]
+         * (rows interleaved, so the four broadcasts of a step read one 16-byte run: 1.5-2x faster
+         * than strided loads from a, measured in a lab on cache-resident data). The accumulators
+         * start at {@code E[q*eRow(len) + i]}, or, with E null, at the outputs themselves (a sum
+         * continued over several calls, one per block of the contraction); results go to
          * {@code out[outBase + q*outStride + i]}, added to what is there when this GEMM accumulates.
          * out may be E itself (row stride eRow(len)).
          */
-        private void block4(float[] P, int cs, int gs, int tailCs, int len, float[] AP, int ai, float[] E, float[] out, int outBase, int outStride) {
+        private void block4(float[] P, int pb, int cs, int gs, int tailCs, int len, int k, float[] AP, int ai, float[] E, float[] out,
+                            int outBase, int outStride) {
             int y0 = outBase, y1 = y0 + outStride, y2 = y1 + outStride, y3 = y2 + outStride;
-            int e1 = eRow(len), e2 = 2 * e1, e3 = 3 * e1;
-            int p = 0, xb = 0;
+            // Where the accumulators start: the chosen array is fixed for the whole call.
+            float[] st = E == null ? out : E;
+            int e0 = E == null ? outBase : 0, e1 = e0 + (E == null ? outStride : eRow(len)), e2 = 2 * e1 - e0, e3 = 3 * e1 - 2 * e0;
+            int p = 0, xb = pb;
             for (; p + 2 * V <= len; p += 2 * V, xb += gs) {
                 // Always loaded, never a choice between zero and E: C2 compiled a merge of the two
                 // into code half as fast (measured, 2026-11-27).
-                FloatVector s00 = FloatVector.fromArray(S, E, p), s01 = FloatVector.fromArray(S, E, p + V);
-                FloatVector s10 = FloatVector.fromArray(S, E, e1 + p), s11 = FloatVector.fromArray(S, E, e1 + p + V);
-                FloatVector s20 = FloatVector.fromArray(S, E, e2 + p), s21 = FloatVector.fromArray(S, E, e2 + p + V);
-                FloatVector s30 = FloatVector.fromArray(S, E, e3 + p), s31 = FloatVector.fromArray(S, E, e3 + p + V);
-                for (int c = 0, xi = xb, a = ai; c < cin; c++, xi += cs, a += 4) {
+                FloatVector s00 = FloatVector.fromArray(S, st, e0 + p), s01 = FloatVector.fromArray(S, st, e0 + p + V);
+                FloatVector s10 = FloatVector.fromArray(S, st, e1 + p), s11 = FloatVector.fromArray(S, st, e1 + p + V);
+                FloatVector s20 = FloatVector.fromArray(S, st, e2 + p), s21 = FloatVector.fromArray(S, st, e2 + p + V);
+                FloatVector s30 = FloatVector.fromArray(S, st, e3 + p), s31 = FloatVector.fromArray(S, st, e3 + p + V);
+                for (int c = 0, xi = xb, a = ai; c < k; c++, xi += cs, a += 4) {
                     FloatVector x0 = FloatVector.fromArray(S, P, xi), x1 = FloatVector.fromArray(S, P, xi + V);
                     FloatVector w0 = FloatVector.broadcast(S, AP[a]), w1 = FloatVector.broadcast(S, AP[a + 1]);
                     FloatVector w2 = FloatVector.broadcast(S, AP[a + 2]), w3 = FloatVector.broadcast(S, AP[a + 3]);
@@ -461,24 +474,26 @@ public final class SimdOps implements Ops {
                 store(s31, out, y3 + p + V);
             }
             for (int q = 0; q < 4; q++)
-                rest(P, xb, tailCs, p, len, E, q * e1, out, y0 + q * outStride, AP, ai + q, 4);
+                rest(P, xb, tailCs, p, len, k, st, e0 + q * (e1 - e0), out, y0 + q * outStride, AP, ai + q, 4);
         }
 
         /**
          * One output channel over positions [p, len), as block4 does it for four: vectors, then a
-         * scalar tail. Position i's value for contraction index c is {@code P[xb + (i - p) + c*cs]}.
-         * Its weights are {@code W[wi + c*ws]}: a row of a (ws = acs) or of a packed block (ws = 4).
+         * scalar tail, each summing k products. Position i's value for contraction index c is
+         * {@code P[xb + (i - p) + c*cs]}. Its weights are {@code W[wi + c*ws]}: a row of a
+         * (ws = acs) or of a packed block (ws = 4). The sums start at {@code E[eo + i]} (E may be out).
          */
-        private void rest(float[] P, int xb, int cs, int p, int len, float[] E, int eo, float[] out, int outOff, float[] W, int wi, int ws) {
+        private void rest(float[] P, int xb, int cs, int p, int len, int k, float[] E, int eo, float[] out, int outOff, float[] W, int wi,
+                          int ws) {
             for (; p + V <= len; p += V, xb += V) {
                 FloatVector s0 = FloatVector.fromArray(S, E, eo + p);
-                for (int c = 0, xi = xb; c < cin; c++, xi += cs)
+                for (int c = 0, xi = xb; c < k; c++, xi += cs)
                     s0 = FloatVector.fromArray(S, P, xi).fma(FloatVector.broadcast(S, W[wi + c * ws]), s0);
                 store(s0, out, outOff + p);
             }
             for (; p < len; p++, xb++) {
                 float acc = E[eo + p];
-                for (int c = 0, xi = xb; c < cin; c++, xi += cs) acc = Math.fma(P[xi], W[wi + c * ws], acc);
+                for (int c = 0, xi = xb; c < k; c++, xi += cs) acc = Math.fma(P[xi], W[wi + c * ws], acc);
                 out[outOff + p] = finish(acc, out, outOff + p);
             }
         }
@@ -815,33 +830,35 @@ public final class SimdOps implements Ops {
         // row against row (vectors along positions, one lane reduction per entry and chunk): np_mlp256's
         // 256x256 planes 36 -> 65 ms slower with the transposed GEMM, whose two transposes cost more than
         // its GEMM; short planes with many channels (hnp_siren: 98 vs 437 ms) amortize the transposes
-        // and would spend their time in lane reductions.
+        // and would spend their time in lane reductions. Retried with the blocked panels below (sixth
+        // session, 2 threads, three alternations): np_mlp256's da still 54-70 ms against 41-52 with
+        // the row kernel; with 32 channels a transposed value feeds only 64 flops.
         boolean rowKernel = cin < 2 * V || plane >= DA_ROWS_MIN_PLANE;
         final int DT = rowKernel ? DA_ROWS_TILE : DA_TILE;
         int tiles = (plane + DT - 1) / DT, chunks = B * tiles, per = cout * cin + cout;
         float[] part = scratch(WG_PART_SLOT, chunks * per); // the calling thread's: tasks use other slots
         Arrays.fill(part, 0, chunks * per, 0f); // the row kernel adds into it
         if (!rowKernel) {
-            // da = dy . x^T is a GEMM contracting over positions: with the x tile transposed to
-            // [position][channel], the forward kernel's register blocks (4 rows x 2 vectors of
-            // channels, accumulators kept over the whole tile) compute it with no lane reductions.
+            // da = dy . x^T is a GEMM contracting over positions: with x transposed into panels of
+            // 2V channels, the forward kernel's register blocks (4 rows x 2 vectors of channels)
+            // compute it with no lane reductions. The chunk's positions are taken in blocks whose
+            // panels fit in L2 ({@link #wgBlockPositions}); each sum continues from the last block's,
+            // in position order, so the blocking does not change a bit.
+            int kcMax = wgBlockPositions(cin, Math.min(plane, DA_TILE));
             par.forEach(chunks, t -> {
-                int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0, ld = cin + 16;
-                float[] XT = scratch(X_SLOT, len * ld);
-                for (int c = 0; c < cin; c++) {
-                    int src = xo + (b * cin + c) * plane + p0;
-                    for (int p = 0; p < len; p++) XT[p * ld + c] = X[src + p];
+                int b = t / tiles, p0 = (t % tiles) * DA_TILE, len = Math.min(plane, p0 + DA_TILE) - p0;
+                float[] P = scratch(X_SLOT, kcMax * cin), AP = scratch(A_SLOT, 4 * kcMax);
+                for (int k0 = 0; k0 < len; k0 += kcMax) {
+                    int kc = Math.min(kcMax, len - k0), dy0 = dyo + b * cout * plane + p0 + k0;
+                    packTransposed(X, xo + b * cin * plane, cin, plane, p0 + k0, kc, P, 0);
+                    int o = 0;
+                    for (; o + 4 <= cout; o += 4) {
+                        packBlocks(DY, dy0 + o * plane, plane, 1, 4, kc, AP);
+                        sums.block4(P, 0, 2 * V, kc * 2 * V, cin % (2 * V), cin, kc, AP, 0, null, part, t * per + o * cin, cin);
+                    }
+                    for (; o < cout; o++) restPanels(P, 0, cin, kc, part, t * per + o * cin, DY, dy0 + o * plane);
                 }
-                Gemm g = new Gemm(1, len, cout, cin, null, 0, DY, dyo + b * cout * plane + p0, plane, 1, part, t * per, false);
-                float[] AP = scratch(A_SLOT, 4 * len), zeros = scratch(E_SLOT, 4 * eRow(cin));
-                Arrays.fill(zeros, 0, 4 * eRow(cin), 0f);
-                int o = 0;
-                for (; o + 4 <= cout; o += 4) {
-                    packBlocks(DY, dyo + (b * cout + o) * plane + p0, plane, 1, 4, len, AP);
-                    g.block4(XT, ld, 2 * V, ld, cin, AP, 0, zeros, part, t * per + o * cin, cin);
-                }
-                for (; o < cout; o++) g.rest(XT, 0, ld, 0, cin, zeros, 0, part, t * per + o * cin, DY, dyo + (b * cout + o) * plane + p0, 1);
-                if (DB != null) for (o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
+                if (DB != null) for (int o = 0; o < cout; o++) part[t * per + cout * cin + o] = sumPlane(DY, dyo + (b * cout + o) * plane + p0, len);
             });
         } else {
             // Long planes, or too few input channels for the GEMM's vectors: the row kernel on this chunk.
@@ -862,25 +879,24 @@ public final class SimdOps implements Ops {
     /**
      * Small inputs with short planes and many input channels (the conv and bias tensors of
      * zoo-sized networks: 16 positions, 300 channels): da = dy . x^T as one GEMM contracting over
-     * all B*plane positions, vectors along the input channels, so no lane reductions. x is
-     * transposed once to [position][channel]; tasks own four rows of da each, pack their dy rows
-     * interleaved and run the forward GEMM's register block. Each entry is summed over positions
-     * in order by one task, whatever the thread count. (The row kernel spent its time reducing
-     * lanes here: 7 GFLOP/s.)
+     * all K = B*plane positions, vectors along the input channels, so no lane reductions. x is
+     * transposed once into panels, in blocks of positions that fit in L2 ({@link #wgBlockPositions});
+     * tasks own WG_ROWS rows of da and run the forward GEMM's register block on each block of
+     * positions in turn for all their rows, so a block is read from memory once per task, not once
+     * per four rows (2.1 MB per four rows for hnp_siren's 512 channels). Each entry is summed over
+     * positions in order by one task, whatever the thread count. (The row kernel spent its time
+     * reducing lanes here: 7 GFLOP/s.)
      */
     private void weightGradShortPlanes(int B, int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo,
                                        float[] DA, int dao, float[] DB, int dbo) {
-        int K = B * plane, ldt = cin + 16;
-        float[] XT = DA == null ? null : scratch(X_SLOT, K * ldt); // the caller's: tasks below use only their A and E slots
-        if (XT != null) par.forEach(B, (long) B * cin * plane, b -> {
-            for (int c = 0; c < cin; c++) {
-                int src = xo + (b * cin + c) * plane, dst = b * plane * ldt + c;
-                for (int p = 0; p < plane; p++) XT[dst + p * ldt] = X[src + p];
-            }
+        int K = B * plane, kcMax = wgBlockPositions(cin, K), blocks = (K + kcMax - 1) / kcMax, er = eRow(cin);
+        float[] P = DA == null ? null : scratch(X_SLOT, K * cin); // the caller's: tasks below use only their A and E slots
+        if (P != null) par.forEach(blocks, (long) K * cin, kb -> {
+            int k0 = kb * kcMax;
+            packTransposed(X, xo, cin, plane, k0, Math.min(kcMax, K - k0), P, k0 * cin);
         });
-        Gemm g = new Gemm(1, K, cout, cin, null, 0, null, 0, 0, 0, null, 0, false);
-        par.forEach((cout + 3) / 4, (long) K * cin * cout, t -> {
-            int o0 = 4 * t, n = Math.min(4, cout - o0);
+        par.forEach((cout + WG_ROWS - 1) / WG_ROWS, (long) K * cin * cout, t -> {
+            int o0 = WG_ROWS * t, n = Math.min(WG_ROWS, cout - o0), nb = (n + 3) / 4;
             if (DB != null)
                 for (int q = 0; q < n; q++) {
                     float v = 0;
@@ -888,18 +904,69 @@ public final class SimdOps implements Ops {
                     DB[dbo + o0 + q] += v;
                 }
             if (DA == null) return;
-            float[] AP = scratch(A_SLOT, 4 * K), E = scratch(E_SLOT, 4 * eRow(cin));
-            for (int q = 0; q < 4; q++) { // AP[(b*plane + p)*4 + q] = dy[b][o0+q][p]; rows past cout are zero
-                int o = o0 + Math.min(q, n - 1);
+            // AP[(q/4)*K*4 + (b*plane + p)*4 + q%4] = dy[b][o0+q][p]; rows past cout are zero
+            float[] AP = scratch(A_SLOT, nb * 4 * K), E = scratch(E_SLOT, nb * 4 * er);
+            for (int q = 0; q < nb * 4; q++) {
+                int dst = (q / 4) * K * 4 + q % 4;
                 for (int b = 0; b < B; b++)
-                    for (int p = 0, src = dyo + (b * cout + o) * plane, dst = b * plane * 4 + q; p < plane; p++, dst += 4)
+                    for (int p = 0, src = dyo + (b * cout + o0 + q) * plane; p < plane; p++, dst += 4)
                         AP[dst] = q < n ? DY[src + p] : 0f;
             }
-            Arrays.fill(E, 0, 4 * eRow(cin), 0f);
-            g.block4(XT, ldt, 2 * V, ldt, cin, AP, 0, E, E, 0, eRow(cin));
+            Arrays.fill(E, 0, nb * 4 * er, 0f);
+            for (int k0 = 0; k0 < K; k0 += kcMax) {
+                int kc = Math.min(kcMax, K - k0);
+                for (int ob = 0; ob < nb; ob++)
+                    sums.block4(P, k0 * cin, 2 * V, kc * 2 * V, cin % (2 * V), cin, kc, AP, ob * K * 4 + k0 * 4, null, E, ob * 4 * er, er);
+            }
             for (int q = 0; q < n; q++)
-                for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += E[q * eRow(cin) + c];
+                for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += E[q * er + c];
         });
+    }
+
+    /**
+     * Positions per block of the weight gradient's transposed panels, for n positions in all: the
+     * block (positions x cin floats) fits in P_TILE_FLOATS (a quarter of L2), so the four-row blocks
+     * of da that run over it in turn read it from L2, not memory (2026-11-27, sixth session: a whole 1,024-position
+     * tile of 128 channels, 590 KB, ran the hnp_siren weight gradient at 40 GFLOP/s against the
+     * forward's 71), and the blocks are of equal size (no short last block paying the stores of
+     * the sums for a few positions).
+     */
+    static int wgBlockPositions(int cin, int n) {
+        int max = Math.max(16, P_TILE_FLOATS / cin), blocks = (n + max - 1) / max;
+        return (n + blocks - 1) / blocks;
+    }
+
+    /**
+     * Packs x transposed, for positions [k0, k0+kc) of the flattened index k = b*plane + p
+     * (x[b][c][p] at {@code X[xo + (b*cin + c)*plane + p]}), into panels of 2V channels at
+     * P[pb..]: channel c = g*2V + i of position k at {@code P[pb + g*kc*2V + (k-k0)*2V + i]} for
+     * the full groups, and the last tw = cin % 2V channels at
+     * {@code P[pb + full*kc*2V + (k-k0)*tw + i]}: the layout {@code Gemm.block4} reads with
+     * cs = 2V, gs = kc*2V, tailCs = tw (channels in the role of positions).
+     */
+    private static void packTransposed(float[] X, int xo, int cin, int plane, int k0, int kc, float[] P, int pb) {
+        int full = cin / (2 * V), tw = cin - full * 2 * V, gs = kc * 2 * V;
+        for (int k = k0, ke = k0 + kc; k < ke; ) {
+            int b = k / plane, p = k - b * plane, seg = Math.min(ke - k, plane - p), d = k - k0;
+            for (int c = 0; c < cin; c++) {
+                int g = c / (2 * V), i = c - g * 2 * V, step = g < full ? 2 * V : tw;
+                int dst = g < full ? pb + g * gs + d * 2 * V + i : pb + full * gs + d * tw + i;
+                for (int q = 0, src = xo + (b * cin + c) * plane + p; q < seg; q++, dst += step) P[dst] = X[src + q];
+            }
+            k += seg;
+        }
+    }
+
+    /**
+     * One row of da over a block of kc positions packed by {@link #packTransposed}:
+     * {@code out[base + c] += sum_k dy[k] * x[c][k]}, the sum continued from out, dy read from
+     * {@code DY[dy0 + k]} (for the rows past the last full block of four).
+     */
+    private void restPanels(float[] P, int pb, int cin, int kc, float[] out, int base, float[] DY, int dy0) {
+        int full = cin / (2 * V), gs = kc * 2 * V;
+        for (int g = 0; g < full; g++)
+            sums.rest(P, pb + g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, kc, out, base, out, base, DY, dy0, 1);
+        sums.rest(P, pb + full * gs, cin - full * 2 * V, full * 2 * V, cin, kc, out, base, out, base, DY, dy0, 1);
     }
 
     /**
