@@ -528,33 +528,41 @@ class BackendEquivalenceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("allBackends")
     void theFusedMixBackwardIsBitIdenticalToItsThreeOps(Ops ops) {
-        for (MixShape s : List.of(new MixShape(3, 7, 13, 5, 17), new MixShape(2, 33, 16, 1, 1), new MixShape(2, 16, 5, 16, 16))) {
+        // The last two take simd's GEMM weight-gradient kernels: short planes with many channels,
+        // and planes of one tile each with x transposed into panels.
+        for (MixShape s : List.of(new MixShape(3, 7, 13, 5, 17), new MixShape(2, 33, 16, 1, 1), new MixShape(2, 16, 5, 16, 16),
+                new MixShape(3, 40, 9, 1, 13), new MixShape(2, 40, 9, 61, 59))) {
             int xs = s.batch() * s.cin() * (int) s.plane(), ys = s.batch() * s.cout() * (int) s.plane(), planes = s.batch() * s.cout();
             float[] yv = gaussian(ys, 3);
             for (int i = 0; i < ys; i++) yv[i] = Math.max(0f, yv[i]);
             Ptr x = upload(ops, gaussian(xs, 1)), a = upload(ops, gaussian(s.cout() * s.cin(), 2)), y = upload(ops, yv), dy = upload(ops, gaussian(ys, 4));
-            for (Act act : new Act[]{Act.IDENTITY, Act.RELU}) {
-                List<Ptr> fused = fresh(ops, xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes);
-                List<Ptr> three = fresh(ops, xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes);
-                ops.channelMixBackward(s, x, a, act, y, dy, new MixGrads(fused.get(0), fused.get(1), fused.get(2), fused.get(3), fused.get(4), fused.get(5)));
-                Ptr g = dy;
-                if (act != Act.IDENTITY) {
-                    g = ops.alloc(ys).at(0);
-                    ops.activationBackward(act, ys, y, y, dy, g);
+            for (Act act : new Act[]{Act.IDENTITY, Act.RELU})
+                for (boolean terms : new boolean[]{true, false}) {
+                    List<Ptr> fused = fresh(ops, xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes);
+                    List<Ptr> three = fresh(ops, xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes);
+                    ops.channelMixBackward(s, x, a, act, y, dy, new MixGrads(fused.get(0), fused.get(1), fused.get(2),
+                            terms ? fused.get(3) : null, terms ? fused.get(4) : null, terms ? fused.get(5) : null));
+                    Ptr g = dy;
+                    if (act != Act.IDENTITY) {
+                        g = ops.alloc(ys).at(0);
+                        ops.activationBackward(act, ys, y, y, dy, g);
+                    }
+                    if (terms) ops.planeReduce(planes, s.rows(), s.cols(), g, three.get(3), three.get(4), three.get(5), false);
+                    ops.channelMixBackward(s, x, a, g, three.get(0), three.get(1), three.get(2));
+                    int[] sizes = {xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes};
+                    for (int k = 0; k < 6; k++) {
+                        float[] f = new float[sizes[k]], t = new float[sizes[k]];
+                        ops.download(fused.get(k), f, 0, sizes[k]);
+                        ops.download(three.get(k), t, 0, sizes[k]);
+                        String what = ops.name() + " " + s + " through " + act + (terms ? "" : " without term gradients") + ", output " + k;
+                        // dbias (k = 2) may be summed plane by plane from the term gradients (simd): the same sum, grouped
+                        // otherwise; so may the term gradients (k >= 3) where cuda takes them in its weight gradient's pass.
+                        boolean cudaPooledWg = ops.name().equals("cuda") && s.cols() >= 32;
+                        if (k == 2) Compare.assertClose(f, t, 1e-6, what);
+                        else if (k >= 3 && cudaPooledWg) Compare.assertClose(f, t, 1e-5, what);
+                        else Compare.assertBitIdentical(f, t, what);
+                    }
                 }
-                ops.planeReduce(planes, s.rows(), s.cols(), g, three.get(3), three.get(4), three.get(5), false);
-                ops.channelMixBackward(s, x, a, g, three.get(0), three.get(1), three.get(2));
-                int[] sizes = {xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes};
-                for (int k = 0; k < 6; k++) {
-                    float[] f = new float[sizes[k]], t = new float[sizes[k]];
-                    ops.download(fused.get(k), f, 0, sizes[k]);
-                    ops.download(three.get(k), t, 0, sizes[k]);
-                    String what = ops.name() + " " + s + " through " + act + ", output " + k;
-                    // dbias (k = 2) may be summed plane by plane from the term gradients (simd): the same sum, grouped otherwise.
-                    if (k == 2) Compare.assertClose(f, t, 1e-6, what);
-                    else Compare.assertBitIdentical(f, t, what);
-                }
-            }
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> ops.channelMixBackward(s, x, a, Act.SIGMOID, y, dy, MixGrads.of(null, ops.alloc(s.cout() * s.cin()).at(0), null)));
             assertTrue(e.getMessage().contains("SIGMOID") && e.getMessage().contains("needs its input"), e.getMessage());

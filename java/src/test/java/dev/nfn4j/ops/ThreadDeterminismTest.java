@@ -114,6 +114,35 @@ class ThreadDeterminismTest {
         h.expect(dbias, 0);
     }
 
+    /** mixes() and two shapes that take simd's GEMM weight-gradient kernels. */
+    static List<Mix> fusedBackwardMixes() {
+        List<Mix> out = new java.util.ArrayList<>(mixes());
+        out.add(new Mix(2, 40, 9, 61, 59, 15)); // planes of one tile, x in panels
+        out.add(new Mix(5, 300, 37, 1, 31, 15)); // short planes, one GEMM over all positions
+        return out;
+    }
+
+    /** The whole backward through a ReLU: the term gradients (plane sums of the gated dy) too. */
+    @ParameterizedTest
+    @MethodSource("fusedBackwardMixes")
+    void channelMixBackwardThroughARelu(Mix c) {
+        OpsHarness h = harness(c.hashCode() + 2);
+        int B = c.batch, plane = c.rows * c.cols;
+        float[] yv = h.gaussian(B * c.cout * plane);
+        for (int i = 0; i < yv.length; i++) yv[i] = Math.max(0f, yv[i]);
+        Arg x = h.in("x", h.gaussian(B * c.cin * plane));
+        Arg a = h.in("a", h.gaussian(c.cout * c.cin));
+        Arg y = h.in("y", yv);
+        Arg dy = h.in("dy", h.gaussian(B * c.cout * plane));
+        Arg dx = h.acc("dx", h.gaussian(B * c.cin * plane));
+        Arg da = h.acc("da", h.gaussian(c.cout * c.cin));
+        Arg dbias = h.acc("dbias", h.gaussian(c.cout));
+        Arg dRow = h.out("dRow", B * c.cout * c.cols), dCol = h.out("dCol", B * c.cout * c.rows), dGlob = h.out("dGlob", B * c.cout);
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), Act.RELU, p.at(y), p.at(dy),
+                new MixGrads(p.at(dx), p.at(da), p.at(dbias), p.at(dRow), p.at(dCol), p.at(dGlob))));
+        for (Arg out : List.of(dx, da, dbias, dRow, dCol, dGlob)) h.expect(out, 0);
+    }
+
     static List<int[]> planeBatches() {
         return List.of(new int[]{70, 17, 31}, new int[]{7, 100, 100}, new int[]{3, 65, 70}, new int[]{300, 1, 1}, new int[]{40, 33, 33});
     }

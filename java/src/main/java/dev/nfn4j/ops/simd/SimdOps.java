@@ -250,8 +250,11 @@ public final class SimdOps implements Ops {
     /**
      * The fused backward as its ops in turn (act' into a reused buffer, the plane sums, the GEMMs),
      * dbias taken from the term gradients' plane sums rather than in a pass of its own
-     * ({@link Ops#composedMixBackwardBiasFromPools}). Folding act' into the GEMMs' loads would
-     * save one pass over dy where a ReLU follows; not done.
+     * ({@link Ops#composedMixBackwardBiasFromPools}). Two passes over dy instead (the pools and
+     * act' taken in the weight gradient's pass, act' applied as the dx GEMM packs its tiles; branch
+     * {@code experiment/simd-two-pass-backward}) were bit-identical but not faster here (sixth
+     * session, BENCHMARKS.md): the NF-Layers' dy is cache-resident at the zoo's sizes, and act'
+     * was then applied three times instead of once.
      */
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
