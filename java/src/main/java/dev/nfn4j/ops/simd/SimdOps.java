@@ -230,7 +230,12 @@ public final class SimdOps implements Ops {
         need(dx, (long) B * cin * plane, "channelMixBackward dx");
         need(da, (long) cout * cin, "channelMixBackward da");
         need(dbias, cout, "channelMixBackward dbias");
-        if (dx != null) // dx[b][c][p] += sum_o a[o][c] dy[b][o][p]: the same GEMM with a transposed
+        if (dx != null && plane == 1)
+            // dx[b][c] += sum_o dy[b][o] a[o][c] (a Linear layer): one plane of cin positions, a's rows as
+            // its channels and the samples as output rows, so the tiled GEMM runs it with a's rows in
+            // register blocks (a row of a vector-added into each sample in turn reached 16 GFLOP/s).
+            new Gemm(1, cout, B, cin, arr(a), off(a), arr(dy), off(dy), cout, 1, arr(dx), off(dx), !overwriteDx).run();
+        else if (dx != null) // dx[b][c][p] += sum_o a[o][c] dy[b][o][p]: the same GEMM with a transposed
             new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), !overwriteDx).run();
         if (da != null || dbias != null) weightGrad(B, cin, cout, plane, arr(x), off(x), arr(dy), off(dy), da, dbias);
     }
@@ -515,10 +520,6 @@ public final class SimdOps implements Ops {
 
         /** plane == 1 (Linear layers): y[b][o] = dot(a row o, x[b]); tasks over output-channel blocks. */
         private void runDots() {
-            if (acs != 1 && ars == 1) {
-                runAxpy();
-                return;
-            }
             final int OB = 16;
             int blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, (long) B * cin * cout, t -> {
@@ -585,36 +586,6 @@ public final class SimdOps implements Ops {
         private float dotTail(int ai, int xi, int c0, float acc) {
             for (int c = c0; c < cin; c++) acc = Math.fma(A[ai + c], X[xi + c], acc);
             return acc;
-        }
-
-        /**
-         * plane == 1 with A read transposed (the input gradient of a Linear layer): a row of y is
-         * a sum of rows of the stored matrix, y[b][o..] += x[b][c] * A[c*acs + o..], vectorized
-         * along o. Tasks own blocks of o and add the c terms in order.
-         */
-        private void runAxpy() {
-            final int OB = 256;
-            int blocks = (cout + OB - 1) / OB;
-            par.forEach(blocks, (long) B * cin * cout, t -> {
-                int o0 = t * OB, o1 = Math.min(cout, o0 + OB);
-                float[] acc = scratch(E_SLOT, o1 - o0); // overwritten per sample below
-                for (int b = 0; b < B; b++) {
-                    for (int o = o0; o < o1; o++) acc[o - o0] = constant(b, o);
-                    for (int c = 0; c < cin; c++) {
-                        float xc = X[xo + b * cin + c];
-                        if (xc == 0f) continue; // exact: adds nothing (and ReLU gradients are often zero)
-                        int ar = ao + c * acs + o0, o = 0, n = o1 - o0;
-                        FloatVector xv = FloatVector.broadcast(S, xc);
-                        for (int ob = S.loopBound(n); o < ob; o += V)
-                            FloatVector.fromArray(S, A, ar + o).fma(xv, FloatVector.fromArray(S, acc, o)).intoArray(acc, o);
-                        for (; o < n; o++) acc[o] = Math.fma(A[ar + o], xc, acc[o]);
-                    }
-                    for (int o = o0; o < o1; o++) {
-                        int yi = yo + b * cout + o;
-                        Y[yi] = finish(acc[o - o0], Y, yi);
-                    }
-                }
-            });
         }
 
         /** sum_c A[ai + c*as] X[xi + c]: vectorized when A's row is contiguous. */
