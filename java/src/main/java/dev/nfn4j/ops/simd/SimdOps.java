@@ -1014,15 +1014,12 @@ public final class SimdOps implements Ops {
     }
 
     /**
-     * The lanes of v added left to right. Not {@code reduceLanes(ADD)}: its interpreted and
-     * C2-compiled forms add in different orders, so a result would change as the JIT warms up
-     * (found by JitDeterminismTest).
-     */
-    /**
-     * The lanes' sum in lane order (0 + l0 + l1 + ...). Written out with constant indices: C2
-     * extracts a constant lane in a couple of instructions, while {@code lane(i)} in a loop took
-     * ~50 cycles each here (planeReduce of 16-column planes ran at 0.2-1.6 GB/s). V is a
-     * compile-time constant, so the unused branches fold away.
+     * The lanes' sum in lane order (0 + l0 + l1 + ...). Not {@code reduceLanes(ADD)}: its
+     * interpreted and C2-compiled forms add in different orders, so a result would change as the
+     * JIT warms up (found by JitDeterminismTest). Written out with constant indices: C2 extracts a
+     * constant lane in a couple of instructions, while {@code lane(i)} in a loop took ~50 cycles
+     * each here (planeReduce of 16-column planes ran at 0.2-1.6 GB/s). V is a compile-time
+     * constant, so the unused branches fold away.
      */
     private static float sumLanes(FloatVector v) {
         float s = 0f + v.lane(0) + v.lane(1);
