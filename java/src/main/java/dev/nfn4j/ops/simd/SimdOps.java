@@ -44,6 +44,14 @@ public final class SimdOps implements Ops {
     static final int COPY_PIECE = 1 << 16;
     /** Stripes per plane when a mix also takes its output's means (see OutputPools): parallelism for small batches, bounded partial sums. */
     static final int POOL_STRIPES = 16;
+    /**
+     * Planes of at least this many positions take a mix's output pools as its tiles are written;
+     * smaller ones pool y after the mix, while it is still in cache: a lab (2 threads, medians,
+     * 2026-11-27) had the in-mix pools slower there (the zoo's 8x9->144 at 16x16: 384 vs 250 us;
+     * 32->32 at 64x64 even to 1.2x slower) and faster only from about 181x181 (10.8-11.5 vs
+     * 12.0-13.6 ms) and 256x256.
+     */
+    static final int POOLED_MIX_MIN_PLANE = 1 << 15;
 
     /**
      * The species must be a static final constant: C2 only intrinsifies vector ops whose species it
@@ -180,8 +188,8 @@ public final class SimdOps implements Ops {
      */
     @Override
     public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
-        if (pools == null || s.plane() == 1 || (act != Act.IDENTITY && act != Act.RELU)) {
-            Ops.super.channelMix(s, x, a, bias, row, col, glob, act, y, pools);
+        if (pools == null || s.plane() < POOLED_MIX_MIN_PLANE || (act != Act.IDENTITY && act != Act.RELU)) {
+            Ops.super.channelMix(s, x, a, bias, row, col, glob, act, y, pools); // the mix, then planeReduce of y
             return;
         }
         long planes = (long) s.batch() * s.cout();
