@@ -334,7 +334,10 @@ final class MixGraph {
      * Backward of {@link #forward} with the same {@code post}: returns dx (IN layout, a workspace
      * buffer), accumulating parameter gradients. The gradients of OUT and STAGE are those after
      * {@code post}; each mix that applied it differentiates it from its own output, fused into
-     * its backward.
+     * its backward. A pool's adjoint goes into the input gradient of the one mix that reads the
+     * pooled tensor, as that GEMM's epilogue ({@link #broadcastInto}), where nothing else writes
+     * the tensor's gradient; that mix's dx then waits for the concats, which finish the pools'
+     * gradients.
      */
     Ptr backward(Run run, Workspace ws, Ptr gradOut, Act post) {
         Ops ops = run.ops;
@@ -350,11 +353,14 @@ final class MixGraph {
             Place p = places.get(q);
             ops.copy4d(p.dims, grad.get(p.to).plus(p.toOffset), p.toStrides, grad.get(p.from).plus(p.fromOffset), p.fromStrides, true);
         }
+        Mix[] fusedWith = plan.broadcastInto; // per pool: the mix whose dx takes its adjoint, or null
         for (int q = mixes.size() - 1; q >= 0; q--) {
             Mix m = mixes.get(q);
+            boolean deferDx = false; // its dx waits for its input's pool gradients (below)
+            for (Mix f : fusedWith) deferDx |= f == m;
             ops.channelMixBackward(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
-                    new MixGrads(grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad(),
+                    new MixGrads(deferDx ? null : grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad(),
                             gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm), plan.overwritesDx[q]));
         }
         for (int q = concats.size() - 1; q >= 0; q--) {
@@ -366,12 +372,19 @@ final class MixGraph {
                 chOff += s.channels();
             }
         }
-        for (Pool p : pools) {
+        for (int k = 0; k < pools.size(); k++) {
+            Pool p = pools.get(k);
             Ptr gp = grad.get(Region.POOL);
-            ops.planeBroadcast(p.planes, p.rows, p.cols,
-                    p.rowOut < 0 ? null : gp.plus(p.rowOut), 1f / p.rows,
-                    p.colOut < 0 ? null : gp.plus(p.colOut), 1f / p.cols,
-                    gp.plus(p.allOut), 1f / ((float) p.rows * p.cols), grad.get(p.from).plus(p.fromOffset));
+            Ptr row = p.rowOut < 0 ? null : gp.plus(p.rowOut), col = p.colOut < 0 ? null : gp.plus(p.colOut), all = gp.plus(p.allOut);
+            float sRow = 1f / p.rows, sCol = 1f / p.cols, sAll = 1f / ((float) p.rows * p.cols);
+            Mix m = fusedWith[k];
+            if (m == null) {
+                ops.planeBroadcast(p.planes, p.rows, p.cols, row, sRow, col, sCol, all, sAll, grad.get(p.from).plus(p.fromOffset));
+                continue;
+            }
+            ops.channelMixInputGrad(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
+                    appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
+                    grad.get(m.inRegion).plus(m.inOffset), row, sRow, col, sCol, all, sAll);
         }
         return grad.get(Region.IN);
     }
@@ -382,7 +395,7 @@ final class MixGraph {
      * to IN). The ranges no mix overwrites are listed to be zeroed; the rest of IN's gradient is
      * never zeroed nor read back (for np_mlp256's 256 x 256 planes, two passes over 64 MB a layer).
      */
-    private record InputGradPlan(boolean[] overwritesDx, List<long[]> zeroRanges) {}
+    private record InputGradPlan(boolean[] overwritesDx, List<long[]> zeroRanges, Mix[] broadcastInto) {}
 
     private InputGradPlan inputGradPlan;
 
@@ -406,8 +419,56 @@ final class MixGraph {
             at = Math.max(at, r[1]);
         }
         if (at < size) zero.add(new long[]{at, size});
-        inputGradPlan = new InputGradPlan(overwrites, List.copyOf(zero));
+        inputGradPlan = new InputGradPlan(overwrites, List.copyOf(zero), broadcastInto(overwrites));
         return inputGradPlan;
+    }
+
+    /**
+     * Per pool, the mix whose input gradient takes the pool's adjoint as its epilogue
+     * ({@link Ops#channelMixInputGrad}), or null: the mix that reads exactly the pooled tensor
+     * and writes its gradient first, when nothing else in the backward writes that gradient (no
+     * other mix, concat, pool or placement reads an overlapping range of the input) and the mix's
+     * own dy is final when the mixes have run (it writes the output, which nothing in the backward
+     * adds to). Its dx then waits until the concats have given the pool its gradients, and the
+     * pool's broadcast pass over the gradient is not made.
+     */
+    private Mix[] broadcastInto(boolean[] overwrites) {
+        Mix[] into = new Mix[pools.size()];
+        for (int k = 0; k < pools.size(); k++) {
+            Pool p = pools.get(k);
+            if (p.from != Region.IN) continue;
+            long from = p.fromOffset, to = from + p.planes * p.rows * p.cols;
+            Mix only = null;
+            int readers = 0;
+            for (int q = 0; q < mixes.size(); q++) {
+                Mix m = mixes.get(q);
+                if (m.inRegion != Region.IN || !overlaps(m.inOffset, m.inOffset + (long) batch * m.cin * m.rows * m.cols, from, to)) continue;
+                readers++;
+                if (overwrites[q] && m.outRegion == Region.OUT && m.inOffset == from && (long) batch * m.cin == p.planes
+                        && m.rows == p.rows && m.cols == p.cols)
+                    only = m;
+            }
+            for (Pool o : pools)
+                if (o != p && o.from == Region.IN && overlaps(o.fromOffset, o.fromOffset + o.planes * o.rows * o.cols, from, to)) readers++;
+            for (Concat c : concats)
+                for (Src s : c.sources)
+                    if (s.region == Region.IN && overlaps(s.offset, s.offset + extent(s.dims, s.strides), from, to)) readers++;
+            for (Place pl : places)
+                if (pl.from == Region.IN && overlaps(pl.fromOffset, pl.fromOffset + extent(pl.dims, pl.fromStrides), from, to)) readers++;
+            if (readers == 1) into[k] = only;
+        }
+        return into;
+    }
+
+    private static boolean overlaps(long a0, long a1, long b0, long b1) {
+        return a0 < b1 && b0 < a1;
+    }
+
+    /** One past the largest offset a strided 4-d view reaches. */
+    private static long extent(int[] dims, long[] strides) {
+        long last = 0;
+        for (int i = 0; i < 4; i++) last += (long) (dims[i] - 1) * strides[i];
+        return last + 1;
     }
 
     private static Ptr gradTerm(Map<Region, Ptr> grad, Mix t) {

@@ -111,6 +111,25 @@ public interface Ops {
         composedMixBackward(this, s, x, a, act, y, dy, grads, scratch ? alloc((long) s.batch() * s.cout() * s.plane()).at(0) : null);
     }
 
+    /**
+     * The input gradient of a mix whose input is also pooled (an NF-Layer pools each input tensor
+     * for its row, column and global terms), in one op, dx overwritten:
+     * <pre>
+     * dx[b][c][j][k] = sum_o a[o][c] g[b][o][j][k] + sRow * row[b][c][k] + sCol * col[b][c][j] + sAll * all[b][c]
+     * </pre>
+     * with {@code g = dy * act'(y)} as in {@link #channelMixBackward(MixShape, Ptr, Ptr, Act, Ptr, Ptr, MixGrads)}
+     * (x is passed through to it), and row {@code [B][cin][cols]}, col {@code [B][cin][rows]},
+     * all {@code [B][cin]} the gradients of the pools (any may be null): the adjoint of the pooling
+     * ({@link #planeBroadcast}) added as the GEMM stores dx, instead of in a pass over dx of its
+     * own. This default runs the mix's input gradient, then planeBroadcast (the oracle); the
+     * backends that fuse it round differently (the terms are added before the products).
+     */
+    default void channelMixInputGrad(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, Ptr dx,
+                                     Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll) {
+        channelMixBackward(s, x, a, act, y, dy, new MixGrads(dx, null, null, null, null, null, true));
+        planeBroadcast((long) s.batch() * s.cin(), s.rows(), s.cols(), row, sRow, col, sCol, all, sAll, dx);
+    }
+
     /** What every implementation of the fused mix backward refuses: an activation whose derivative needs its input. */
     static void checkBackwardThrough(MixShape s, Act act) {
         if (!act.derivativeFromOutput())

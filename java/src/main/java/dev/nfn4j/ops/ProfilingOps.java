@@ -189,6 +189,18 @@ public final class ProfilingOps implements Ops {
 
     private Buf preActGrad, planeSums; // reused by every profiled mix backward
 
+    /** Timed as one call, as backends that fuse it run it: the GEMM, its broadcast epilogue and act'. */
+    @Override
+    public void channelMixInputGrad(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, Ptr dx,
+                                    Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll) {
+        long t = System.nanoTime();
+        inner.channelMixInputGrad(s, x, a, act, y, dy, dx, row, sRow, col, sCol, all, sAll);
+        double xs = (double) s.batch() * s.cin() * s.plane(), ys = (double) s.batch() * s.cout() * s.plane();
+        String base = act == Act.IDENTITY ? "channelMixInputGrad" : "channelMixInputGrad+" + act.name().toLowerCase();
+        // dy (and y through an activation) and a read, dx written; the pools' gradients are small beside them.
+        record(mixName(base, s), t, mixFlops(s) + xs, (act == Act.IDENTITY ? ys : 2 * ys) + (double) s.cin() * s.cout() + xs);
+    }
+
     @Override
     public void planeReduce(long p, int r, int c, Ptr x, Ptr ro, Ptr co, Ptr ao, boolean mean) {
         long t = System.nanoTime();

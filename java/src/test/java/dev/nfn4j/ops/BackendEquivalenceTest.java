@@ -527,6 +527,32 @@ class BackendEquivalenceTest {
      * narrower than cuda's pooled weight gradient); and an activation whose derivative needs its
      * input is refused by name.
      */
+    /**
+     * The input gradient with a pooling's adjoint (dx overwritten, NaN before the call): opt bit 1
+     * takes it through a ReLU, bits 2, 4, 8 give the row, column and global pool gradients.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("mixForward")
+    void channelMixInputGrad(Ops fast, Mix c) {
+        OpsHarness h = harness(fast, c.seed + 17);
+        int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
+        Act act = c.has(1) ? Act.RELU : Act.IDENTITY;
+        Arg x = h.in("x", h.gaussian(B * cin * plane));
+        Arg a = h.in("a", h.gaussian(cout * cin));
+        float[] ys = h.gaussian(B * cout * plane);
+        for (int i = 0; i < ys.length; i++) ys[i] = Math.max(0f, ys[i]);
+        Arg y = h.in("y", ys);
+        Arg dy = h.in("dy", h.gaussian(B * cout * plane));
+        Arg row = c.has(2) ? h.in("row", h.gaussian(B * cin * c.cols)) : null;
+        Arg col = c.has(4) ? h.in("col", h.gaussian(B * cin * c.rows)) : null;
+        Arg all = c.has(8) ? h.in("all", h.gaussian(B * cin)) : null;
+        Arg dx = h.out("dx", B * cin * plane);
+        float sRow = 1f / c.rows, sCol = 1f / c.cols, sAll = 1f / plane;
+        h.run((ops, p) -> ops.channelMixInputGrad(c.shape(), p.at(x), p.at(a), act, p.at(y), p.at(dy), p.at(dx),
+                p.at(row), sRow, p.at(col), sCol, p.at(all), sAll));
+        h.expect(dx, FWD);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("allBackends")
     void theFusedMixBackwardIsBitIdenticalToItsThreeOps(Ops ops) {

@@ -123,18 +123,25 @@ class ThreadDeterminismTest {
         return out;
     }
 
+    /** A mix's inputs and a ReLU after it: x, a, the ReLU's output y (half zeros) and dy. */
+    record ReluMix(Arg x, Arg a, Arg y, Arg dy) {
+        static ReluMix of(OpsHarness h, Mix c) {
+            int plane = c.rows * c.cols;
+            float[] yv = h.gaussian(c.batch * c.cout * plane);
+            for (int i = 0; i < yv.length; i++) yv[i] = Math.max(0f, yv[i]);
+            return new ReluMix(h.in("x", h.gaussian(c.batch * c.cin * plane)), h.in("a", h.gaussian(c.cout * c.cin)), h.in("y", yv),
+                    h.in("dy", h.gaussian(c.batch * c.cout * plane)));
+        }
+    }
+
     /** The whole backward through a ReLU: the term gradients (plane sums of the gated dy) too. */
     @ParameterizedTest
     @MethodSource("fusedBackwardMixes")
     void channelMixBackwardThroughARelu(Mix c) {
         OpsHarness h = harness(c.hashCode() + 2);
         int B = c.batch, plane = c.rows * c.cols;
-        float[] yv = h.gaussian(B * c.cout * plane);
-        for (int i = 0; i < yv.length; i++) yv[i] = Math.max(0f, yv[i]);
-        Arg x = h.in("x", h.gaussian(B * c.cin * plane));
-        Arg a = h.in("a", h.gaussian(c.cout * c.cin));
-        Arg y = h.in("y", yv);
-        Arg dy = h.in("dy", h.gaussian(B * c.cout * plane));
+        ReluMix m = ReluMix.of(h, c);
+        Arg x = m.x(), a = m.a(), y = m.y(), dy = m.dy();
         Arg dx = h.acc("dx", h.gaussian(B * c.cin * plane));
         Arg da = h.acc("da", h.gaussian(c.cout * c.cin));
         Arg dbias = h.acc("dbias", h.gaussian(c.cout));
@@ -142,6 +149,21 @@ class ThreadDeterminismTest {
         h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), Act.RELU, p.at(y), p.at(dy),
                 new MixGrads(p.at(dx), p.at(da), p.at(dbias), p.at(dRow), p.at(dCol), p.at(dGlob))));
         for (Arg out : List.of(dx, da, dbias, dRow, dCol, dGlob)) h.expect(out, 0);
+    }
+
+    /** The input gradient with a pooling's adjoint as its epilogue, through a ReLU. */
+    @ParameterizedTest
+    @MethodSource("mixes")
+    void channelMixInputGrad(Mix c) {
+        OpsHarness h = harness(c.hashCode() + 3);
+        int B = c.batch, plane = c.rows * c.cols;
+        ReluMix m = ReluMix.of(h, c);
+        Arg x = m.x(), a = m.a(), y = m.y(), dy = m.dy();
+        Arg row = h.in("row", h.gaussian(B * c.cin * c.cols)), col = h.in("col", h.gaussian(B * c.cin * c.rows)), all = h.in("all", h.gaussian(B * c.cin));
+        Arg dx = h.out("dx", B * c.cin * plane);
+        h.run((ops, p) -> ops.channelMixInputGrad(c.shape(), p.at(x), p.at(a), Act.RELU, p.at(y), p.at(dy), p.at(dx),
+                p.at(row), 1f / c.rows, p.at(col), 1f / c.cols, p.at(all), 1f / plane));
+        h.expect(dx, 0);
     }
 
     static List<int[]> planeBatches() {

@@ -249,6 +249,46 @@ public final class SimdOps implements Ops {
     }
 
     /**
+     * The input gradient with the pooling's adjoint as the GEMM's epilogue: the broadcast terms,
+     * scaled, are where each block's sums start (as the forward's row, column and global terms),
+     * and relu' is applied to dy as the GEMM packs its tiles, so dx is written once and g is never
+     * stored. One-position planes run the default.
+     */
+    @Override
+    public void channelMixInputGrad(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, Ptr dx,
+                                    Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll) {
+        Ops.checkBackwardThrough(s, act);
+        if (s.plane() == 1) {
+            Ops.super.channelMixInputGrad(s, x, a, act, y, dy, dx, row, sRow, col, sCol, all, sAll);
+            return;
+        }
+        int B = s.batch(), cin = s.cin(), cout = s.cout(), rows = s.rows(), cols = s.cols();
+        int plane = Math.toIntExact(s.plane());
+        need(a, (long) cout * cin, "channelMixInputGrad a");
+        need(dy, (long) B * cout * plane, "channelMixInputGrad dy");
+        if (act == Act.RELU) need(y, (long) B * cout * plane, "channelMixInputGrad y");
+        need(dx, (long) B * cin * plane, "channelMixInputGrad dx");
+        need(row, (long) B * cin * cols, "channelMixInputGrad row");
+        need(col, (long) B * cin * rows, "channelMixInputGrad col");
+        need(all, (long) B * cin, "channelMixInputGrad all");
+        // dx[b][c][p] = sum_o a[o][c] g[b][o][p] + terms: the forward GEMM with a transposed, the
+        // pools' gradients as its row, column and global terms
+        Gemm g = new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), false);
+        g.glob = all == null ? null : arr(all);
+        g.globOff = all == null ? 0 : off(all);
+        if (row != null || col != null) g.rowCol(cols, row == null ? null : arr(row), row == null ? 0 : off(row),
+                col == null ? null : arr(col), col == null ? 0 : off(col));
+        g.rowScale = sRow;
+        g.colScale = sCol;
+        g.globScale = sAll;
+        if (act == Act.RELU) {
+            g.gate = arr(y);
+            g.gateOff = off(y);
+        }
+        g.run();
+    }
+
+    /**
      * Per calling thread, reused by every mix backward (grown, never shrunk): the gradient before a
      * fused activation, and the plane sums dbias is taken from when dGlob is not asked for.
      */
@@ -285,6 +325,15 @@ public final class SimdOps implements Ops {
         final boolean accumulate;
         /** ReLU on every stored output (after the accumulation, if any). */
         boolean relu;
+        /**
+         * A ReLU's output laid out as X ({@code gate[gateOff + i]} for {@code X[xo + i]}), or null: X is
+         * then read as X * relu'(gate), zero where gate <= 0 (an input gradient through a ReLU, applied
+         * as the tiles are packed). Planes of more than one position only.
+         */
+        float[] gate;
+        int gateOff;
+        /** Factors of the row, column and global terms (the adjoint of a pooling's means: 1/cols, 1/rows, 1/plane). */
+        float rowScale = 1f, colScale = 1f, globScale = 1f;
         float[] bias, glob;
         int biasOff, globOff;
         /** The broadcast epilogue's row and column terms ({@link #rowCol}); null when absent. */
@@ -313,8 +362,9 @@ public final class SimdOps implements Ops {
 
         /** bias + glob of output (b, o); with a one-position plane also its row and column terms. */
         float constant(int b, int o) {
-            float k = (bias == null ? 0f : bias[biasOff + o]) + (glob == null ? 0f : glob[globOff + b * cout + o]);
-            if (plane == 1) k += (row == null ? 0f : row[rowOff + b * cout + o]) + (col == null ? 0f : col[colOff + b * cout + o]);
+            float k = (bias == null ? 0f : bias[biasOff + o]) + (glob == null ? 0f : glob[globOff + b * cout + o] * globScale);
+            if (plane == 1)
+                k += (row == null ? 0f : row[rowOff + b * cout + o] * rowScale) + (col == null ? 0f : col[colOff + b * cout + o] * colScale);
             return k;
         }
 
@@ -343,13 +393,13 @@ public final class SimdOps implements Ops {
                 int eo = q * eRow(len), ro = rowOff + (b * cout + o + q) * cols, co = colOff + (b * cout + o + q) * (plane / cols);
                 for (int i = 0; i < len; ) { // one segment per plane row j
                     int pos = p0 + i, j = pos / cols, k = pos - j * cols, seg = Math.min(len - i, cols - k);
-                    float cj = k0 + (col == null ? 0f : col[co + j]);
+                    float cj = k0 + (col == null ? 0f : col[co + j] * colScale);
                     int e = eo + i, r = ro + k, t = 0;
-                    if (row != null) {
+                    if (row != null) { // x * 1f is x: the forward's terms are not scaled
                         FloatVector cv = FloatVector.broadcast(S, cj);
                         for (int tb = S.loopBound(seg); t < tb; t += V)
-                            FloatVector.fromArray(S, row, r + t).add(cv).intoArray(E, e + t);
-                        for (; t < seg; t++) E[e + t] = row[r + t] + cj;
+                            FloatVector.fromArray(S, row, r + t).mul(rowScale).add(cv).intoArray(E, e + t);
+                        for (; t < seg; t++) E[e + t] = row[r + t] * rowScale + cj;
                     } else {
                         Arrays.fill(E, e, e + seg, cj);
                     }
@@ -407,6 +457,12 @@ public final class SimdOps implements Ops {
             float[] P = scratch(X_SLOT, cin * len);
             for (int c = 0; c < cin; c++) {
                 int src = xo + (b * cin + c) * plane + p0;
+                if (gate != null) { // the same panels of X * relu'(gate)
+                    int gsrc = gateOff + (b * cin + c) * plane + p0;
+                    for (int g = 0, d = c * 2 * V; g < full; g++, src += 2 * V, gsrc += 2 * V, d += gs) gateRow(X, src, gate, gsrc, 2 * V, P, d);
+                    gateRow(X, src, gate, gsrc, tw, P, full * gs + c * tw);
+                    continue;
+                }
                 for (int g = 0, d = c * 2 * V; g < full; g++, src += 2 * V, d += gs) {
                     FloatVector.fromArray(S, X, src).intoArray(P, d);
                     FloatVector.fromArray(S, X, src + V).intoArray(P, d + V);
@@ -1022,6 +1078,18 @@ public final class SimdOps implements Ops {
     }
 
     /**
+     * {@code out[oo + i] = M[mo + i]} where {@code G[go + i] > 0}, else 0 (i < n): dy through a ReLU
+     * whose output is G, the floats {@link #activationBackward} gives.
+     */
+    private static void gateRow(float[] M, int mo, float[] G, int go, int n, float[] out, int oo) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ib = S.loopBound(n); i < ib; i += V)
+            FloatVector.fromArray(S, M, mo + i).blend(zero, FloatVector.fromArray(S, G, go + i).compare(VectorOperators.LE, 0f)).intoArray(out, oo + i);
+        for (; i < n; i++) out[oo + i] = G[go + i] <= 0 ? 0f : M[mo + i];
+    }
+
+    /**
      * The lanes' sum in lane order (0 + l0 + l1 + ...). Not {@code reduceLanes(ADD)}: its
      * interpreted and C2-compiled forms add in different orders, so a result would change as the
      * JIT warms up (found by JitDeterminismTest). Written out with constant indices: C2 extracts a
@@ -1250,15 +1318,7 @@ public final class SimdOps implements Ops {
         need(dx, nL, "activationBackward dx");
         float[] X = arr(x), DY = arr(dy), DX = arr(dx);
         int xo = off(x), dyo = off(dy), dxo = off(dx);
-        chunked(nL, (lo, hi) -> {
-            int i = (int) lo;
-            FloatVector zero = FloatVector.zero(S);
-            for (; i + V <= hi; i += V) {
-                FloatVector g = FloatVector.fromArray(S, DY, dyo + i);
-                g.blend(zero, FloatVector.fromArray(S, X, xo + i).compare(VectorOperators.LE, 0f)).intoArray(DX, dxo + i);
-            }
-            for (; i < hi; i++) DX[dxo + i] = X[xo + i] <= 0 ? 0f : DY[dyo + i];
-        });
+        chunked(nL, (lo, hi) -> gateRow(DY, dyo + (int) lo, X, xo + (int) lo, (int) (hi - lo), DX, dxo + (int) lo));
     }
 
     private interface Range {
