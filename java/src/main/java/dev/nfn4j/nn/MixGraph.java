@@ -356,8 +356,7 @@ final class MixGraph {
         Mix[] fusedWith = plan.broadcastInto; // per pool: the mix whose dx takes its adjoint, or null
         for (int q = mixes.size() - 1; q >= 0; q--) {
             Mix m = mixes.get(q);
-            boolean deferDx = false; // its dx waits for its input's pool gradients (below)
-            for (Mix f : fusedWith) deferDx |= f == m;
+            boolean deferDx = plan.dxWaits[q]; // its dx waits for its input's pool gradients (below)
             ops.channelMixBackward(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
                     new MixGrads(deferDx ? null : grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad(),
@@ -395,7 +394,7 @@ final class MixGraph {
      * to IN). The ranges no mix overwrites are listed to be zeroed; the rest of IN's gradient is
      * never zeroed nor read back (for np_mlp256's 256 x 256 planes, two passes over 64 MB a layer).
      */
-    private record InputGradPlan(boolean[] overwritesDx, List<long[]> zeroRanges, Mix[] broadcastInto) {}
+    private record InputGradPlan(boolean[] overwritesDx, List<long[]> zeroRanges, Mix[] broadcastInto, boolean[] dxWaits) {}
 
     private InputGradPlan inputGradPlan;
 
@@ -419,7 +418,11 @@ final class MixGraph {
             at = Math.max(at, r[1]);
         }
         if (at < size) zero.add(new long[]{at, size});
-        inputGradPlan = new InputGradPlan(overwrites, List.copyOf(zero), broadcastInto(overwrites));
+        Mix[] into = broadcastInto(overwrites);
+        boolean[] waits = new boolean[mixes.size()];
+        for (Mix m : into)
+            for (int q = 0; q < mixes.size(); q++) waits[q] |= mixes.get(q) == m;
+        inputGradPlan = new InputGradPlan(overwrites, List.copyOf(zero), into, waits);
         return inputGradPlan;
     }
 
