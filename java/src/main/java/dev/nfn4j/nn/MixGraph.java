@@ -302,7 +302,7 @@ final class MixGraph {
                                 p.colOut < 0 ? null : run.at(Region.OUTPOOL, p.colOut), run.at(Region.OUTPOOL, p.allOut));
                         outPools.put(p.layer, p.bias, mp);
                     }
-            ops.channelMix(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
+            ops.channelMix(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), mp);
         }
@@ -324,6 +324,10 @@ final class MixGraph {
 
     private static long[] catStrides(Concat c, Src s) {
         return new long[]{(long) c.channels * c.n, (long) s.dims[2] * c.n, c.n, 1};
+    }
+
+    private MixShape shape(Mix m) {
+        return new MixShape(batch, m.cin, m.cout, m.rows, m.cols);
     }
 
     private static Ptr termPtr(Run run, Mix t) {
@@ -353,11 +357,10 @@ final class MixGraph {
             Place p = places.get(q);
             ops.copy4d(p.dims, grad.get(p.to).plus(p.toOffset), p.toStrides, grad.get(p.from).plus(p.fromOffset), p.fromStrides, true);
         }
-        Mix[] fusedWith = plan.broadcastInto; // per pool: the mix whose dx takes its adjoint, or null
         for (int q = mixes.size() - 1; q >= 0; q--) {
             Mix m = mixes.get(q);
             boolean deferDx = plan.dxWaits[q]; // its dx waits for its input's pool gradients (below)
-            ops.channelMixBackward(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
+            ops.channelMixBackward(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
                     new MixGrads(deferDx ? null : grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad(),
                             gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm), plan.overwritesDx[q]));
@@ -376,12 +379,12 @@ final class MixGraph {
             Ptr gp = grad.get(Region.POOL);
             Ptr row = p.rowOut < 0 ? null : gp.plus(p.rowOut), col = p.colOut < 0 ? null : gp.plus(p.colOut), all = gp.plus(p.allOut);
             float sRow = 1f / p.rows, sCol = 1f / p.cols, sAll = 1f / ((float) p.rows * p.cols);
-            Mix m = fusedWith[k];
+            Mix m = plan.broadcastInto[k];
             if (m == null) {
                 ops.planeBroadcast(p.planes, p.rows, p.cols, row, sRow, col, sCol, all, sAll, grad.get(p.from).plus(p.fromOffset));
                 continue;
             }
-            ops.channelMixInputGrad(new MixShape(batch, m.cin, m.cout, m.rows, m.cols), run.at(m.inRegion, m.inOffset), m.weight.value(),
+            ops.channelMixInputGrad(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
                     grad.get(m.inRegion).plus(m.inOffset), row, sRow, col, sCol, all, sAll);
         }
@@ -393,6 +396,8 @@ final class MixGraph {
      * order, to write a range of IN's gradient (mixes run before the concats and pools that add
      * to IN). The ranges no mix overwrites are listed to be zeroed; the rest of IN's gradient is
      * never zeroed nor read back (for np_mlp256's 256 x 256 planes, two passes over 64 MB a layer).
+     * {@code broadcastInto}: per pool, the mix whose input gradient takes the pool's adjoint
+     * ({@link #broadcastInto}); {@code dxWaits}: per mix, whether it is one of those.
      */
     private record InputGradPlan(boolean[] overwritesDx, List<long[]> zeroRanges, Mix[] broadcastInto, boolean[] dxWaits) {}
 

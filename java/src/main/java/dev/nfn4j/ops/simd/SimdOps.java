@@ -212,14 +212,8 @@ public final class SimdOps implements Ops {
         need(row, (long) B * cout * cols, "channelMix row");
         need(col, (long) B * cout * rows, "channelMix col");
         need(glob, (long) B * cout, "channelMix glob");
-        Gemm g = new Gemm(B, cin, cout, plane, arr(x), off(x), arr(a), off(a), cin, 1, arr(y), off(y), false);
-        g.bias = bias == null ? null : arr(bias);
-        g.biasOff = bias == null ? 0 : off(bias);
-        g.glob = glob == null ? null : arr(glob);
-        g.globOff = glob == null ? 0 : off(glob);
+        Gemm g = new Gemm(B, cin, cout, plane, arr(x), off(x), arr(a), off(a), cin, 1, arr(y), off(y), false).terms(cols, bias, row, col, glob);
         g.relu = act == Act.RELU;
-        if (row != null || col != null) g.rowCol(cols, row == null ? null : arr(row), row == null ? 0 : off(row),
-                col == null ? null : arr(col), col == null ? 0 : off(col));
         return g;
     }
 
@@ -243,8 +237,7 @@ public final class SimdOps implements Ops {
             // its channels and the samples as output rows, so the tiled GEMM runs it with a's rows in
             // register blocks (a row of a vector-added into each sample in turn reached 16 GFLOP/s).
             new Gemm(1, cout, B, cin, arr(a), off(a), arr(dy), off(dy), cout, 1, arr(dx), off(dx), !overwriteDx).run();
-        else if (dx != null) // dx[b][c][p] += sum_o a[o][c] dy[b][o][p]: the same GEMM with a transposed
-            new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), !overwriteDx).run();
+        else if (dx != null) dxGemm(s, a, dy, dx, !overwriteDx).run();
         if (da != null || dbias != null) weightGrad(B, cin, cout, plane, arr(x), off(x), arr(dy), off(dy), da, dbias);
     }
 
@@ -271,13 +264,8 @@ public final class SimdOps implements Ops {
         need(row, (long) B * cin * cols, "channelMixInputGrad row");
         need(col, (long) B * cin * rows, "channelMixInputGrad col");
         need(all, (long) B * cin, "channelMixInputGrad all");
-        // dx[b][c][p] = sum_o a[o][c] g[b][o][p] + terms: the forward GEMM with a transposed, the
-        // pools' gradients as its row, column and global terms
-        Gemm g = new Gemm(B, cout, cin, plane, arr(dy), off(dy), arr(a), off(a), 1, cin, arr(dx), off(dx), false);
-        g.glob = all == null ? null : arr(all);
-        g.globOff = all == null ? 0 : off(all);
-        if (row != null || col != null) g.rowCol(cols, row == null ? null : arr(row), row == null ? 0 : off(row),
-                col == null ? null : arr(col), col == null ? 0 : off(col));
+        // the pools' gradients as the GEMM's row, column and global terms
+        Gemm g = dxGemm(s, a, dy, dx, false).terms(cols, null, row, col, all);
         g.rowScale = sRow;
         g.colScale = sCol;
         g.globScale = sAll;
@@ -286,6 +274,12 @@ public final class SimdOps implements Ops {
             g.gateOff = off(y);
         }
         g.run();
+    }
+
+    /** dx[b][c][p] (+)= sum_o a[o][c] dy[b][o][p]: the forward GEMM with a transposed (planes of more than one position). */
+    private Gemm dxGemm(MixShape s, Ptr a, Ptr dy, Ptr dx, boolean accumulate) {
+        return new Gemm(s.batch(), s.cout(), s.cin(), Math.toIntExact(s.plane()), arr(dy), off(dy), arr(a), off(a), 1, s.cin(), arr(dx), off(dx),
+                accumulate);
     }
 
     /**
@@ -368,13 +362,21 @@ public final class SimdOps implements Ops {
             return k;
         }
 
-        /** Adds row[b][o][k] + col[b][o][j] at plane position j*cols + k (either may be null). */
-        void rowCol(int cols, float[] row, int rowOff, float[] col, int colOff) {
+        /**
+         * The broadcast epilogue: bias[o] + glob[b][o] + row[b][o][k] + col[b][o][j] at plane position
+         * j*cols + k (any may be null).
+         */
+        Gemm terms(int cols, Ptr bias, Ptr row, Ptr col, Ptr glob) {
             this.cols = cols;
-            this.row = row;
-            this.rowOff = rowOff;
-            this.col = col;
-            this.colOff = colOff;
+            this.bias = bias == null ? null : arr(bias);
+            this.biasOff = bias == null ? 0 : off(bias);
+            this.glob = glob == null ? null : arr(glob);
+            this.globOff = glob == null ? 0 : off(glob);
+            this.row = row == null ? null : arr(row);
+            this.rowOff = row == null ? 0 : off(row);
+            this.col = col == null ? null : arr(col);
+            this.colOff = col == null ? 0 : off(col);
+            return this;
         }
 
         /**
