@@ -1,0 +1,148 @@
+package dev.nfn4j.ops.simd;
+
+import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.reference.HostBuf;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species every simd kernel uses, and the short vector loops they share: lane sums
+ * in a fixed order, row sums, packing of register blocks, the ReLU gate.
+ */
+final class Lanes {
+    private Lanes() {
+    }
+
+    /**
+     * The species must be a static final constant: C2 only intrinsifies vector ops whose species it
+     * can see as constant (an instance field made every vector a heap object, ~100x slower). So
+     * the width is fixed per JVM by {@code -Dnfn4j.vectorBits} (128, 256, 512; default preferred).
+     */
+    static final VectorSpecies<Float> S = species(System.getProperty("nfn4j.vectorBits", "").trim());
+    /** Floats per vector. */
+    static final int V = S.length();
+
+    private static VectorSpecies<Float> species(String bits) {
+        try {
+            return species(bits.isEmpty() ? 0 : Integer.parseInt(bits));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Dnfn4j.vectorBits must be 128, 256 or 512, got '" + bits + "'");
+        }
+    }
+
+    static VectorSpecies<Float> species(int bits) {
+        return switch (bits) {
+            case 0 -> FloatVector.SPECIES_PREFERRED;
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            case 512 -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("-Dnfn4j.vectorBits must be 128, 256 or 512, got " + bits);
+        };
+    }
+
+    /** The host array behind a pointer of this backend. */
+    static float[] arr(Ptr p) {
+        return HostBuf.array(p);
+    }
+
+    /** The pointer's offset into {@link #arr}. */
+    static int off(Ptr p) {
+        return (int) p.offset();
+    }
+    /**
+     * Row stride of an epilogue tile of rows of {@code len} floats: padded so its four rows do
+     * not fall on the same 4 KB offset (loads that alias recent stores to y stall).
+     */
+    static int eRow(int len) {
+        return len + 16;
+    }
+
+    /**
+     * Packs rows [0, n) of the matrix {@code m[r][c] = M[mo + r*rs + c*cs]} (n a multiple of 4,
+     * c < k) in blocks of four interleaved rows: {@code out[(r/4)*k*4 + c*4 + r%4]}.
+     */
+    static void packBlocks(float[] M, int mo, int rs, int cs, int n, int k, float[] out) {
+        for (int r0 = 0; r0 < n; r0 += 4)
+            for (int q = 0; q < 4; q++) {
+                int src = mo + (r0 + q) * rs, dst = r0 * k + q;
+                for (int c = 0; c < k; c++, src += cs, dst += 4) out[dst] = M[src];
+            }
+    }
+
+    /**
+     * {@code out[oo + i] = M[mo + i]} where {@code G[go + i] > 0}, else 0 (i < n): dy through a ReLU
+     * whose output is G, the floats {@link SimdOps#activationBackward} gives.
+     */
+    static void gateRow(float[] M, int mo, float[] G, int go, int n, float[] out, int oo) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ib = S.loopBound(n); i < ib; i += V)
+            FloatVector.fromArray(S, M, mo + i).blend(zero, FloatVector.fromArray(S, G, go + i).compare(VectorOperators.LE, 0f)).intoArray(out, oo + i);
+        for (; i < n; i++) out[oo + i] = G[go + i] <= 0 ? 0f : M[mo + i];
+    }
+
+    /**
+     * The lanes' sum in lane order (0 + l0 + l1 + ...). Not {@code reduceLanes(ADD)}: its
+     * interpreted and C2-compiled forms add in different orders, so a result would change as the
+     * JIT warms up (found by JitDeterminismTest). Written out with constant indices: C2 extracts a
+     * constant lane in a couple of instructions, while {@code lane(i)} in a loop took ~50 cycles
+     * each here (planeReduce of 16-column planes ran at 0.2-1.6 GB/s). V is a compile-time
+     * constant, so the unused branches fold away.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f + v.lane(0) + v.lane(1);
+        if (V == 2) return s;
+        s = s + v.lane(2) + v.lane(3);
+        if (V == 4) return s;
+        s = s + v.lane(4) + v.lane(5) + v.lane(6) + v.lane(7);
+        if (V == 8) return s;
+        return s + v.lane(8) + v.lane(9) + v.lane(10) + v.lane(11) + v.lane(12) + v.lane(13) + v.lane(14) + v.lane(15); // V == 16
+    }
+
+    static float dotPlane(float[] a, int ai, float[] b, int bi, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 2 * V <= n; i += 2 * V) {
+            s0 = FloatVector.fromArray(S, a, ai + i).fma(FloatVector.fromArray(S, b, bi + i), s0);
+            s1 = FloatVector.fromArray(S, a, ai + i + V).fma(FloatVector.fromArray(S, b, bi + i + V), s1);
+        }
+        for (; i + V <= n; i += V) s0 = FloatVector.fromArray(S, a, ai + i).fma(FloatVector.fromArray(S, b, bi + i), s0);
+        float acc = sumLanes(s0.add(s1));
+        for (; i < n; i++) acc = Math.fma(a[ai + i], b[bi + i], acc);
+        return acc;
+    }
+
+    /**
+     * Adds the row segment {@code X[r, r+n)} into {@code acc[ao, ao+n)} and returns its sum: one
+     * pass for a plane's column sums (acc) and row sum. Segments narrower than a vector are summed
+     * as scalars (no lane sum of an empty vector per row).
+     */
+    static float addRowSegment(float[] X, int r, float[] acc, int ao, int n) {
+        int k = 0;
+        float sum = 0f;
+        if (n >= V) {
+            FloatVector cs = FloatVector.zero(S);
+            for (int kb = S.loopBound(n); k < kb; k += V) {
+                FloatVector v = FloatVector.fromArray(S, X, r + k);
+                cs = cs.add(v);
+                FloatVector.fromArray(S, acc, ao + k).add(v).intoArray(acc, ao + k);
+            }
+            sum = sumLanes(cs);
+        }
+        for (; k < n; k++) {
+            sum += X[r + k];
+            acc[ao + k] += X[r + k];
+        }
+        return sum;
+    }
+
+    static float sumPlane(float[] a, int ai, int n) {
+        FloatVector s0 = FloatVector.zero(S);
+        int i = 0;
+        for (int ib = S.loopBound(n); i < ib; i += V) s0 = s0.add(FloatVector.fromArray(S, a, ai + i));
+        float acc = sumLanes(s0);
+        for (; i < n; i++) acc += a[ai + i];
+        return acc;
+    }
+}
