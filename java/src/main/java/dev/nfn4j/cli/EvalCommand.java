@@ -1,42 +1,90 @@
 package dev.nfn4j.cli;
 
+import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.train.Metrics;
 import dev.nfn4j.train.Predictor;
 import dev.nfn4j.zoo.ZooDataset;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a checkpoint on a zoo split: Kendall's tau, R^2, L1 error.")
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).")
 final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CHECKPOINT") Path checkpoint;
+    @Parameters(index = "0..*", arity = "1..*", paramLabel = "CHECKPOINT", description = "One or more model checkpoints (best.safetensors).")
+    List<Path> checkpoints;
+
     @Mixin ZooOptions zoo;
 
     @Option(names = "--split", defaultValue = "test", description = "train, val or test (default: ${DEFAULT-VALUE}).")
     String split;
 
+    @Option(names = "--predictions", paramLabel = "FILE",
+            description = "Also write one CSV row per network: row (its weights.npy row, or index in the built-in zoo), target, prediction "
+                    + "(the ensemble's mean with several checkpoints), then prediction.1, prediction.2, ... per checkpoint when there are several.")
+    Path predictionsFile;
+
     @Override
     public Integer call() throws Exception {
-        Predictor p = Predictor.load(checkpoint, Backends.get());
         ZooDataset data = zoo.load(true);
-        if (!data.spec().equals(p.spec()))
-            throw new IllegalArgumentException(checkpoint + " was trained on networks " + p.spec() + " but the zoo holds " + data.spec());
         int[] idx = data.splits().get(split);
-        float[] pred = new float[idx.length], actual = new float[idx.length];
-        for (int from = 0; from < idx.length; from += 64) {
-            int[] chunk = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + 64));
-            ZooDataset.Batch b = data.batch(chunk);
-            System.arraycopy(p.predict(b.weights()), 0, pred, from, chunk.length);
-            System.arraycopy(b.targets(), 0, actual, from, chunk.length);
+        float[] actual = new float[idx.length], mean = new float[idx.length];
+        List<float[]> predictions = new ArrayList<>();
+        for (Path checkpoint : checkpoints) {
+            Predictor p = Predictor.load(checkpoint, Backends.get());
+            if (!data.spec().equals(p.spec()))
+                throw new IllegalArgumentException(checkpoint + " was trained on networks " + p.spec() + " but the zoo holds " + data.spec());
+            float[] pred = new float[idx.length];
+            for (int from = 0; from < idx.length; from += 64) {
+                int[] chunk = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + 64));
+                ZooDataset.Batch b = data.batch(chunk);
+                System.arraycopy(p.predict(b.weights()), 0, pred, from, chunk.length);
+                System.arraycopy(b.targets(), 0, actual, from, chunk.length);
+            }
+            predictions.add(pred);
+            String who = checkpoints.size() == 1 ? p.model().toString() : checkpoint + " (" + p.model() + ")";
+            report(who, idx.length, actual, pred);
         }
-        System.out.printf("%s on %s split (%d networks): tau %.4f  R^2 %.4f  L1 %.4f%n", p.model(), split, idx.length,
-                Metrics.kendallTau(actual, pred), Metrics.r2(actual, pred), Metrics.meanAbsError(actual, pred));
+        for (float[] pred : predictions)
+            for (int i = 0; i < mean.length; i++) mean[i] += pred[i] / predictions.size();
+        if (predictions.size() > 1) report("ensemble of " + predictions.size() + " (mean prediction)", idx.length, actual, mean);
+        if (predictionsFile != null) {
+            writePredictions(data, idx, actual, mean, predictions);
+            System.out.println("wrote " + predictionsFile);
+        }
         return 0;
+    }
+
+    private void report(String who, int n, float[] actual, float[] pred) {
+        System.out.printf("%s on %s split (%d networks): tau %.4f  R^2 %.4f  L1 %.4f%n", who, split, n,
+                Metrics.kendallTau(actual, pred), Metrics.r2(actual, pred), Metrics.meanAbsError(actual, pred));
+    }
+
+    private void writePredictions(ZooDataset data, int[] idx, float[] actual, float[] mean, List<float[]> predictions) throws IOException {
+        StringWriter text = new StringWriter();
+        try (CSVPrinter csv = new CSVPrinter(text, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get())) {
+            List<String> header = new ArrayList<>(List.of("row", "target", "prediction"));
+            if (predictions.size() > 1) for (int k = 1; k <= predictions.size(); k++) header.add("prediction." + k);
+            csv.printRecord(header);
+            for (int i = 0; i < idx.length; i++) {
+                List<Object> row = new ArrayList<>(List.of(data.sourceRow(idx[i]), actual[i], mean[i]));
+                if (predictions.size() > 1) for (float[] pred : predictions) row.add(pred[i]);
+                csv.printRecord(row);
+            }
+        }
+        AtomicFile.write(predictionsFile, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

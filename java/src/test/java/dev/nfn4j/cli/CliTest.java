@@ -68,6 +68,23 @@ class CliTest {
         Object[] e = run("eval", ckpt.toString(), "--networks", "30", "--cache", cache);
         assertEquals(0, e[0], () -> "stdout: " + e[1] + "\nstderr: " + e[2]);
         assertTrue(((String) e[1]).contains("tau"), (String) e[1]);
+        // several checkpoints: each one's metrics, their ensemble's, and the predictions per network
+        Path csv = tmp.resolve("pred.csv");
+        Object[] en = run("eval", ckpt.toString(), ckpt.toString(), "--networks", "30", "--cache", cache, "--predictions", csv.toString());
+        assertEquals(0, en[0], () -> "stdout: " + en[1] + "\nstderr: " + en[2]);
+        List<String> evalLines = ((String) en[1]).lines().toList();
+        String tau = ((String) e[1]).strip().replaceAll(".*(tau \\S+).*", "$1");
+        assertTrue(evalLines.stream().anyMatch(l -> l.startsWith("ensemble of 2") && l.contains(tau)),
+                "a model's ensemble with itself predicts what it does: " + evalLines);
+        List<String> rows = Files.readAllLines(csv);
+        assertEquals("row,target,prediction,prediction.1,prediction.2", rows.get(0));
+        assertTrue(rows.size() > 1, "one row per test network");
+        for (String row : rows.subList(1, rows.size())) {
+            String[] f = row.split(",");
+            assertEquals(5, f.length, row);
+            assertEquals(f[2], f[3], row);
+            assertEquals(f[3], f[4], row);
+        }
         // predict reads a weight-space batch file
         var zoo = dev.nfn4j.zoo.ZooGenerator.defaultZoo(tmp.resolve("cache"), 0, 30, n -> { });
         Path in = tmp.resolve("nets.safetensors");
