@@ -162,6 +162,19 @@ class CliTest {
     }
 
     @Test
+    void infoNamesTheBackendsTheGpuTheKernelsAndTheVersions() {
+        Object[] r = run("info");
+        String out = (String) r[1];
+        assertEquals(0, r[0], () -> "stdout: " + out + "\nstderr: " + r[2]);
+        for (String key : new String[]{"nfn4j", "java", "cpus", "reference", "simd", "cuda", "chosen", "gpu", "kernels", "jcuda"})
+            assertTrue(out.lines().anyMatch(l -> l.startsWith(key + " ") && l.length() > 11), key + " line missing or empty:\n" + out);
+        // the kernels are described without a GPU: built (how many, by which nvcc) or why not
+        String kernels = out.lines().filter(l -> l.startsWith("kernels ")).findFirst().orElseThrow();
+        assertTrue(kernels.contains("kernels built by nvcc") || kernels.contains("not built into this jar"), kernels);
+        assertTrue(out.lines().anyMatch(l -> l.matches("jcuda +\\d+\\.\\d+.*")), "JCuda's version from its jar:\n" + out);
+    }
+
+    @Test
     void trainStepsNeedASmallCnnZoo() {
         Object[] r = run("train", "--out", tmp.resolve("m").toString(), "--train-steps", "20,40", "--epochs", "1");
         assertEquals(2, r[0], (String) r[2]);

@@ -145,7 +145,7 @@ public final class CudaOps implements Ops {
             cuModuleLoadData(module, image.fatbin());
         } catch (CudaException e) {
             throw unavailable("the GPU kernels do not load on " + name + " (sm_" + major + minor + ", driver " + driverText + "; kernels built by "
-                    + image.builtWith() + " for sm_80, sm_90 and compute_90 PTX): " + e.getMessage()
+                    + image.builtWith() + " for " + KernelImage.TARGETS + "): " + e.getMessage()
                     + (e.getMessage().contains("PTX") || e.getMessage().contains("NO_BINARY") ? ": the driver is too old or the GPU too old for them" : ""));
         }
         for (Kernel k : Kernel.values()) {

@@ -2,6 +2,9 @@ package dev.nfn4j.ops.cuda;
 
 import dev.nfn4j.ops.Ops;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,6 +33,34 @@ public final class CudaProbe {
     public static synchronized String unavailableReason() {
         if (result == null) result = probe();
         return result instanceof String why ? why : null;
+    }
+
+    /**
+     * The GPU kernels built into this jar, read without a GPU: how many, by which nvcc, for which
+     * targets, or why there are none or they cannot serve the backend.
+     */
+    public static String kernelBuild() {
+        String problem = KernelImage.problem();
+        if (problem != null) return problem;
+        try {
+            KernelImage img = KernelImage.load();
+            return img.kernels().size() + " kernels built by " + img.builtWith() + " for " + KernelImage.TARGETS + " (fatbin of "
+                    + img.fatbin().length + " bytes)";
+        } catch (IOException e) {
+            return "the GPU kernels of this jar cannot be read: " + e;
+        }
+    }
+
+    /** JCuda's version, from its jar's Maven metadata (no native library is loaded), or "unknown". */
+    public static String jcudaVersion() {
+        try (InputStream in = CudaProbe.class.getResourceAsStream("/META-INF/maven/org.jcuda/jcuda/pom.properties")) {
+            if (in == null) return "unknown";
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static Object probe() {

@@ -16,6 +16,8 @@ import java.util.Set;
  */
 record KernelImage(byte[] fatbin, Set<String> kernels, String builtWith) {
     static final String FATBIN = "nfn4j.fatbin", MANIFEST = "kernels.txt";
+    /** The targets native/build-kernels.sh compiles for (its -gencode lines). */
+    static final String TARGETS = "sm_80, sm_90 and compute_90 PTX";
 
     /** The image of this jar, or null when it was built without kernels (no nvcc). */
     static KernelImage load() throws IOException {
