@@ -2,8 +2,8 @@ package dev.nfn4j.cli;
 
 import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.Ensemble;
 import dev.nfn4j.train.Metrics;
-import dev.nfn4j.train.Predictor;
 import dev.nfn4j.zoo.ZooDataset;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -40,29 +40,28 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ZooDataset data = zoo.load(true);
+        Ensemble models = Ensemble.load(checkpoints, Backends.get());
+        if (!data.spec().equals(models.spec()))
+            throw new IllegalArgumentException(checkpoints.get(0) + " was trained on networks " + models.spec() + " but the zoo holds " + data.spec());
         int[] idx = data.splits().get(split);
+        int k = checkpoints.size();
         float[] actual = new float[idx.length], mean = new float[idx.length];
-        List<float[]> predictions = new ArrayList<>();
-        for (Path checkpoint : checkpoints) {
-            Predictor p = Predictor.load(checkpoint, Backends.get());
-            if (!data.spec().equals(p.spec()))
-                throw new IllegalArgumentException(checkpoint + " was trained on networks " + p.spec() + " but the zoo holds " + data.spec());
-            float[] pred = new float[idx.length];
-            for (int from = 0; from < idx.length; from += 64) {
-                int[] chunk = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + 64));
-                ZooDataset.Batch b = data.batch(chunk);
-                System.arraycopy(p.predict(b.weights()), 0, pred, from, chunk.length);
-                System.arraycopy(b.targets(), 0, actual, from, chunk.length);
-            }
-            predictions.add(pred);
-            String who = checkpoints.size() == 1 ? p.model().toString() : checkpoint + " (" + p.model() + ")";
-            report(who, idx.length, actual, pred);
+        float[][] each = new float[k][idx.length];
+        for (int from = 0; from < idx.length; from += 64) {
+            int[] chunk = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + 64));
+            ZooDataset.Batch b = data.batch(chunk);
+            float[][] pred = models.predictEach(b.weights());
+            for (int m = 0; m < k; m++) System.arraycopy(pred[m], 0, each[m], from, chunk.length);
+            System.arraycopy(Ensemble.mean(pred), 0, mean, from, chunk.length);
+            System.arraycopy(b.targets(), 0, actual, from, chunk.length);
         }
-        for (float[] pred : predictions)
-            for (int i = 0; i < mean.length; i++) mean[i] += pred[i] / predictions.size();
-        if (predictions.size() > 1) report("ensemble of " + predictions.size() + " (mean prediction)", idx.length, actual, mean);
+        for (int m = 0; m < k; m++) {
+            String model = models.members().get(m).model().toString();
+            report(k == 1 ? model : checkpoints.get(m) + " (" + model + ")", idx.length, actual, each[m]);
+        }
+        if (k > 1) report("ensemble of " + k + " (mean prediction)", idx.length, actual, mean);
         if (predictionsFile != null) {
-            writePredictions(data, idx, actual, mean, predictions);
+            writePredictions(data, idx, actual, mean, k > 1 ? Arrays.asList(each) : List.of());
             System.out.println("wrote " + predictionsFile);
         }
         return 0;
@@ -73,15 +72,16 @@ final class EvalCommand implements Callable<Integer> {
                 Metrics.kendallTau(actual, pred), Metrics.r2(actual, pred), Metrics.meanAbsError(actual, pred));
     }
 
+    /** {@code predictions}: each member's, for the prediction.k columns (none for a single checkpoint). */
     private void writePredictions(ZooDataset data, int[] idx, float[] actual, float[] mean, List<float[]> predictions) throws IOException {
         StringWriter text = new StringWriter();
         try (CSVPrinter csv = new CSVPrinter(text, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get())) {
             List<String> header = new ArrayList<>(List.of("row", "target", "prediction"));
-            if (predictions.size() > 1) for (int k = 1; k <= predictions.size(); k++) header.add("prediction." + k);
+            for (int k = 1; k <= predictions.size(); k++) header.add("prediction." + k);
             csv.printRecord(header);
             for (int i = 0; i < idx.length; i++) {
                 List<Object> row = new ArrayList<>(List.of(data.sourceRow(idx[i]), actual[i], mean[i]));
-                if (predictions.size() > 1) for (float[] pred : predictions) row.add(pred[i]);
+                for (float[] pred : predictions) row.add(pred[i]);
                 csv.printRecord(row);
             }
         }

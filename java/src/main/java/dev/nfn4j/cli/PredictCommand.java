@@ -1,13 +1,14 @@
 package dev.nfn4j.cli;
 
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.Ensemble;
 import dev.nfn4j.train.NetworkInputs;
-import dev.nfn4j.train.Predictor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -28,9 +29,15 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--rows", split = ",", paramLabel = "R", description = "Rows to predict from a zoo folder or a flat .npy (default: all).")
     long[] rows;
 
+    @Option(names = "--ensemble", split = ",", paramLabel = "CHECKPOINT",
+            description = "More checkpoints: print the mean of all their predictions and CHECKPOINT's (an ensemble; see eval to score one).")
+    List<Path> more = List.of();
+
     @Override
     public Integer call() throws Exception {
-        Predictor p = Predictor.load(checkpoint, Backends.get());
+        List<Path> all = new ArrayList<>(List.of(checkpoint));
+        all.addAll(more);
+        Ensemble p = Ensemble.load(all, Backends.get());
         for (Path in : inputs) {
             NetworkInputs.Networks x = NetworkInputs.read(in, p.spec(), prefix, rows);
             float[] pred = p.predict(x.weights());

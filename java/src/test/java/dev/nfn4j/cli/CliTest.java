@@ -92,6 +92,10 @@ class CliTest {
         Object[] p = run("predict", ckpt.toString(), in.toString());
         assertEquals(0, p[0], () -> "stdout: " + p[1] + "\nstderr: " + p[2]);
         assertEquals(3, ((String) p[1]).lines().count(), (String) p[1]);
+        // --ensemble: the mean of several checkpoints' predictions (a model with itself predicts what it does)
+        Object[] pe = run("predict", ckpt.toString(), in.toString(), "--ensemble", ckpt.toString());
+        assertEquals(0, pe[0], () -> "stdout: " + pe[1] + "\nstderr: " + pe[2]);
+        assertEquals(p[1], pe[1]);
         // a PyTorch state_dict of one network (nn.Sequential keys, in PyTorch layout) is accepted too
         java.util.Map<String, dev.nfn4j.io.HostTensor> sd = new java.util.LinkedHashMap<>();
         for (int i = 0; i < zoo.spec().numLayers(); i++) {
