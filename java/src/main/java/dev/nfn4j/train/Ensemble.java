@@ -15,11 +15,9 @@ import java.util.List;
  * ranks networks better than either, or than two StatNNs (BENCHMARKS.md, issue 6).
  */
 public final class Ensemble {
-    private final List<Path> checkpoints;
     private final List<Predictor> members;
 
-    private Ensemble(List<Path> checkpoints, List<Predictor> members) {
-        this.checkpoints = List.copyOf(checkpoints);
+    private Ensemble(List<Predictor> members) {
         this.members = List.copyOf(members);
     }
 
@@ -34,7 +32,7 @@ public final class Ensemble {
                         + members.get(0).spec() + ": an ensemble's members must predict the same networks");
             members.add(p);
         }
-        return new Ensemble(checkpoints, members);
+        return new Ensemble(members);
     }
 
     public NetworkSpec spec() {
@@ -43,10 +41,6 @@ public final class Ensemble {
 
     public List<Predictor> members() {
         return members;
-    }
-
-    public List<Path> checkpoints() {
-        return checkpoints;
     }
 
     /** Each member's predictions for the batch, {@code [member][network]}. */
