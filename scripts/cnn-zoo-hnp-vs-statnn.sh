@@ -7,7 +7,8 @@
 #
 # Environment: STEPS (checkpoints, default 35,70,105,140; the last is the one predicted, the others
 # are extra training pairs), EPOCHS (10), LANES (runs at a time, one thread each; default: cores),
-# OUT (where the runs go; default ZOO_DIR-runs). A run whose log holds a test result is not redone.
+# OUT (where the runs go; default ZOO_DIR-runs), NETWORKS (2000; fewer for a quick smoke run:
+# NETWORKS=60 STEPS=5,10 EPOCHS=1 takes half a minute). A run whose log holds a test result is not redone.
 # About 18 minutes for the zoo and 4 minutes per HNP-NFN run on one core of a 2-core EPYC.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +16,7 @@ ZOO=${1:-/tmp/nfn4j-cnnzoo140}
 SEEDS=${2:-"0 1 2"}
 STEPS=${STEPS:-35,70,105,140}
 EPOCHS=${EPOCHS:-10}
+NETWORKS=${NETWORKS:-2000}
 LANES=${LANES:-$(nproc)}
 FINAL=${STEPS##*,}
 EARLIER=${STEPS%,*}
@@ -23,7 +25,7 @@ OUT=${OUT:-$ZOO-runs}
 
 if [ ! -f "$ZOO/metrics.csv.gz" ]; then
     echo "building the zoo in $ZOO (checkpoints $STEPS)..." >&2
-    "$ROOT/nfn4j" zoo build-cnn --out "$ZOO" --networks 2000 --threads "$(nproc)" --steps "$STEPS"
+    "$ROOT/nfn4j" zoo build-cnn --out "$ZOO" --networks "$NETWORKS" --threads "$(nproc)" --steps "$STEPS"
 fi
 mkdir -p "$OUT"
 
