@@ -29,6 +29,12 @@ final class WeightGrad {
     static final int DA_ROWS_MIN_PLANE = 16384, DA_ROWS_TILE = 16384;
     /** Inputs whose transposed copy (all positions x channels) is at most this many floats take one GEMM over all positions. */
     static final int SHORT_PLANES_XT_FLOATS = 1 << 20;
+    /**
+     * The row kernel's register block: 2 rows x 4 columns of da, 8 vector sums. (3 x 4 held 12 sums
+     * plus 3 dy and 1 x vectors, all 16 of AVX2's registers: np_mlp256's weight gradient ran
+     * 13-22% slower with it, 2026-11-27, ninth session.)
+     */
+    private static final int DA_ROWS = 2, DA_COLS = 4;
     /** Rows of da per task of the short-plane weight gradient (a multiple of 4: whole register blocks). */
     static final int WG_ROWS = 16;
 
@@ -82,10 +88,10 @@ final class WeightGrad {
             // Small inputs (they fit in L2): tasks own blocks of da rows; each (row, column) block keeps its
             // vector sums across every sample and position and reduces once (small planes would otherwise
             // spend their time reducing lanes).
-            int OB = 3, blocks = (cout + OB - 1) / OB;
+            int OB = DA_ROWS, blocks = (cout + OB - 1) / OB;
             par.forEach(blocks, (long) B * cin * cout * plane, t -> {
                 int o0 = t * OB, no = Math.min(OB, cout - o0);
-                daRows(cin, cout, plane, X, xo, DY, dyo, 0, B, 0, plane, o0, no, DA, dao + o0 * cin, DB, dbo + o0);
+                daRows(cin, cout, plane, X, xo, DY, dyo, 0, B, 0, plane, o0, o0 + no, DA, dao + o0 * cin, DB, dbo + o0);
             });
             return;
         }
@@ -128,9 +134,7 @@ final class WeightGrad {
             // Long planes, or too few input channels for the GEMM's vectors: the row kernel on this chunk.
             par.forEach(chunks, t -> {
                 int b = t / tiles, p0 = (t % tiles) * DT, len = Math.min(plane, p0 + DT) - p0;
-                for (int o0 = 0; o0 < cout; o0 += 3)
-                    daRows(cin, cout, plane, X, xo, DY, dyo, b, b + 1, p0, len, o0, Math.min(3, cout - o0), part, t * per + o0 * cin,
-                            part, t * per + cout * cin + o0);
+                daRows(cin, cout, plane, X, xo, DY, dyo, b, b + 1, p0, len, 0, cout, part, t * per, part, t * per + cout * cin);
             });
         }
         for (int t = 0; t < chunks; t++) {
@@ -234,69 +238,96 @@ final class WeightGrad {
     }
 
     /**
-     * For rows o0..o0+no-1 (no <= 3) of da, over samples [b0, b1) and positions [p0, p0+n) of each
-     * plane: {@code da[daOff + q*cin + c] += sum dy[b][o0+q][p] x[b][c][p]} and
-     * {@code db[dbOff + q] += sum dy[b][o0+q][p]} (either output may be null). 3 x 4 blocks of
-     * vector accumulators carried across samples and positions, one lane reduction per entry.
+     * Rows [o0, o1) of da over samples [b0, b1) and positions [p0, p0+n) of each plane:
+     * {@code da[daOff + (o-o0)*cin + c] += sum dy[b][o][p] x[b][c][p]} and
+     * {@code db[dbOff + o-o0] += sum dy[b][o][p]} (either output may be null). Blocks of 2 rows x 4
+     * columns of vector sums ({@link #daBlock}), carried across samples in {@code acc}; each
+     * entry's lanes are reduced once at the end and its scalar tail (positions past the last whole
+     * vector) added. Columns past the last block of four take {@link Lanes#dotPlane} per sample.
      */
     private void daRows(int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo, int b0, int b1, int p0, int n,
-                        int o0, int no, float[] DA, int daOff, float[] DB, int dbOff) {
-        int nv = S.loopBound(n);
-        int q1 = no > 1 ? 1 : 0, q2 = no > 2 ? 2 : 0; // absent rows repeat row 0 and are not stored
+                        int o0, int o1, float[] DA, int daOff, float[] DB, int dbOff) {
+        int nv = S.loopBound(n), cb = cin / DA_COLS * DA_COLS, blockFloats = DA_ROWS * DA_COLS * V;
+        int rowBlocks = (o1 - o0 + DA_ROWS - 1) / DA_ROWS, colBlocks = cb / DA_COLS;
         if (DA != null) {
-            int c = 0;
-            for (; c + 4 <= cin; c += 4) {
-                FloatVector z = FloatVector.zero(S);
-                FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
-                float[] tail = scratch.get(Scratch.E_SLOT, 12);
-                Arrays.fill(tail, 0, 12, 0f);
-                for (int b = b0; b < b1; b++) {
-                    int r0 = dyo + (b * cout + o0) * plane + p0, r1 = r0 + q1 * plane, r2 = r0 + q2 * plane;
-                    int x0 = xo + (b * cin + c) * plane + p0, x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
-                    for (int p = 0; p < nv; p += V) {
-                        FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p), d2 = FloatVector.fromArray(S, DY, r2 + p);
-                        FloatVector x = FloatVector.fromArray(S, X, x0 + p);
-                        a00 = d0.fma(x, a00);
-                        a10 = d1.fma(x, a10);
-                        a20 = d2.fma(x, a20);
-                        x = FloatVector.fromArray(S, X, x1 + p);
-                        a01 = d0.fma(x, a01);
-                        a11 = d1.fma(x, a11);
-                        a21 = d2.fma(x, a21);
-                        x = FloatVector.fromArray(S, X, x2 + p);
-                        a02 = d0.fma(x, a02);
-                        a12 = d1.fma(x, a12);
-                        a22 = d2.fma(x, a22);
-                        x = FloatVector.fromArray(S, X, x3 + p);
-                        a03 = d0.fma(x, a03);
-                        a13 = d1.fma(x, a13);
-                        a23 = d2.fma(x, a23);
-                    }
-                    for (int p = nv; p < n; p++)
-                        for (int q = 0; q < 3; q++) {
-                            float d = DY[(q == 0 ? r0 : q == 1 ? r1 : r2) + p];
-                            for (int k = 0; k < 4; k++) tail[q * 4 + k] = Math.fma(d, X[x0 + k * plane + p], tail[q * 4 + k]);
-                        }
+            float[] acc = scratch.get(Scratch.WG_ACC_SLOT, rowBlocks * colBlocks * blockFloats);
+            Arrays.fill(acc, 0, rowBlocks * colBlocks * blockFloats, 0f);
+            for (int b = b0; b < b1; b++)
+                for (int rb = 0, ai = 0; rb < rowBlocks; rb++) {
+                    int o = o0 + rb * DA_ROWS, r0 = dyo + (b * cout + o) * plane + p0, r1 = o + 1 < o1 ? r0 + plane : r0;
+                    for (int c = 0; c < cb; c += DA_COLS, ai += blockFloats)
+                        daBlock(acc, ai, DY, r0, r1, X, xo + (b * cin + c) * plane + p0, plane, nv);
                 }
-                // Reduced one by one: an array of vectors would box them.
-                float[] sums = {sumLanes(a00), sumLanes(a01), sumLanes(a02), sumLanes(a03), sumLanes(a10), sumLanes(a11), sumLanes(a12),
-                        sumLanes(a13), sumLanes(a20), sumLanes(a21), sumLanes(a22), sumLanes(a23)};
-                for (int q = 0; q < no; q++)
-                    for (int k = 0; k < 4; k++) DA[daOff + q * cin + c + k] += sums[q * 4 + k] + tail[q * 4 + k];
-            }
-            for (; c < cin; c++)
-                for (int q = 0; q < no; q++) {
-                    float v = 0;
+            float[] tail = scratch.get(Scratch.E_SLOT, DA_ROWS * DA_COLS);
+            for (int rb = 0, ai = 0; rb < rowBlocks; rb++) {
+                int o = o0 + rb * DA_ROWS, no = Math.min(DA_ROWS, o1 - o);
+                for (int c = 0; c < cb; c += DA_COLS, ai += blockFloats) {
+                    Arrays.fill(tail, 0, DA_ROWS * DA_COLS, 0f);
                     for (int b = b0; b < b1; b++)
-                        v += dotPlane(DY, dyo + (b * cout + o0 + q) * plane + p0, X, xo + (b * cin + c) * plane + p0, n);
-                    DA[daOff + q * cin + c] += v;
+                        for (int p = nv; p < n; p++)
+                            for (int q = 0; q < no; q++) {
+                                float d = DY[dyo + (b * cout + o + q) * plane + p0 + p];
+                                for (int k = 0; k < DA_COLS; k++)
+                                    tail[q * DA_COLS + k] = Math.fma(d, X[xo + (b * cin + c + k) * plane + p0 + p], tail[q * DA_COLS + k]);
+                            }
+                    for (int q = 0; q < no; q++)
+                        for (int k = 0; k < DA_COLS; k++)
+                            DA[daOff + (o - o0 + q) * cin + c + k] +=
+                                    sumLanes(FloatVector.fromArray(S, acc, ai + (q * DA_COLS + k) * V)) + tail[q * DA_COLS + k];
                 }
+                for (int c = cb; c < cin; c++)
+                    for (int q = 0; q < no; q++) {
+                        float v = 0;
+                        for (int b = b0; b < b1; b++)
+                            v += dotPlane(DY, dyo + (b * cout + o + q) * plane + p0, X, xo + (b * cin + c) * plane + p0, n);
+                        DA[daOff + (o - o0 + q) * cin + c] += v;
+                    }
+            }
         }
         if (DB != null)
-            for (int q = 0; q < no; q++) {
+            for (int o = o0; o < o1; o++) {
                 float v = 0;
-                for (int b = b0; b < b1; b++) v += sumPlane(DY, dyo + (b * cout + o0 + q) * plane + p0, n);
-                DB[dbOff + q] += v;
+                for (int b = b0; b < b1; b++) v += sumPlane(DY, dyo + (b * cout + o) * plane + p0, n);
+                DB[dbOff + o - o0] += v;
             }
     }
+
+    /**
+     * One block of da's row kernel over positions [0, nv) (whole vectors): the eight vector sums at
+     * {@code acc[ai + (q*4 + k)*V ..]} += dy row q * x row k, for dy rows q = 0, 1 starting at r0,
+     * r1 (r1 == r0 when the block has one row; its sums are not stored) and x rows k = 0..3 at
+     * {@code x0 + k*plane}. The sums stay in registers for the whole run.
+     */
+    private static void daBlock(float[] acc, int ai, float[] DY, int r0, int r1, float[] X, int x0, int plane, int nv) {
+        int x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
+        FloatVector a00 = FloatVector.fromArray(S, acc, ai), a01 = FloatVector.fromArray(S, acc, ai + V);
+        FloatVector a02 = FloatVector.fromArray(S, acc, ai + 2 * V), a03 = FloatVector.fromArray(S, acc, ai + 3 * V);
+        FloatVector a10 = FloatVector.fromArray(S, acc, ai + 4 * V), a11 = FloatVector.fromArray(S, acc, ai + 5 * V);
+        FloatVector a12 = FloatVector.fromArray(S, acc, ai + 6 * V), a13 = FloatVector.fromArray(S, acc, ai + 7 * V);
+        for (int p = 0; p < nv; p += V) {
+            FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p);
+            FloatVector x = FloatVector.fromArray(S, X, x0 + p);
+            a00 = d0.fma(x, a00);
+            a10 = d1.fma(x, a10);
+            x = FloatVector.fromArray(S, X, x1 + p);
+            a01 = d0.fma(x, a01);
+            a11 = d1.fma(x, a11);
+            x = FloatVector.fromArray(S, X, x2 + p);
+            a02 = d0.fma(x, a02);
+            a12 = d1.fma(x, a12);
+            x = FloatVector.fromArray(S, X, x3 + p);
+            a03 = d0.fma(x, a03);
+            a13 = d1.fma(x, a13);
+        }
+        a00.intoArray(acc, ai);
+        a01.intoArray(acc, ai + V);
+        a02.intoArray(acc, ai + 2 * V);
+        a03.intoArray(acc, ai + 3 * V);
+        a10.intoArray(acc, ai + 4 * V);
+        a11.intoArray(acc, ai + 5 * V);
+        a12.intoArray(acc, ai + 6 * V);
+        a13.intoArray(acc, ai + 7 * V);
+    }
+
+
 }
