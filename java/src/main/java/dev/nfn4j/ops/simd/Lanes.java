@@ -114,6 +114,17 @@ final class Lanes {
     }
 
     /**
+     * {@code dst[d + i] += src[s + i]} for i < n, in vectors: each element gets the one addition
+     * the scalar loop would give it (C2 did not vectorize that loop: dst and src may be one array).
+     */
+    static void addInto(float[] dst, int d, float[] src, int s, int n) {
+        int i = 0;
+        for (int ib = S.loopBound(n); i < ib; i += V)
+            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        for (; i < n; i++) dst[d + i] += src[s + i];
+    }
+
+    /**
      * Adds the row segment {@code X[r, r+n)} into {@code acc[ao, ao+n)} and returns its sum: one
      * pass for a plane's column sums (acc) and row sum. Segments narrower than a vector are summed
      * as scalars (no lane sum of an empty vector per row).

@@ -8,6 +8,7 @@ import java.util.Arrays;
 
 import static dev.nfn4j.ops.simd.Lanes.S;
 import static dev.nfn4j.ops.simd.Lanes.V;
+import static dev.nfn4j.ops.simd.Lanes.addInto;
 import static dev.nfn4j.ops.simd.Lanes.arr;
 import static dev.nfn4j.ops.simd.Lanes.dotPlane;
 import static dev.nfn4j.ops.simd.Lanes.eRow;
@@ -139,8 +140,8 @@ final class WeightGrad {
         }
         for (int t = 0; t < chunks; t++) {
             int base = t * per;
-            if (DA != null) for (int i = 0; i < cout * cin; i++) DA[dao + i] += part[base + i];
-            if (DB != null) for (int o = 0; o < cout; o++) DB[dbo + o] += part[base + cout * cin + o];
+            if (DA != null) addInto(DA, dao, part, base, cout * cin);
+            if (DB != null) addInto(DB, dbo, part, base + cout * cin, cout);
         }
     }
 
