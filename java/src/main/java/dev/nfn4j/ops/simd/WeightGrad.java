@@ -242,39 +242,30 @@ final class WeightGrad {
      * Rows [o0, o1) of da over samples [b0, b1) and positions [p0, p0+n) of each plane:
      * {@code da[daOff + (o-o0)*cin + c] += sum dy[b][o][p] x[b][c][p]} and
      * {@code db[dbOff + o-o0] += sum dy[b][o][p]} (either output may be null). Blocks of 2 rows x 4
-     * columns of vector sums ({@link #daBlock}), carried across samples in {@code acc}; each
-     * entry's lanes are reduced once at the end and its scalar tail (positions past the last whole
-     * vector) added. Columns past the last block of four take {@link Lanes#dotPlane} per sample.
+     * columns of vector sums ({@link #daBlock}) carried across samples and positions, then one
+     * lane reduction per entry plus its scalar tail (positions past the last whole vector).
+     * Columns past the last block of four take {@link Lanes#dotPlane} per sample.
      */
     private void daRows(int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo, int b0, int b1, int p0, int n,
                         int o0, int o1, float[] DA, int daOff, float[] DB, int dbOff) {
-        int nv = S.loopBound(n), cb = cin / DA_COLS * DA_COLS, blockFloats = DA_ROWS * DA_COLS * V;
-        int rowBlocks = (o1 - o0 + DA_ROWS - 1) / DA_ROWS, colBlocks = cb / DA_COLS;
+        int nv = S.loopBound(n), cb = cin / DA_COLS * DA_COLS, sums = DA_ROWS * DA_COLS;
         if (DA != null) {
-            float[] acc = scratch.get(Scratch.WG_ACC_SLOT, rowBlocks * colBlocks * blockFloats);
-            Arrays.fill(acc, 0, rowBlocks * colBlocks * blockFloats, 0f);
-            for (int b = b0; b < b1; b++)
-                for (int rb = 0, ai = 0; rb < rowBlocks; rb++) {
-                    int o = o0 + rb * DA_ROWS, r0 = dyo + (b * cout + o) * plane + p0, r1 = o + 1 < o1 ? r0 + plane : r0;
-                    for (int c = 0; c < cb; c += DA_COLS, ai += blockFloats)
-                        daBlock(acc, ai, DY, r0, r1, X, xo + (b * cin + c) * plane + p0, plane, nv);
-                }
-            float[] tail = scratch.get(Scratch.E_SLOT, DA_ROWS * DA_COLS);
-            for (int rb = 0, ai = 0; rb < rowBlocks; rb++) {
-                int o = o0 + rb * DA_ROWS, no = Math.min(DA_ROWS, o1 - o);
-                for (int c = 0; c < cb; c += DA_COLS, ai += blockFloats) {
-                    Arrays.fill(tail, 0, DA_ROWS * DA_COLS, 0f);
+            float[] acc = scratch.get(Scratch.E_SLOT, sums * (V + 1)); // the block's vector sums, then its scalar tails
+            for (int o = o0; o < o1; o += DA_ROWS) {
+                int no = Math.min(DA_ROWS, o1 - o), r0 = dyo + (b0 * cout + o) * plane + p0, r1 = no > 1 ? r0 + plane : r0;
+                for (int c = 0; c < cb; c += DA_COLS) {
+                    daBlock(acc, DY, r0, r1, cout * plane, X, xo + (b0 * cin + c) * plane + p0, cin * plane, plane, nv, b1 - b0);
+                    Arrays.fill(acc, sums * V, sums * (V + 1), 0f);
                     for (int b = b0; b < b1; b++)
                         for (int p = nv; p < n; p++)
                             for (int q = 0; q < no; q++) {
                                 float d = DY[dyo + (b * cout + o + q) * plane + p0 + p];
-                                for (int k = 0; k < DA_COLS; k++)
-                                    tail[q * DA_COLS + k] = Math.fma(d, X[xo + (b * cin + c + k) * plane + p0 + p], tail[q * DA_COLS + k]);
+                                for (int k = 0, t = sums * V + q * DA_COLS; k < DA_COLS; k++, t++)
+                                    acc[t] = Math.fma(d, X[xo + (b * cin + c + k) * plane + p0 + p], acc[t]);
                             }
                     for (int q = 0; q < no; q++)
-                        for (int k = 0; k < DA_COLS; k++)
-                            DA[daOff + (o - o0 + q) * cin + c + k] +=
-                                    sumLanes(FloatVector.fromArray(S, acc, ai + (q * DA_COLS + k) * V)) + tail[q * DA_COLS + k];
+                        for (int k = 0, e = q * DA_COLS; k < DA_COLS; k++, e++)
+                            DA[daOff + (o - o0 + q) * cin + c + k] += sumLanes(FloatVector.fromArray(S, acc, e * V)) + acc[sums * V + e];
                 }
                 for (int c = cb; c < cin; c++)
                     for (int q = 0; q < no; q++) {
@@ -294,41 +285,43 @@ final class WeightGrad {
     }
 
     /**
-     * One block of da's row kernel over positions [0, nv) (whole vectors): the eight vector sums at
-     * {@code acc[ai + (q*4 + k)*V ..]} += dy row q * x row k, for dy rows q = 0, 1 starting at r0,
-     * r1 (r1 == r0 when the block has one row; its sums are not stored) and x rows k = 0..3 at
-     * {@code x0 + k*plane}. The sums stay in registers for the whole run.
+     * One block of da's row kernel: eight vector sums, dy rows q = 0, 1 (starting at r0, r1; r1 ==
+     * r0 when the block has one row, its sums then unused) times x rows k = 0..3 (at x0 + k*plane),
+     * over positions [0, nv) (whole vectors) of each of {@code samples} samples (dy and x advance
+     * by dyStride and xStride per sample). The sums stay in registers throughout and are stored to
+     * {@code acc[(q*4 + k)*V ..]} at the end.
      */
-    private static void daBlock(float[] acc, int ai, float[] DY, int r0, int r1, float[] X, int x0, int plane, int nv) {
-        int x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
-        FloatVector a00 = FloatVector.fromArray(S, acc, ai), a01 = FloatVector.fromArray(S, acc, ai + V);
-        FloatVector a02 = FloatVector.fromArray(S, acc, ai + 2 * V), a03 = FloatVector.fromArray(S, acc, ai + 3 * V);
-        FloatVector a10 = FloatVector.fromArray(S, acc, ai + 4 * V), a11 = FloatVector.fromArray(S, acc, ai + 5 * V);
-        FloatVector a12 = FloatVector.fromArray(S, acc, ai + 6 * V), a13 = FloatVector.fromArray(S, acc, ai + 7 * V);
-        for (int p = 0; p < nv; p += V) {
-            FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p);
-            FloatVector x = FloatVector.fromArray(S, X, x0 + p);
-            a00 = d0.fma(x, a00);
-            a10 = d1.fma(x, a10);
-            x = FloatVector.fromArray(S, X, x1 + p);
-            a01 = d0.fma(x, a01);
-            a11 = d1.fma(x, a11);
-            x = FloatVector.fromArray(S, X, x2 + p);
-            a02 = d0.fma(x, a02);
-            a12 = d1.fma(x, a12);
-            x = FloatVector.fromArray(S, X, x3 + p);
-            a03 = d0.fma(x, a03);
-            a13 = d1.fma(x, a13);
+    private static void daBlock(float[] acc, float[] DY, int r0, int r1, int dyStride, float[] X, int x0, int xStride, int plane, int nv,
+                                int samples) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int s = 0; s < samples; s++, r0 += dyStride, r1 += dyStride, x0 += xStride) {
+            int x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
+            for (int p = 0; p < nv; p += V) {
+                FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p);
+                FloatVector x = FloatVector.fromArray(S, X, x0 + p);
+                a00 = d0.fma(x, a00);
+                a10 = d1.fma(x, a10);
+                x = FloatVector.fromArray(S, X, x1 + p);
+                a01 = d0.fma(x, a01);
+                a11 = d1.fma(x, a11);
+                x = FloatVector.fromArray(S, X, x2 + p);
+                a02 = d0.fma(x, a02);
+                a12 = d1.fma(x, a12);
+                x = FloatVector.fromArray(S, X, x3 + p);
+                a03 = d0.fma(x, a03);
+                a13 = d1.fma(x, a13);
+            }
         }
-        a00.intoArray(acc, ai);
-        a01.intoArray(acc, ai + V);
-        a02.intoArray(acc, ai + 2 * V);
-        a03.intoArray(acc, ai + 3 * V);
-        a10.intoArray(acc, ai + 4 * V);
-        a11.intoArray(acc, ai + 5 * V);
-        a12.intoArray(acc, ai + 6 * V);
-        a13.intoArray(acc, ai + 7 * V);
+        a00.intoArray(acc, 0);
+        a01.intoArray(acc, V);
+        a02.intoArray(acc, 2 * V);
+        a03.intoArray(acc, 3 * V);
+        a10.intoArray(acc, 4 * V);
+        a11.intoArray(acc, 5 * V);
+        a12.intoArray(acc, 6 * V);
+        a13.intoArray(acc, 7 * V);
     }
+
 
 
 }
