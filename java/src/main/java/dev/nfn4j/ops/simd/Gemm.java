@@ -8,7 +8,6 @@ import java.util.Arrays;
 
 import static dev.nfn4j.ops.simd.Lanes.S;
 import static dev.nfn4j.ops.simd.Lanes.V;
-import static dev.nfn4j.ops.simd.Lanes.addInto;
 import static dev.nfn4j.ops.simd.Lanes.arr;
 import static dev.nfn4j.ops.simd.Lanes.eRow;
 import static dev.nfn4j.ops.simd.Lanes.gateRow;
@@ -39,15 +38,6 @@ final class Gemm {
     final boolean accumulate;
     /** ReLU on every stored output (after the accumulation, if any). */
     boolean relu;
-    /**
-     * What the register blocks' stores take the max with: 0 for a ReLU, else -infinity (max(v,
-     * -inf) is v, NaN and -0 included). Branch-free, and the blocks never add to their output
-     * either (accumulating GEMMs sum into E and add it after, {@link #tile}): the stores are the
-     * same code for every caller, so no caller's flags reach the others' compiled kernels. (A
-     * branch on {@code accumulate} in the store, taken by the input gradients, slowed the
-     * forward mixes run beside them by a third, 2026-11-27, ninth session.)
-     */
-    private float floor = Float.NEGATIVE_INFINITY;
     /**
      * A ReLU's output laid out as X ({@code gate[gateOff + i]} for {@code X[xo + i]}), or null: X is
      * then read as X * relu'(gate), zero where gate <= 0 (an input gradient through a ReLU, applied
@@ -142,42 +132,7 @@ final class Gemm {
         }
     }
 
-    /**
-     * A Linear layer's input gradient, dx[b][c] (+)= sum_o dy[b][o] a[o][c] (a: cout x cin, rows of
-     * cin floats): samples in blocks of four run {@link #block4} with a's rows read in place as its
-     * positions (the rows layout, cs = cin) and dy's four rows packed as its weights; the rest
-     * one at a time. Tasks are runs of columns small enough that a's part stays in L2 for every
-     * block of samples. Each sum runs over o in order from zero and is then added to dx (or stored,
-     * with {@code accumulate} false), as the tiled GEMM did, to the bit. (The tiled GEMM, with the
-     * samples as output channels and a's columns as positions, shared its tile code with the
-     * NF-Layer mixes, and running it between them halved their speed in the zoo's training step,
-     * 2026-11-27, ninth session.)
-     */
-    static void linearInputGrad(Parallel par, Scratch scratch, int B, int cin, int cout, float[] A, int ao, float[] DY, int dyo,
-                                float[] DX, int dxo, boolean accumulate) {
-        Gemm g = new Gemm(par, scratch, 0, 0, 0, 0, null, 0, null, 0, 0, 0, null, 0, false);
-        int cols = Math.min(P_TILE, Math.max(64, P_TILE_FLOATS / cout / 16 * 16)), chunks = (cin + cols - 1) / cols;
-        par.forEach(chunks, (long) B * cin * cout, t -> {
-            int c0 = t * cols, len = Math.min(cin, c0 + cols) - c0, er = eRow(len);
-            float[] AP = scratch.get(Scratch.A_SLOT, 4 * cout), E = scratch.get(Scratch.E_SLOT, 4 * er);
-            for (int b = 0, n; b < B; b += n) {
-                n = Math.min(4, B - b);
-                Arrays.fill(E, 0, 4 * er, 0f);
-                // Sums from zero into E, then added to dx (accumulating), or straight into dx.
-                float[] dst = accumulate ? E : DX;
-                int d0 = accumulate ? 0 : dxo + b * cin + c0, ds = accumulate ? er : cin;
-                if (n == 4) {
-                    packBlocks(DY, dyo + b * cout, cout, 1, 4, cout, AP);
-                    g.block4(A, ao + c0, cin, 2 * V, cin, len, cout, AP, 0, E, dst, d0, ds);
-                } else
-                    for (int q = 0; q < n; q++) g.rest(A, ao + c0, cin, 0, len, cout, E, q * er, dst, d0 + q * ds, DY, dyo + (b + q) * cout, 1);
-                if (accumulate) for (int q = 0; q < n; q++) addInto(DX, dxo + (b + q) * cin + c0, E, q * er, len);
-            }
-        });
-    }
-
     void run() {
-        floor = relu && !accumulate ? 0f : Float.NEGATIVE_INFINITY;
         if (plane == 1) {
             runDots();
             return;
@@ -239,26 +194,22 @@ final class Gemm {
             System.arraycopy(X, src, P, full * gs + c * tw, tw);
         }
         float[] E = scratch.get(Scratch.E_SLOT, 4 * eRow(len));
+        if (accumulate) Arrays.fill(E, 0, 4 * eRow(len), 0f); // accumulated GEMMs have no epilogue
         // The block starts from the epilogue and stores straight to y, so y's write misses drain
         // while the next block computes. (Computing in E and copying out was measured slower,
         // 2026-11-27: 2 threads, the 256x256 mix 29-36 vs 22-24 ms median; the copy's stores had
-        // nothing to overlap with.) An accumulating GEMM has no epilogue: its block sums from zero
-        // in E, and E is then added to y (the same one addition per output the store made).
+        // nothing to overlap with.)
         for (int o = 0; o < cout; o += 4) {
-            int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0, er = eRow(len);
-            float[] dst = accumulate ? E : Y;
-            int d0 = accumulate ? 0 : y0, ds = accumulate ? er : plane;
-            if (accumulate) Arrays.fill(E, 0, n * er, 0f);
-            else fillEpilogue(b, o, n, p0, len, E);
-            if (n == 4) block4(P, 0, 2 * V, gs, tw, len, cin, packedA, o * cin, E, dst, d0, ds);
+            int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
+            if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
+            if (n == 4) block4(P, 0, 2 * V, gs, tw, len, cin, packedA, o * cin, E, Y, y0, plane);
             else
                 for (int q = 0; q < n; q++) {
-                    int eo = q * er, wi = ao + (o + q) * ars;
+                    int eo = q * eRow(len), yq = y0 + q * plane, wi = ao + (o + q) * ars;
                     for (int g = 0; g < full; g++)
-                        rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, cin, E, eo, dst, d0 + q * ds, A, wi, acs);
-                    rest(P, full * gs, tw, full * 2 * V, len, cin, E, eo, dst, d0 + q * ds, A, wi, acs);
+                        rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, cin, E, eo, Y, yq, A, wi, acs);
+                    rest(P, full * gs, tw, full * 2 * V, len, cin, E, eo, Y, yq, A, wi, acs);
                 }
-            if (accumulate) for (int q = 0; q < n; q++) addRow(Y, y0 + q * plane, E, q * er, len);
             // Pooled one block late: by then the write misses of the block's stores have completed.
             if (st >= 0 && o > 0) pools.take(b, st, p0, p1, o - 4, 4);
         }
@@ -279,8 +230,8 @@ final class Gemm {
      * than strided loads from a, measured in a lab on cache-resident data). The accumulators
      * start at {@code E[q*eRow(len) + i]}, or, with E null, at the outputs themselves (a sum
      * continued over several calls, one per block of the contraction); results go to
-     * {@code out[outBase + q*outStride + i]} (stored, never added: accumulating GEMMs pass E as
-     * out and add it after), through the ReLU if any. out may be E itself (row stride eRow(len)).
+     * {@code out[outBase + q*outStride + i]}, added to what is there when this GEMM accumulates.
+     * out may be E itself (row stride eRow(len)).
      */
     void block4(float[] P, int pb, int cs, int gs, int tailCs, int len, int k, float[] AP, int ai, float[] E, float[] out,
                         int outBase, int outStride) {
@@ -339,20 +290,20 @@ final class Gemm {
         for (; p < len; p++, xb++) {
             float acc = E[eo + p];
             for (int c = 0, xi = xb; c < k; c++, xi += cs) acc = Math.fma(P[xi], W[wi + c * ws], acc);
-            out[outOff + p] = Math.max(acc, floor);
+            out[outOff + p] = finish(acc, out, outOff + p);
         }
     }
 
-    /** The register blocks' store: the ReLU, if any, as a max with {@link #floor}. */
     private void store(FloatVector v, float[] out, int at) {
-        v.max(floor).intoArray(out, at);
+        if (accumulate) v = v.add(FloatVector.fromArray(S, out, at));
+        if (relu) v = v.max(0f);
+        v.intoArray(out, at);
     }
 
-    /** y (+)= E over one row of n positions, then the ReLU if asked: an accumulating block's results. */
-    private void addRow(float[] y, int yi, float[] e, int ei, int n) {
-        if (relu)
-            for (int i = 0; i < n; i++) y[yi + i] = Math.max(y[yi + i] + e[ei + i], 0f);
-        else addInto(y, yi, e, ei, n);
+    /** The scalar store: accumulated if asked, then the ReLU if asked. */
+    private float finish(float acc, float[] out, int at) {
+        float v = accumulate ? out[at] + acc : acc;
+        return relu ? Math.max(v, 0f) : v;
     }
 
     /** plane == 1 (Linear layers): y[b][o] = dot(a row o, x[b]); tasks over output-channel blocks. */
@@ -382,8 +333,7 @@ final class Gemm {
     private void finishDot(int o, int b, float dot) {
         float acc = dot + constant(b, o);
         int yi = yo + b * cout + o;
-        float v = accumulate ? Y[yi] + acc : acc;
-        Y[yi] = relu ? Math.max(v, 0f) : v;
+        Y[yi] = finish(acc, Y, yi);
     }
 
     /**
