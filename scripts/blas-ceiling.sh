@@ -35,7 +35,7 @@ done
 # 2. The benchmarks jar (ProfileWorkload).
 JAR="$ROOT/jmh/target/benchmarks.jar"
 if [ ! -e "$JAR" ]; then
-    (cd "$ROOT" && ./mvnw -q install -DskipTests -Dnfn4j.skipKernels=true)
+    (cd "$ROOT" && { ./mvnw -q -o package -DskipTests -Dnfn4j.skipKernels=true || ./mvnw -q package -DskipTests -Dnfn4j.skipKernels=true; })
 fi
 
 # ProfileWorkload's per-shape GEMM rows -> blas_replay spec lines ("op B cin cout plane calls"),

@@ -312,10 +312,11 @@ final class Gemm {
         int blocks = (cout + OB - 1) / OB;
         par.forEach(blocks, (long) B * cin * cout, t -> {
             int o = t * OB, oe = Math.min(cout, o + OB);
+            float[] acc = scratch.get(Scratch.E_SLOT, 8 * V);
             if (acs == 1)
                 for (; o + 2 <= oe; o += 2) {
                     int b = 0;
-                    for (; b + 4 <= B; b += 4) dots2x4(o, b);
+                    for (; b + 4 <= B; b += 4) dots2x4(o, b, acc);
                     for (; b < B; b++) {
                         dotInto(o, b);
                         dotInto(o + 1, b);
@@ -341,34 +342,14 @@ final class Gemm {
      * chains instead of one, so the FMA latency is hidden (the head's 1000x1000 Linear ran at
      * 9 GFLOP/s on single dot products). Each result adds in the same order as {@link #dot}.
      */
-    private void dots2x4(int o, int b) {
-        int a0 = ao + o * ars, a1 = a0 + ars, x0 = xo + b * cin, x1 = x0 + cin, x2 = x1 + cin, x3 = x2 + cin;
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        int c = 0;
-        for (int cb = S.loopBound(cin); c < cb; c += V) {
-            FloatVector w0 = FloatVector.fromArray(S, A, a0 + c), w1 = FloatVector.fromArray(S, A, a1 + c);
-            FloatVector x = FloatVector.fromArray(S, X, x0 + c);
-            s00 = w0.fma(x, s00);
-            s10 = w1.fma(x, s10);
-            x = FloatVector.fromArray(S, X, x1 + c);
-            s01 = w0.fma(x, s01);
-            s11 = w1.fma(x, s11);
-            x = FloatVector.fromArray(S, X, x2 + c);
-            s02 = w0.fma(x, s02);
-            s12 = w1.fma(x, s12);
-            x = FloatVector.fromArray(S, X, x3 + c);
-            s03 = w0.fma(x, s03);
-            s13 = w1.fma(x, s13);
-        }
-        finishDot(o, b, dotTail(a0, x0, c, sumLanes(s00)));
-        finishDot(o, b + 1, dotTail(a0, x1, c, sumLanes(s01)));
-        finishDot(o, b + 2, dotTail(a0, x2, c, sumLanes(s02)));
-        finishDot(o, b + 3, dotTail(a0, x3, c, sumLanes(s03)));
-        finishDot(o + 1, b, dotTail(a1, x0, c, sumLanes(s10)));
-        finishDot(o + 1, b + 1, dotTail(a1, x1, c, sumLanes(s11)));
-        finishDot(o + 1, b + 2, dotTail(a1, x2, c, sumLanes(s12)));
-        finishDot(o + 1, b + 3, dotTail(a1, x3, c, sumLanes(s13)));
+    private void dots2x4(int o, int b, float[] acc) {
+        int a0 = ao + o * ars, a1 = a0 + ars, x0 = xo + b * cin, c = S.loopBound(cin);
+        Lanes.dots2x4(acc, A, a0, a1, 0, X, x0, cin, 0, c, 1);
+        for (int q = 0; q < 2; q++)
+            for (int k = 0; k < 4; k++)
+                finishDot(o + q, b + k, dotTail(a0 + q * ars, x0 + k * cin, c, sumLanes(acc, q * 4 + k)));
     }
+
 
     /** acc plus the scalar tail sum_{c0 <= c < cin} A[ai + c] X[xi + c], in order. */
     private float dotTail(int ai, int xi, int c0, float acc) {

@@ -19,6 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 import static dev.nfn4j.ops.reference.ReferenceOps.need;
+import static dev.nfn4j.ops.simd.Lanes.addInto;
 import static dev.nfn4j.ops.simd.Lanes.S;
 import static dev.nfn4j.ops.simd.Lanes.V;
 import static dev.nfn4j.ops.simd.Lanes.addRowSegment;
@@ -343,10 +344,7 @@ public final class SimdOps implements Ops {
                     System.arraycopy(Sx, si, D, di, len);
                     return;
                 }
-                int d = 0;
-                for (int db = S.loopBound(len); d < db; d += V)
-                    FloatVector.fromArray(S, Sx, si + d).add(FloatVector.fromArray(S, D, di + d)).intoArray(D, di + d);
-                for (; d < len; d++) D[di + d] += Sx[si + d];
+                addInto(D, di, Sx, si, len);
             });
             return;
         }
@@ -361,10 +359,7 @@ public final class SimdOps implements Ops {
                     if (contiguous && !accumulate) {
                         System.arraycopy(Sx, si, D, di, n3);
                     } else if (contiguous) {
-                        int d = 0;
-                        for (int db = S.loopBound(n3); d < db; d += V)
-                            FloatVector.fromArray(S, Sx, si + d).add(FloatVector.fromArray(S, D, di + d)).intoArray(D, di + d);
-                        for (; d < n3; d++) D[di + d] += Sx[si + d];
+                        addInto(D, di, Sx, si, n3);
                     } else {
                         for (int d = 0; d < n3; d++) {
                             int sd = (int) (si + d * ss[3]), dd = (int) (di + d * ds[3]);

@@ -11,6 +11,7 @@ import static dev.nfn4j.ops.simd.Lanes.V;
 import static dev.nfn4j.ops.simd.Lanes.addInto;
 import static dev.nfn4j.ops.simd.Lanes.arr;
 import static dev.nfn4j.ops.simd.Lanes.dotPlane;
+import static dev.nfn4j.ops.simd.Lanes.dots2x4;
 import static dev.nfn4j.ops.simd.Lanes.eRow;
 import static dev.nfn4j.ops.simd.Lanes.off;
 import static dev.nfn4j.ops.simd.Lanes.packBlocks;
@@ -30,11 +31,7 @@ final class WeightGrad {
     static final int DA_ROWS_MIN_PLANE = 16384, DA_ROWS_TILE = 16384;
     /** Inputs whose transposed copy (all positions x channels) is at most this many floats take one GEMM over all positions. */
     static final int SHORT_PLANES_XT_FLOATS = 1 << 20;
-    /**
-     * The row kernel's register block: 2 rows x 4 columns of da, 8 vector sums. (3 x 4 held 12 sums
-     * plus 3 dy and 1 x vectors, all 16 of AVX2's registers: np_mlp256's weight gradient ran
-     * 13-22% slower with it, 2026-11-27, ninth session.)
-     */
+    /** The row kernel's register block ({@link Lanes#dots2x4}): 2 rows x 4 columns of da. */
     private static final int DA_ROWS = 2, DA_COLS = 4;
     /** Rows of da per task of the short-plane weight gradient (a multiple of 4: whole register blocks). */
     static final int WG_ROWS = 16;
@@ -242,7 +239,7 @@ final class WeightGrad {
      * Rows [o0, o1) of da over samples [b0, b1) and positions [p0, p0+n) of each plane:
      * {@code da[daOff + (o-o0)*cin + c] += sum dy[b][o][p] x[b][c][p]} and
      * {@code db[dbOff + o-o0] += sum dy[b][o][p]} (either output may be null). Blocks of 2 rows x 4
-     * columns of vector sums ({@link #daBlock}) carried across samples and positions, then one
+     * columns of vector sums ({@link Lanes#dots2x4}) carried across samples and positions, then one
      * lane reduction per entry plus its scalar tail (positions past the last whole vector).
      * Columns past the last block of four take {@link Lanes#dotPlane} per sample.
      */
@@ -254,7 +251,7 @@ final class WeightGrad {
             for (int o = o0; o < o1; o += DA_ROWS) {
                 int no = Math.min(DA_ROWS, o1 - o), r0 = dyo + (b0 * cout + o) * plane + p0, r1 = no > 1 ? r0 + plane : r0;
                 for (int c = 0; c < cb; c += DA_COLS) {
-                    daBlock(acc, DY, r0, r1, cout * plane, X, xo + (b0 * cin + c) * plane + p0, cin * plane, plane, nv, b1 - b0);
+                    dots2x4(acc, DY, r0, r1, cout * plane, X, xo + (b0 * cin + c) * plane + p0, plane, cin * plane, nv, b1 - b0);
                     Arrays.fill(acc, sums * V, sums * (V + 1), 0f);
                     for (int b = b0; b < b1; b++)
                         for (int p = nv; p < n; p++)
@@ -265,7 +262,7 @@ final class WeightGrad {
                             }
                     for (int q = 0; q < no; q++)
                         for (int k = 0, e = q * DA_COLS; k < DA_COLS; k++, e++)
-                            DA[daOff + (o - o0 + q) * cin + c + k] += sumLanes(FloatVector.fromArray(S, acc, e * V)) + acc[sums * V + e];
+                            DA[daOff + (o - o0 + q) * cin + c + k] += sumLanes(acc, e) + acc[sums * V + e];
                 }
                 for (int c = cb; c < cin; c++)
                     for (int q = 0; q < no; q++) {
@@ -284,43 +281,7 @@ final class WeightGrad {
             }
     }
 
-    /**
-     * One block of da's row kernel: eight vector sums, dy rows q = 0, 1 (starting at r0, r1; r1 ==
-     * r0 when the block has one row, its sums then unused) times x rows k = 0..3 (at x0 + k*plane),
-     * over positions [0, nv) (whole vectors) of each of {@code samples} samples (dy and x advance
-     * by dyStride and xStride per sample). The sums stay in registers throughout and are stored to
-     * {@code acc[(q*4 + k)*V ..]} at the end.
-     */
-    private static void daBlock(float[] acc, float[] DY, int r0, int r1, int dyStride, float[] X, int x0, int xStride, int plane, int nv,
-                                int samples) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        for (int s = 0; s < samples; s++, r0 += dyStride, r1 += dyStride, x0 += xStride) {
-            int x1 = x0 + plane, x2 = x1 + plane, x3 = x2 + plane;
-            for (int p = 0; p < nv; p += V) {
-                FloatVector d0 = FloatVector.fromArray(S, DY, r0 + p), d1 = FloatVector.fromArray(S, DY, r1 + p);
-                FloatVector x = FloatVector.fromArray(S, X, x0 + p);
-                a00 = d0.fma(x, a00);
-                a10 = d1.fma(x, a10);
-                x = FloatVector.fromArray(S, X, x1 + p);
-                a01 = d0.fma(x, a01);
-                a11 = d1.fma(x, a11);
-                x = FloatVector.fromArray(S, X, x2 + p);
-                a02 = d0.fma(x, a02);
-                a12 = d1.fma(x, a12);
-                x = FloatVector.fromArray(S, X, x3 + p);
-                a03 = d0.fma(x, a03);
-                a13 = d1.fma(x, a13);
-            }
-        }
-        a00.intoArray(acc, 0);
-        a01.intoArray(acc, V);
-        a02.intoArray(acc, 2 * V);
-        a03.intoArray(acc, 3 * V);
-        a10.intoArray(acc, 4 * V);
-        a11.intoArray(acc, 5 * V);
-        a12.intoArray(acc, 6 * V);
-        a13.intoArray(acc, 7 * V);
-    }
+
 
 
 
