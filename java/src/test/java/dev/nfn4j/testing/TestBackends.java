@@ -42,7 +42,7 @@ public final class TestBackends {
     /** The fast backends available here (each to be compared against {@link #reference()}). */
     public static synchronized List<Ops> fast() {
         List<Ops> out = new ArrayList<>();
-        for (String name : List.of("simd", "cuda")) {
+        for (String name : fastNames()) {
             Object o = FAST.computeIfAbsent(name, n -> {
                 try {
                     return Backends.byName(n);
@@ -56,10 +56,32 @@ public final class TestBackends {
         return out;
     }
 
-    /** Every backend to run a suite on: the reference, then the fast ones. */
+    /**
+     * The fast backends to compare against the reference: {@code -Dnfn4j.testBackends} (a
+     * comma-separated list; the cuda-emulated test run names cuda alone), else simd and cuda.
+     */
+    static List<String> fastNames() {
+        List<String> out = new ArrayList<>(explicitNames());
+        out.remove("reference");
+        return explicitNames().isEmpty() ? List.of("simd", "cuda") : out;
+    }
+
+    /**
+     * Every backend to run a suite on: the reference, then the fast ones; with
+     * {@code -Dnfn4j.testBackends}, the reference only where that list names it (the
+     * cuda-emulated run names cuda alone: the reference's own runs are default-test's).
+     */
     public static List<Ops> all() {
-        List<Ops> out = new ArrayList<>(List.of(reference()));
+        List<Ops> out = new ArrayList<>();
+        if (System.getProperty("nfn4j.testBackends", "").isBlank() || explicitNames().contains("reference")) out.add(reference());
         out.addAll(fast());
+        return out;
+    }
+
+    private static List<String> explicitNames() {
+        List<String> out = new ArrayList<>();
+        for (String s : System.getProperty("nfn4j.testBackends", "").split(","))
+            if (!s.isBlank()) out.add(s.trim());
         return out;
     }
 

@@ -56,6 +56,8 @@ import static jcuda.driver.JCudaDriver.*;
  * asynchronous fault is reported at the kernel that caused it.
  */
 public final class CudaOps implements Ops {
+    /** A NaN bit pattern for the unused tail of a buffer's size class under emulation. */
+    private static final int EMULATION_SLACK_POISON = 0x7fbadbad;
     /** Floats per pinned staging buffer (16 MiB). */
     private static final int STAGE_FLOATS = 4 << 20;
 
@@ -64,6 +66,8 @@ public final class CudaOps implements Ops {
     private final Map<Kernel, CUfunction> functions = new EnumMap<>(Kernel.class);
     private final CachingAllocator<CUdeviceptr> allocator;
     private final String description;
+    /** Whether the driver is the CPU emulation ({@link CudaEmulation}): descriptions and errors say so. */
+    private final boolean emulated;
     private final boolean syncLaunches = Boolean.getBoolean("nfn4j.cudaSyncLaunches");
     /** Opt-in TF32 tensor-core mixes for wide channel counts (kernels/mix.cu channel_mix_tf32 states the accuracy bound). */
     private boolean tf32 = Boolean.getBoolean("nfn4j.tf32");
@@ -94,7 +98,7 @@ public final class CudaOps implements Ops {
      * Initialises the device and loads the kernels; throws {@link UnsupportedOperationException}
      * with the reason when this machine cannot run them. Only {@link CudaProbe} calls this.
      */
-    static CudaOps open(KernelImage image) {
+    static CudaOps open(KernelImage image, boolean emulated) {
         JCudaDriver.setExceptionsEnabled(true);
         try {
             cuInit(0);
@@ -107,7 +111,7 @@ public final class CudaOps implements Ops {
         if (count[0] == 0) throw unavailable("no CUDA device");
         if (ordinal < 0 || ordinal >= count[0])
             throw unavailable("-Dnfn4j.cudaDevice=" + ordinal + " but there are " + count[0] + " devices");
-        return new CudaOps(image, ordinal);
+        return new CudaOps(image, ordinal, emulated);
     }
 
     private static String driverHint(String error) {
@@ -120,7 +124,8 @@ public final class CudaOps implements Ops {
         return new UnsupportedOperationException(why);
     }
 
-    private CudaOps(KernelImage image, int ordinal) {
+    private CudaOps(KernelImage image, int ordinal, boolean emulated) {
+        this.emulated = emulated;
         CUdevice device = new CUdevice();
         cuDeviceGet(device, ordinal);
         byte[] nameBytes = new byte[256];
@@ -181,8 +186,11 @@ public final class CudaOps implements Ops {
         up[1] = staging();
         down = staging();
         hyper = allocator.allocate(4 * Double.BYTES).handle();
-        description = "cuda (" + name + ", " + String.format("%.1f GiB", total[0] / (double) (1L << 30)) + ", " + sms + " SMs, sm_" + major + minor
-                + "; driver " + driverText + "; kernels by " + image.builtWith() + ")";
+        description = emulated
+                ? "cuda (emulated on the CPU: " + name + ", " + String.format("%.1f GiB", total[0] / (double) (1L << 30)) + ", sm_" + major + minor
+                        + " device API; kernels by " + image.builtWith() + "; timings mean nothing about a GPU)"
+                : "cuda (" + name + ", " + String.format("%.1f GiB", total[0] / (double) (1L << 30)) + ", " + sms + " SMs, sm_" + major + minor
+                        + "; driver " + driverText + "; kernels by " + image.builtWith() + ")";
     }
 
     private static int attribute(CUdevice device, int attribute) {
@@ -242,9 +250,13 @@ public final class CudaOps implements Ops {
         enter();
         if (n < 0) throw new IllegalArgumentException("cannot allocate a device buffer of " + n + " floats");
         long floats = Math.max(n, 1);
-        CudaBuf b = new CudaBuf(allocator, allocator.allocate(floats * Float.BYTES), n);
+        CachingAllocator.Block<CUdeviceptr> block = allocator.allocate(floats * Float.BYTES);
+        CudaBuf b = new CudaBuf(allocator, block, n);
         if (capturing != null) capturing.add(b);
         cuMemsetD32Async(b.ptr, 0, floats, compute); // zero-filled, as the SPI promises
+        long slack = block.bytes() / Float.BYTES - floats;
+        if (emulated && slack > 0) // the size class's tail past the buffer: NaN, so that a kernel reading past a buffer's end fails its test
+            cuMemsetD32Async(b.ptr.withByteOffset(floats * Float.BYTES), EMULATION_SLACK_POISON, slack, compute);
         return b;
     }
 
@@ -369,15 +381,28 @@ public final class CudaOps implements Ops {
                     Pointer.to(params), null);
             if (syncLaunches && capturing == null) cuStreamSynchronize(compute);
         } catch (CudaException e) {
-            throw new IllegalStateException("cuda: " + l.shape() + " failed: " + e.getMessage() + "; kernel " + l.kernel().signature(), e);
+            throw new IllegalStateException("cuda: " + l.shape() + " failed: " + e.getMessage() + emulatorDetail() + "; kernel " + l.kernel().signature(), e);
         }
     }
 
     /** A driver error outside a launch: names the last launch, since kernel faults surface at the next synchronizing call. */
     private IllegalStateException failure(String what, CudaException e) {
-        return new IllegalStateException("cuda: " + what + " failed: " + e.getMessage()
+        return new IllegalStateException("cuda: " + what + " failed: " + e.getMessage() + emulatorDetail()
                 + (lastLaunch == null ? "" : "; the last kernel launched was " + lastLaunch.shape()
                 + " (a kernel fault shows at the next synchronizing call; -Dnfn4j.cudaSyncLaunches=true checks after every launch)"), e);
+    }
+
+    /** Under emulation, the emulator's account of the last failure (which kernel, which check). */
+    private String emulatorDetail() {
+        if (!emulated) return "";
+        String detail = CudaEmulation.lastError();
+        CudaEmulation.clearError();
+        return detail.isEmpty() ? "" : " (" + detail + ")";
+    }
+
+    /** Whether the driver under this backend is the CPU emulation. */
+    public boolean emulated() {
+        return emulated;
     }
 
     // ---- ops ---------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
 /**
  * Decides once per process whether the cuda backend can run here, and keeps the answer: the
  * backend itself, or why not (the jar has no kernels, JCuda is missing, no libcuda.so.1, no
- * device, a driver too old for the kernels). Once, because JCuda's classes cannot be initialised
+ * device, a driver too old for the kernels, a failed self-check). Under
+ * {@code -Dnfn4j.cudaEmulation=true} the driver is the CPU emulation ({@link CudaEmulation}),
+ * loaded here before JCuda. Once, because JCuda's classes cannot be initialised
  * again after a failed load (the first touch throws UnsatisfiedLinkError, every later one
  * NoClassDefFoundError). This class refers to no JCuda type, so the library links and runs
  * without JCuda; only {@link CudaOps} does, and it is first touched here, inside the catch.
@@ -63,11 +65,30 @@ public final class CudaProbe {
         }
     }
 
+    /** The self-check's verdict on this process's device, or null before one ran. */
+    private static String selfCheck;
+
+    /**
+     * What the self-check said of the device, run the first time the backend was opened (a few
+     * NF-Layer kernels and an Adam step against the reference backend: {@link CudaSelfCheck}), or
+     * why it did not run.
+     */
+    public static synchronized String selfCheck() {
+        if (result == null) result = probe();
+        return selfCheck != null ? selfCheck : "not run: " + result;
+    }
+
     private static Object probe() {
-        String problem = KernelImage.problem(); // no driver call for a jar without kernels
+        boolean emulated = CudaEmulation.requested();
+        if (emulated) {
+            String why = CudaEmulation.load(); // before JCuda's native library, which then binds to it
+            if (why != null) return why;
+        }
+        String problem = emulated ? null : KernelImage.problem(); // no driver call for a jar without kernels
         if (problem != null) return problem;
+        CudaOps ops;
         try {
-            return CudaOps.open(KernelImage.load());
+            ops = CudaOps.open(emulated ? KernelImage.forEmulation() : KernelImage.load(), emulated);
         } catch (UnsupportedOperationException e) {
             return e.getMessage();
         } catch (UnsatisfiedLinkError e) {
@@ -77,6 +98,14 @@ public final class CudaProbe {
         } catch (Exception e) {
             return "the CUDA device cannot be initialised (" + rootMessage(e) + ")";
         }
+        CudaSelfCheck.Result check = CudaSelfCheck.run(ops);
+        selfCheck = check.summary();
+        if (!check.passed()) {
+            System.getLogger(CudaProbe.class.getName()).log(System.Logger.Level.WARNING,
+                    "nfn4j: the cuda backend failed its self-check and is not used: " + check.summary());
+            return "the self-check failed: " + check.summary();
+        }
+        return ops;
     }
 
     private static final Pattern MISSING_LIBRARY = Pattern.compile("([\\w.+-]+\\.so[.\\d]*): cannot open shared object file");

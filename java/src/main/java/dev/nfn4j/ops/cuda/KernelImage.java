@@ -33,6 +33,17 @@ record KernelImage(byte[] fatbin, Set<String> kernels, String builtWith) {
         return new KernelImage(fatbin, names, built);
     }
 
+    /**
+     * The image handed to the CPU emulation, which runs the kernels compiled into itself: this
+     * jar's fatbin when it has one (the emulator checks it is one), else a bare fatbin header, and
+     * the emulator's own kernel list as the manifest.
+     */
+    static KernelImage forEmulation() throws IOException {
+        KernelImage built = load();
+        byte[] fatbin = built != null ? built.fatbin() : new byte[]{0x50, (byte) 0xed, 0x55, (byte) 0xba, 0, 0, 0, 0};
+        return new KernelImage(fatbin, new LinkedHashSet<>(CudaEmulation.kernels()), "g++ (the CPU emulation's own build of kernels/*.cu)");
+    }
+
     private static byte[] resource(String name) throws IOException {
         try (InputStream in = KernelImage.class.getResourceAsStream(name)) {
             return in == null ? null : in.readAllBytes();
