@@ -4,6 +4,8 @@ import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 
+import java.util.Arrays;
+
 /**
  * nfn's ChannelLayerNorm on a tensor {@code [B, C, ...]}: at every position, the C channel values
  * become {@code (x - mean) / (std + eps) * gamma + beta}, std unbiased (torch.std), eps 1e-5;
@@ -56,7 +58,7 @@ public final class ChannelLayerNorm implements Layer {
     @Override
     public Value backward(Value gradOut) {
         if (lastIn == null) throw new IllegalStateException(this + ": backward without a forward");
-        if (!(gradOut instanceof Tensor g) || !java.util.Arrays.equals(g.shape(), lastIn.shape()))
+        if (!(gradOut instanceof Tensor g) || !Arrays.equals(g.shape(), lastIn.shape()))
             throw new IllegalArgumentException(this + ": gradient must be a tensor of shape " + lastIn + ", got " + gradOut);
         Ptr dx = ws.get("dx", lastIn.size());
         backward(ops, gamma, beta, lastIn.batch(), channels, lastIn.perSample() / channels, lastIn.data(), g.data(), dx);

@@ -3,6 +3,7 @@ package dev.nfn4j.nn;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.WeightSpace;
 
 /**
@@ -26,7 +27,7 @@ public final class ResBlock implements Layer {
     }
 
     /** {@code x + act(NPLinear(SimpleLayerNorm(x)))}, parameters {@code prefix + base_layer.*} and {@code prefix + norm.*}. */
-    public static ResBlock npBlock(Params params, String prefix, dev.nfn4j.space.NetworkSpec spec, int channels, Act act, Init.Type init) {
+    public static ResBlock npBlock(Params params, String prefix, NetworkSpec spec, int channels, Act act, Init.Type init) {
         Layer base = new NPLinear(params, prefix + "base_layer.", spec, channels, channels, false, init);
         Layer norm = new SimpleLayerNorm(params, prefix + "norm.", spec, channels);
         return new ResBlock(params.ops(), base, act, norm);
