@@ -14,7 +14,7 @@
 #   native/gpu-check.sh selftest   HERE: prepare (fatbin optional), then the device half on the CPU
 #                                  (simd backend, PyTorch on the CPU, small workloads).
 #
-# Environment: NFN4J_FIXTURES (default ../shared/conformance/nfn), NFN4J_GPU_ALLOW_NO_FATBIN=1
+# Environment: NFN4J_FIXTURES (default ../shared/conformance/nfn), NFN4J_LAYER_FIXTURES (default ../shared/conformance/nfn-layers), NFN4J_GPU_ALLOW_NO_FATBIN=1
 # (prepare without kernels), and for the device half GPU_CHECK_STAGES (default
 # tests,bench,torch,lab), GPU_CHECK_BUDGET_S (default 450: every stage ends within it),
 # GPU_CHECK_DRYRUN=1 (no GPU: what selftest sets).
@@ -136,6 +136,12 @@ prepare() {
         XZ_OPT=-T0 tar -C "$fx" -cJf "$CARRY/fixtures.tar.xz.tmp" . && mv "$CARRY/fixtures.tar.xz.tmp" "$CARRY/fixtures.tar.xz" || die "packing the fixtures failed"
         echo "$fxstamp" > "$CARRY/fixtures.txt"
     fi
+    # nfn's other layers (norms, attention, encodings), if the shared folder has them.
+    local lfx="${NFN4J_LAYER_FIXTURES:-$ROOT/../shared/conformance/nfn-layers}"
+    if ls "$lfx"/*.safetensors >/dev/null 2>&1; then
+        XZ_OPT=-T0 tar -C "$lfx" -cJf "$CARRY/layer-fixtures.tar.xz.tmp" . && mv "$CARRY/layer-fixtures.tar.xz.tmp" "$CARRY/layer-fixtures.tar.xz" \
+            || die "packing the layer fixtures failed"
+    fi
 
     # 5. A font: xchart's PNG (TrainerTest, CliTest) needs fontconfig to find one, and the GPU
     #    image may have none; the device half adds this folder to fontconfig's.
@@ -216,6 +222,7 @@ device_main() {
 
     say "== unpacking the JDK and the fixtures"
     unpack "$CARRY/fixtures.tar.xz" "$work/fixtures" || echo "    could not unpack the fixtures: conformance will fail"
+    [ -f "$CARRY/layer-fixtures.tar.xz" ] && { unpack "$CARRY/layer-fixtures.tar.xz" "$work/nfn-layers" || echo "    could not unpack the layer fixtures"; }
     JAVA="$work/jre/bin/java"
     if unpack "$CARRY/jre.tar.xz" "$work/jre" && "$JAVA" -version > "$work/java-version" 2>&1; then
         head -n 2 "$work/java-version"
@@ -240,7 +247,7 @@ device_main() {
         printf '<?xml version="1.0"?>\n<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
             "$CARRY/fonts" "$work/fc-cache" > "$work/fonts.conf"
         ( cd "$ROOT/java" && export FONTCONFIG_FILE="$work/fonts.conf" && timeout -k 10 "$t" "$JAVA" "${JVM_FLAGS[@]}" -Xmx4g -Djava.awt.headless=true \
-            -Dnfn4j.backend=$backend -Dnfn4j.requireBackend=$backend,simd -Dnfn4j.conformanceDir="$fx" \
+            -Dnfn4j.backend=$backend -Dnfn4j.requireBackend=$backend,simd -Dnfn4j.conformanceDir="$fx" -Dnfn4j.conformanceLayersDir="$work/nfn-layers" \
             -cp "$cp_test" org.junit.platform.console.ConsoleLauncher execute \
             --scan-classpath "$CARRY/test-classes" --reports-dir "$work/reports" \
             --disable-banner --details=tree --details-theme=ascii ) > "$OUT/tests.txt" 2>&1

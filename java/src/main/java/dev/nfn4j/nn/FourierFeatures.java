@@ -29,16 +29,42 @@ public final class FourierFeatures implements Layer {
     private Ptr lastZ;
 
     public FourierFeatures(Ops ops, NetworkSpec spec, int cin, int mapping, double scale, long seed) {
+        this(ops, spec, draw(cin, mapping, scale, seed));
+    }
+
+    /**
+     * With a given projection, nfn's buffer {@code _B} {@code [cin][mapping]} (row-major): the
+     * features of a model trained by nfn.
+     */
+    public FourierFeatures(Ops ops, NetworkSpec spec, int cin, int mapping, float[] projection) {
+        this(ops, spec, rows(cin, mapping, projection));
+    }
+
+    private static double[][] draw(int cin, int mapping, double scale, long seed) {
         if (mapping < 1 || cin < 1) throw new IllegalArgumentException("FourierFeatures needs mapping >= 1 and channels >= 1");
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[][] b = new double[cin][mapping];
+        for (int c = 0; c < cin; c++)
+            for (int k = 0; k < mapping; k++) b[c][k] = Init.gaussian(rnd) * scale;
+        return b;
+    }
+
+    private static double[][] rows(int cin, int mapping, float[] projection) {
+        if (mapping < 1 || cin < 1) throw new IllegalArgumentException("FourierFeatures needs mapping >= 1 and channels >= 1");
+        if (projection.length != (long) cin * mapping)
+            throw new IllegalArgumentException("FourierFeatures projection must be [" + cin + ", " + mapping + "], got " + projection.length + " values");
+        double[][] b = new double[cin][mapping];
+        for (int c = 0; c < cin; c++)
+            for (int k = 0; k < mapping; k++) b[c][k] = projection[c * mapping + k];
+        return b;
+    }
+
+    private FourierFeatures(Ops ops, NetworkSpec spec, double[][] b) {
         this.ops = ops;
         this.spec = spec;
-        this.cin = cin;
-        this.m = mapping;
+        this.cin = b.length;
+        this.m = b[0].length;
         this.ws = new Workspace(ops);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        double[][] b = new double[cin][m];
-        for (int c = 0; c < cin; c++)
-            for (int k = 0; k < m; k++) b[c][k] = Init.gaussian(rnd) * scale;
         int L = spec.numLayers();
         weightMix = new Ptr[L];
         biasMix = new Ptr[L];

@@ -6,7 +6,7 @@ package dev.nfn4j.nn;
  * N(0, 2/fan_in) weights and zero biases ("kaiming_normal"); io embeddings are N(0, 1).
  */
 public record Init(Kind kind, double scale) {
-    public enum Kind { UNIFORM, NORMAL, ZERO }
+    public enum Kind { UNIFORM, NORMAL, ZERO, CONSTANT }
 
     public static Init uniform(double bound) {
         return new Init(Kind.UNIFORM, bound);
@@ -18,6 +18,11 @@ public record Init(Kind kind, double scale) {
 
     public static Init zero() {
         return new Init(Kind.ZERO, 0);
+    }
+
+    /** Every entry {@code value} (a norm's gamma of 1, LearnedScale's initial scale). */
+    public static Init constant(double value) {
+        return new Init(Kind.CONSTANT, value);
     }
 
     /** nfn's init types for a group of layers whose input sizes sum to {@code fanIn}. */

@@ -52,6 +52,7 @@ public final class Params {
                     case UNIFORM -> (float) ((rnd.nextDouble() * 2 - 1) * p.init.scale());
                     case NORMAL -> (float) (Init.gaussian(rnd) * p.init.scale());
                     case ZERO -> 0f;
+                    case CONSTANT -> (float) p.init.scale();
                 };
             ops.upload(v, 0, p.value(), v.length);
         }

@@ -217,6 +217,46 @@ public interface Ops {
     void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx);
 
     /**
+     * Layer normalisation of the groups {@link NormShape} describes, x and y {@code [outer][a][groups][inner]}:
+     * <pre>
+     * mean = mean_{a,i} x[o][a][g][i]     ss = sum_{a,i} (x - mean)^2     r = s.scale(ss)
+     * y[o][a][g][i] = (x[o][a][g][i] - mean) * r * gamma[a][i] + beta[a][i]
+     * </pre>
+     * Means and sums in double. y may not be x.
+     */
+    void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y);
+
+    /**
+     * Backward of {@link #layerNorm}, with mean and r taken again from x: with {@code g = dy gamma},
+     * <pre>
+     * dx = r (g - mean_{a,i} g) + s.spreadCoefficient(r, ss, sum_{a,i} g (x - mean)) (x - mean)     (overwritten)
+     * dgamma[a][i] += sum_{o,g} dy (x - mean) r      dbeta[a][i] += sum_{o,g} dy     (in (o, g) order)
+     * </pre>
+     * Any of dx, dgamma, dbeta may be null.
+     */
+    void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta);
+
+    /**
+     * Softmax attention within each of {@code groups} sets of {@code tokens} tokens: qkv
+     * {@code [groups][tokens][3][dim]} holds each token's query, key and value,
+     * <pre>
+     * probs[g][t][u] = softmax_u(scale * q[g][t] . k[g][u])     out[g][t][d] = sum_u probs[g][t][u] v[g][u][d]
+     * </pre>
+     * probs {@code [groups][tokens][tokens]} and out {@code [groups][tokens][dim]} are written;
+     * the backward reads probs. Dots, softmax and sums in double.
+     */
+    void attention(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr out);
+
+    /**
+     * Backward of {@link #attention}, dqkv {@code [groups][tokens][3][dim]} overwritten: with
+     * {@code dP[t][u] = dOut[t] . v[u]} and {@code dS[t][u] = P[t][u] (dP[t][u] - sum_w P[t][w] dP[t][w])},
+     * <pre>
+     * dq[t] = scale sum_u dS[t][u] k[u]     dk[u] = scale sum_t dS[t][u] q[t]     dv[u] = sum_t P[t][u] dOut[t]
+     * </pre>
+     */
+    void attentionBackward(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv);
+
+    /**
      * One Adam/AdamW step over n parameters with PyTorch's semantics, {@code step} counting from 1:
      * bias-corrected moments and eps added after the square root. Weight decay is L2 (added to
      * the gradient) for Adam, decoupled for AdamW.

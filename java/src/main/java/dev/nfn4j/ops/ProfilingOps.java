@@ -239,6 +239,10 @@ public final class ProfilingOps implements Ops {
     @Override public void activationBackward(Act a, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) { long t = System.nanoTime(); inner.activationBackward(a, n, x, y, dy, dx); record("activationBackward", t, n, 3.0 * n); }
     @Override public void planeStats(long p, int n, Ptr x, Ptr o) { long t = System.nanoTime(); inner.planeStats(p, n, x, o); record("planeStats", t); }
     @Override public void planeStatsBackward(long p, int n, Ptr x, Ptr d, Ptr dx) { long t = System.nanoTime(); inner.planeStatsBackward(p, n, x, d, dx); record("planeStatsBackward", t); }
+    @Override public void layerNorm(NormShape s, Ptr x, Ptr g, Ptr b, Ptr y) { long t = System.nanoTime(); inner.layerNorm(s, x, g, b, y); record("layerNorm", t, 8.0 * s.size(), 2.0 * s.size()); }
+    @Override public void layerNormBackward(NormShape s, Ptr x, Ptr g, Ptr dy, Ptr dx, Ptr dg, Ptr db) { long t = System.nanoTime(); inner.layerNormBackward(s, x, g, dy, dx, dg, db); record("layerNormBackward", t, 14.0 * s.size(), 3.0 * s.size()); }
+    @Override public void attention(long g, int n, int d, float sc, Ptr qkv, Ptr p, Ptr o) { long t = System.nanoTime(); inner.attention(g, n, d, sc, qkv, p, o); record("attention", t, 4.0 * g * n * n * d, (double) g * n * (4 * d + n)); }
+    @Override public void attentionBackward(long g, int n, int d, float sc, Ptr qkv, Ptr p, Ptr dO, Ptr dq) { long t = System.nanoTime(); inner.attentionBackward(g, n, d, sc, qkv, p, dO, dq); record("attentionBackward", t, 8.0 * g * n * n * d, (double) g * n * (7 * d + n)); }
     // Adam: param, grad, m and v read, param, m and v written; about 10 flops per parameter.
     @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, long s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, s); record("adamStep", t, 10.0 * n, 7.0 * n); }
     @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig c, int w, Ptr s) { long t = System.nanoTime(); inner.adamStep(n, p, g, m, v, c, w, s); record("adamStep", t, 10.0 * n, 7.0 * n); }

@@ -376,10 +376,14 @@ class EquivarianceTest {
 
     /** f(P x) = P f(x) for a few random P of the given group. */
     private static void assertEquivariant(Ops ops, Layer layer, Case c, BiFunction<NetworkSpec, Random, Permutation> group) {
+        assertEquivariant(ops, layer, c, group, layer instanceof FourierFeatures ff ? ff.outChannels() : c.cout);
+    }
+
+    /** f(P x) = P f(x), f giving {@code outChannels} channels. */
+    static void assertEquivariant(Ops ops, Layer layer, Case c, BiFunction<NetworkSpec, Random, Permutation> group, int outChannels) {
         Random rnd = new Random(c.seed ^ 0x9e3779b97f4a7c15L);
         HostWeights x = randomWeights(c.layout(), rnd);
         HostWeights fx = downloadWeights(ops, layer.forward(upload(ops, x)));
-        int outChannels = layer instanceof FourierFeatures ff ? ff.outChannels() : c.cout;
         assertEquals(new WsLayout(c.spec, c.batch, outChannels), fx.layout());
         for (int t = 0; t < PERMS_PER_CASE; t++) {
             Permutation p = group.apply(c.spec, rnd);

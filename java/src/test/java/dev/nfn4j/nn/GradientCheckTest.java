@@ -375,7 +375,7 @@ class GradientCheckTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     /** Gradient check of a weight-space module at a Gaussian input, with sum(out * G). */
-    private static void checkWeightSpace(Ops ops, Layer m, Params params, Shape s, GradCheck.Fd fd) {
+    static void checkWeightSpace(Ops ops, Layer m, Params params, Shape s, GradCheck.Fd fd) {
         WsLayout lay = s.layout();
         Random rnd = new Random(s.name.hashCode() * 31L + s.cin);
         float[] x = gaussian(rnd, Math.toIntExact(lay.size()));
@@ -384,7 +384,7 @@ class GradientCheckTest {
         new GradCheck(ops, m, params, GradCheck.weighted(gaussian(rnd, outSize)), fd).seed(rnd.nextLong()).run(like, x);
     }
 
-    private static void checkTensor(Ops ops, Layer m, Params params, int[] shape, GradCheck.Fd fd, Random rnd) {
+    static void checkTensor(Ops ops, Layer m, Params params, int[] shape, GradCheck.Fd fd, Random rnd) {
         int n = 1;
         for (int d : shape) n *= d;
         float[] x = gaussian(rnd, n);

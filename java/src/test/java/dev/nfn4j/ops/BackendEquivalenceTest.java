@@ -1,6 +1,7 @@
 package dev.nfn4j.ops;
 
 import dev.nfn4j.ops.OpsHarness.Arg;
+import dev.nfn4j.ops.reference.ReferenceOps;
 import dev.nfn4j.testing.Compare;
 import dev.nfn4j.testing.TestBackends;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -824,6 +825,111 @@ class BackendEquivalenceTest {
         Arg dx = h.acc("dx", h.gaussian(c.planes * c.n));
         h.run((ops, p) -> ops.planeStatsBackward(c.planes, c.n, p.at(x), p.at(dOut), p.at(dx)));
         h.expect(dx, FWD);
+    }
+
+    // ---- layer norms and attention ---------------------------------------------------------------
+
+    record Norm(int outer, int a, int groups, int inner, NormShape.Kind kind) {
+        NormShape shape() {
+            return new NormShape(outer, a, groups, inner, kind, 1e-5);
+        }
+
+        @Override
+        public String toString() {
+            return "[" + outer + "][" + a + "][" + groups + "][" + inner + "] " + kind;
+        }
+    }
+
+    /** Groups of 2 to 900 values (past a block of 256 threads), strided (groups > 1) and contiguous, both scale kinds. */
+    static Stream<Arguments> norms() {
+        int[][] shapes = {{1, 2, 1, 1}, {2, 3, 5, 1}, {3, 7, 4, 3}, {2, 33, 13, 1}, {1, 16, 1, 17}, {2, 5, 1, 100}, {1, 300, 2, 3}, {3, 1, 7, 13}};
+        List<Norm> cases = new ArrayList<>();
+        for (int[] c : shapes)
+            for (NormShape.Kind k : NormShape.Kind.values()) cases.add(new Norm(c[0], c[1], c[2], c[3], k));
+        return against(cases);
+    }
+
+    /** Values with a mean far from 0, so the mean's subtraction is exercised. */
+    private static float[] shifted(OpsHarness h, long n) {
+        float[] x = h.gaussian(Math.toIntExact(n));
+        for (int i = 0; i < x.length; i++) x[i] += 3;
+        return x;
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("norms")
+    void layerNorm(Ops fast, Norm c) {
+        NormShape s = c.shape();
+        OpsHarness h = harness(fast, s.size() * 31 + c.kind().ordinal());
+        Arg x = h.in("x", shifted(h, s.size())), gamma = h.in("gamma", shifted(h, s.n())), beta = h.in("beta", h.gaussian(s.n()));
+        Arg y = h.out("y", Math.toIntExact(s.size()));
+        h.run((ops, p) -> ops.layerNorm(s, p.at(x), p.at(gamma), p.at(beta), p.at(y)));
+        h.expect(y, FWD);
+    }
+
+    /** dx overwritten, dgamma and dbeta accumulated (sums over every group: RED); and the parameter gradients alone. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("norms")
+    void layerNormBackward(Ops fast, Norm c) {
+        NormShape s = c.shape();
+        for (boolean withDx : new boolean[]{true, false}) {
+            OpsHarness h = harness(fast, s.size() * 37 + c.kind().ordinal() + (withDx ? 1 : 0));
+            Arg x = h.in("x", shifted(h, s.size())), gamma = h.in("gamma", shifted(h, s.n())), dy = h.in("dy", h.gaussian(Math.toIntExact(s.size())));
+            Arg dx = withDx ? h.out("dx", Math.toIntExact(s.size())) : null;
+            Arg dgamma = h.acc("dgamma", h.gaussian(s.n())), dbeta = h.acc("dbeta", h.gaussian(s.n()));
+            h.run((ops, p) -> ops.layerNormBackward(s, p.at(x), p.at(gamma), p.at(dy), dx == null ? null : p.at(dx), p.at(dgamma), p.at(dbeta)));
+            if (dx != null) h.expect(dx, FWD);
+            h.expect(dgamma, RED);
+            h.expect(dbeta, RED);
+        }
+    }
+
+    record Attn(int groups, int tokens, int dim) {
+        @Override
+        public String toString() {
+            return groups + " sets of " + tokens + " tokens x " + dim;
+        }
+    }
+
+    /** One token, a token set past a warp (33), past a block's threads in tokens^2 (17^2, 65^2), long token vectors (100). */
+    static Stream<Arguments> attentions() {
+        int[][] c = {{1, 1, 1}, {2, 3, 5}, {3, 7, 13}, {4, 17, 3}, {1, 33, 7}, {2, 65, 2}, {5, 2, 100}};
+        List<Attn> cases = new ArrayList<>();
+        for (int[] a : c) cases.add(new Attn(a[0], a[1], a[2]));
+        return against(cases);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("attentions")
+    void attention(Ops fast, Attn c) {
+        OpsHarness h = harness(fast, c.groups * 7919L + c.tokens * 31L + c.dim);
+        int tt = c.groups * c.tokens * c.tokens, td = c.groups * c.tokens * c.dim;
+        float scale = (float) (1 / Math.sqrt(c.dim));
+        Arg qkv = h.in("qkv", h.gaussian(3 * td));
+        Arg probs = h.out("probs", tt), out = h.out("out", td);
+        h.run((ops, p) -> ops.attention(c.groups, c.tokens, c.dim, scale, p.at(qkv), p.at(probs), p.at(out)));
+        h.expect(probs, FWD);
+        h.expect(out, FWD);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("attentions")
+    void attentionBackward(Ops fast, Attn c) {
+        OpsHarness h = harness(fast, c.groups * 7919L + c.tokens * 31L + c.dim + 1);
+        int tt = c.groups * c.tokens * c.tokens, td = c.groups * c.tokens * c.dim;
+        float scale = (float) (1 / Math.sqrt(c.dim));
+        float[] qkvHost = h.gaussian(3 * td);
+        // the forward's probabilities, from the reference, as the backward's input
+        ReferenceOps ref = new ReferenceOps();
+        Buf qb = ref.alloc(3L * td), pb = ref.alloc(tt), ob = ref.alloc(td);
+        ref.upload(qkvHost, 0, qb.at(0), 3 * td);
+        ref.attention(c.groups, c.tokens, c.dim, scale, qb.at(0), pb.at(0), ob.at(0));
+        float[] probsHost = new float[tt];
+        ref.download(pb.at(0), probsHost, 0, tt);
+        Arg qkv = h.in("qkv", qkvHost), probs = h.in("probs", probsHost), dOut = h.in("dOut", h.gaussian(td));
+        Arg dqkv = h.out("dqkv", 3 * td);
+        h.run((ops, p) -> ops.attentionBackward(c.groups, c.tokens, c.dim, scale, p.at(qkv), p.at(probs), p.at(dOut), p.at(dqkv)));
+        h.expect(dqkv, FWD);
     }
 
     // ---- optimizer --------------------------------------------------------------------------------

@@ -91,6 +91,10 @@ class OpsHarnessTest {
         @Override public void planeStats(long p, int n, Ptr x, Ptr out) { d.planeStats(p, n, x, out); }
         @Override public void planeStatsBackward(long p, int n, Ptr x, Ptr g, Ptr dx) { d.planeStatsBackward(p, n, x, g, dx); }
         @Override public void adamStep(long n, Ptr p, Ptr g, Ptr m, Ptr v, AdamConfig cfg, long step) { d.adamStep(n, p, g, m, v, cfg, step); }
+        @Override public void layerNorm(NormShape s, Ptr x, Ptr g, Ptr b, Ptr y) { d.layerNorm(s, x, g, b, y); }
+        @Override public void layerNormBackward(NormShape s, Ptr x, Ptr g, Ptr dy, Ptr dx, Ptr dg, Ptr db) { d.layerNormBackward(s, x, g, dy, dx, dg, db); }
+        @Override public void attention(long g, int t, int n, float sc, Ptr qkv, Ptr p, Ptr o) { d.attention(g, t, n, sc, qkv, p, o); }
+        @Override public void attentionBackward(long g, int t, int n, float sc, Ptr qkv, Ptr p, Ptr dO, Ptr dq) { d.attentionBackward(g, t, n, sc, qkv, p, dO, dq); }
     }
 
     private static void mix(Ops other, long seed) {

@@ -215,6 +215,32 @@ class ThreadDeterminismTest {
     }
 
     @Test
+    void layerNormsAndAttention() {
+        // enough work per call (outer slices, token sets) that 2 and 3 threads split it
+        NormShape s = new NormShape(9, 33, 40, 7, NormShape.Kind.STD_PLUS_EPS, 1e-5);
+        int size = Math.toIntExact(s.size()), n = s.n();
+        OpsHarness h = harness(7);
+        Arg x = h.in("x", h.gaussian(size)), gamma = h.in("gamma", h.gaussian(n)), beta = h.in("beta", h.gaussian(n)), dy = h.in("dy", h.gaussian(size));
+        Arg y = h.out("y", size), dx = h.out("dx", size), dg = h.acc("dgamma", h.gaussian(n)), db = h.acc("dbeta", h.gaussian(n));
+        h.run((ops, p) -> {
+            ops.layerNorm(s, p.at(x), p.at(gamma), p.at(beta), p.at(y));
+            ops.layerNormBackward(s, p.at(x), p.at(gamma), p.at(dy), p.at(dx), p.at(dg), p.at(db));
+        });
+        for (Arg a : List.of(y, dx, dg, db)) h.expect(a, 0);
+
+        int groups = 12, tokens = 33, dim = 40;
+        OpsHarness ha = harness(8);
+        Arg qkv = ha.in("qkv", ha.gaussian(groups * tokens * 3 * dim)), dOut = ha.in("dOut", ha.gaussian(groups * tokens * dim));
+        Arg probs = ha.out("probs", groups * tokens * tokens), out = ha.out("out", groups * tokens * dim);
+        Arg dqkv = ha.out("dqkv", groups * tokens * 3 * dim);
+        ha.run((ops, p) -> {
+            ops.attention(groups, tokens, dim, 0.2f, p.at(qkv), p.at(probs), p.at(out));
+            ops.attentionBackward(groups, tokens, dim, 0.2f, p.at(qkv), p.at(probs), p.at(dOut), p.at(dqkv));
+        });
+        for (Arg a : List.of(probs, out, dqkv)) ha.expect(a, 0);
+    }
+
+    @Test
     void planeStatsAndAdam() {
         OpsHarness h = harness(5);
         int planes = 17, n = 331;

@@ -6,6 +6,7 @@ import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.PlanePools;
 import dev.nfn4j.ops.Ptr;
@@ -549,6 +550,50 @@ public final class CudaOps implements Ops {
         need(dOut, planes * 7, "planeStatsBackward dOut");
         need(dx, planes * n, "planeStatsBackward dx");
         run(KernelPlans.planeStatsBackward(planes, n, dev(x), dev(dOut), dev(dx)));
+    }
+
+    @Override
+    public synchronized void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y) {
+        enter();
+        need(x, s.size(), "layerNorm x");
+        need(y, s.size(), "layerNorm y");
+        need(gamma, s.n(), "layerNorm gamma");
+        need(beta, s.n(), "layerNorm beta");
+        run(KernelPlans.layerNorm(s, dev(x), dev(gamma), dev(beta), dev(y)));
+    }
+
+    @Override
+    public synchronized void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta) {
+        enter();
+        need(x, s.size(), "layerNormBackward x");
+        need(dy, s.size(), "layerNormBackward dy");
+        need(dx, s.size(), "layerNormBackward dx");
+        need(gamma, s.n(), "layerNormBackward gamma");
+        need(dgamma, s.n(), "layerNormBackward dgamma");
+        need(dbeta, s.n(), "layerNormBackward dbeta");
+        DevPtr stats = scratch(2 * KernelPlans.layerNormScratchDoubles(s));
+        run(KernelPlans.layerNormBackward(s, dev(x), dev(gamma), dev(dy), dx == null ? null : dev(dx), dgamma == null ? null : dev(dgamma),
+                dbeta == null ? null : dev(dbeta), stats));
+    }
+
+    @Override
+    public synchronized void attention(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr out) {
+        enter();
+        need(qkv, groups * 3L * tokens * dim, "attention qkv");
+        need(probs, groups * tokens * (long) tokens, "attention probs");
+        need(out, groups * tokens * (long) dim, "attention out");
+        run(KernelPlans.attention(groups, tokens, dim, scale, dev(qkv), dev(probs), dev(out)));
+    }
+
+    @Override
+    public synchronized void attentionBackward(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv) {
+        enter();
+        need(qkv, groups * 3L * tokens * dim, "attentionBackward qkv");
+        need(probs, groups * tokens * (long) tokens, "attentionBackward probs");
+        need(dOut, groups * tokens * (long) dim, "attentionBackward dOut");
+        need(dqkv, groups * 3L * tokens * dim, "attentionBackward dqkv");
+        DevPtr dScores = scratch(2 * KernelPlans.attentionScratchDoubles(groups, tokens));
+        run(KernelPlans.attentionBackward(groups, tokens, dim, scale, dev(qkv), dev(probs), dev(dOut), dev(dqkv), dScores));
     }
 
     private void needAdam(long n, Ptr param, Ptr grad, Ptr m, Ptr v) {

@@ -47,6 +47,15 @@ enum Kernel {
     LOSS_GRADIENT("loss_gradient", "float* pred, float* target, float* grad, int n, int loss"),
     PLANE_STATS("plane_stats", "float* x, float* out, long long planes, int n"),
     PLANE_STATS_BACKWARD("plane_stats_backward", "float* x, float* dOut, float* dx, long long planes, int n"),
+    LAYER_NORM("layer_norm", "float* x, float* gamma, float* beta, float* y, long long count, int a, int groups, int inner, int kind, double eps"),
+    /** dx of a layer norm, and each group's (mean, r) for the parameter gradient. */
+    LAYER_NORM_BACKWARD("layer_norm_backward", "float* x, float* gamma, float* dy, float* dx, double* stats, long long count, int a, int groups, "
+            + "int inner, int kind, double eps"),
+    LAYER_NORM_PARAM_GRAD("layer_norm_param_grad", "float* x, float* dy, double* stats, float* dgamma, float* dbeta, long long count, int a, "
+            + "int groups, int inner"),
+    ATTENTION("attention", "float* qkv, float* probs, float* out, long long groups, int tokens, int dim, float scale"),
+    ATTENTION_BACKWARD("attention_backward", "float* qkv, float* probs, float* dOut, float* dqkv, double* dScores, long long groups, int tokens, "
+            + "int dim, float scale"),
     ADAM_HYPER_SET("adam_hyper_set", "double* hyper, double stepSize, double bc2Sqrt, double decay, double l2"),
     ADAM_HYPER_FROM_COUNTER("adam_hyper_from_counter",
             "float* counter, double* hyper, double lr, double beta1, double beta2, double weightDecay, int decoupled, int warmup"),

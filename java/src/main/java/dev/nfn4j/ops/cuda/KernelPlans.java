@@ -4,6 +4,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.NormShape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -398,6 +399,68 @@ final class KernelPlans {
         intExtent(n, "planeStatsBackward n");
         return List.of(Launch.of(Kernel.PLANE_STATS_BACKWARD, "planeStatsBackward " + planes + " planes of " + n).ptr(x).ptr(dOut).ptr(dx)
                 .l(planes).i(n).grid1d(Math.min(planes, PLANE_BLOCKS)));
+    }
+
+    // ---- layer norms and attention ------------------------------------------------------------------
+
+    /** Blocks of attention_backward: each holds a tokens x tokens slice of double scratch ({@link #attentionScratchDoubles}). */
+    static final int ATTENTION_BLOCKS = 4096;
+
+    private static void normExtents(NormShape s) {
+        intExtent(s.n(), "layerNorm group (a * inner)");
+        intExtent((long) s.groups() * s.inner(), "layerNorm groups * inner");
+    }
+
+    static List<Launch> layerNorm(NormShape s, DevPtr x, DevPtr gamma, DevPtr beta, DevPtr y) {
+        normExtents(s);
+        long count = (long) s.outer() * s.groups();
+        return List.of(Launch.of(Kernel.LAYER_NORM, "layerNorm " + s).ptr(x).ptr(gamma).ptr(beta).ptr(y).l(count)
+                .i(s.a()).i(s.groups()).i(s.inner()).i(s.kind().ordinal()).d(s.eps()).grid1d(Math.min(count, PLANE_BLOCKS)));
+    }
+
+    /** Doubles of layer_norm_backward's per-group statistics. */
+    static long layerNormScratchDoubles(NormShape s) {
+        return 2L * s.outer() * s.groups();
+    }
+
+    /** dx and the statistics per group, then the parameter gradients from them (when asked for). */
+    static List<Launch> layerNormBackward(NormShape s, DevPtr x, DevPtr gamma, DevPtr dy, DevPtr dx, DevPtr dgamma, DevPtr dbeta, DevPtr stats) {
+        normExtents(s);
+        long count = (long) s.outer() * s.groups();
+        List<Launch> out = new ArrayList<>();
+        if (dx == null && dgamma == null && dbeta == null) return out;
+        out.add(Launch.of(Kernel.LAYER_NORM_BACKWARD, "layerNormBackward " + s).ptr(x).ptr(gamma).ptr(dy).ptr(orNull(dx)).ptr(stats).l(count)
+                .i(s.a()).i(s.groups()).i(s.inner()).i(s.kind().ordinal()).d(s.eps()).grid1d(Math.min(count, PLANE_BLOCKS)));
+        if (dgamma != null || dbeta != null)
+            out.add(Launch.of(Kernel.LAYER_NORM_PARAM_GRAD, "layerNorm parameter gradients " + s).ptr(x).ptr(dy).ptr(stats)
+                    .ptr(orNull(dgamma)).ptr(orNull(dbeta)).l(count).i(s.a()).i(s.groups()).i(s.inner()).grid1d(strideBlocks(s.n())));
+        return out;
+    }
+
+    private static void attentionExtents(int tokens, int dim) {
+        if (tokens < 1 || dim < 1) throw new IllegalArgumentException("attention over " + tokens + " tokens of " + dim + " values");
+        intExtent((long) tokens * tokens, "attention tokens^2");
+        intExtent(3L * tokens * dim, "attention tokens * 3 * dim");
+    }
+
+    static List<Launch> attention(long groups, int tokens, int dim, float scale, DevPtr qkv, DevPtr probs, DevPtr out) {
+        if (groups == 0) return List.of();
+        attentionExtents(tokens, dim);
+        return List.of(Launch.of(Kernel.ATTENTION, "attention " + groups + " sets of " + tokens + " tokens x " + dim).ptr(qkv).ptr(probs).ptr(out)
+                .l(groups).i(tokens).i(dim).f(scale).grid1d(Math.min(groups, PLANE_BLOCKS)));
+    }
+
+    static long attentionScratchDoubles(long groups, int tokens) {
+        return Math.min(groups, ATTENTION_BLOCKS) * tokens * (long) tokens;
+    }
+
+    static List<Launch> attentionBackward(long groups, int tokens, int dim, float scale, DevPtr qkv, DevPtr probs, DevPtr dOut, DevPtr dqkv,
+                                          DevPtr dScores) {
+        if (groups == 0) return List.of();
+        attentionExtents(tokens, dim);
+        return List.of(Launch.of(Kernel.ATTENTION_BACKWARD, "attentionBackward " + groups + " sets of " + tokens + " tokens x " + dim)
+                .ptr(qkv).ptr(probs).ptr(dOut).ptr(dqkv).ptr(dScores).l(groups).i(tokens).i(dim).f(scale)
+                .grid1d(Math.min(groups, ATTENTION_BLOCKS)));
     }
 
     // ---- Adam --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 
@@ -271,6 +272,149 @@ public final class ReferenceOps implements Ops {
             int base = (int) (off(x) + p * n);
             PlaneStats.backward(X, base, n, G, (int) (off(dOut) + p * 7), grad);
             for (int i = 0; i < n; i++) DX[(int) (off(dx) + p * n + i)] += (float) grad[i];
+        }
+    }
+
+    @Override
+    public void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y) {
+        int A = s.a(), G = s.groups(), I = s.inner(), n = s.n();
+        need(x, s.size(), "layerNorm x");
+        need(y, s.size(), "layerNorm y");
+        need(gamma, n, "layerNorm gamma");
+        need(beta, n, "layerNorm beta");
+        float[] X = arr(x), Y = arr(y), GA = arr(gamma), BE = arr(beta);
+        int xo = off(x), yo = off(y), go = off(gamma), bo = off(beta);
+        for (int o = 0; o < s.outer(); o++)
+            for (int g = 0; g < G; g++) {
+                int base = (o * A * G + g) * I; // element (a, i) at base + a G I + i
+                double mean = groupMean(X, xo + base, A, G * I, I), ss = groupSquares(X, xo + base, A, G * I, I, mean), r = s.scale(ss);
+                for (int a = 0; a < A; a++)
+                    for (int i = 0; i < I; i++) {
+                        int e = base + a * G * I + i, p = a * I + i;
+                        Y[yo + e] = (float) ((X[xo + e] - mean) * r * GA[go + p] + BE[bo + p]);
+                    }
+            }
+    }
+
+    @Override
+    public void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta) {
+        int A = s.a(), G = s.groups(), I = s.inner(), n = s.n();
+        need(x, s.size(), "layerNormBackward x");
+        need(dy, s.size(), "layerNormBackward dy");
+        need(dx, s.size(), "layerNormBackward dx");
+        need(gamma, n, "layerNormBackward gamma");
+        need(dgamma, n, "layerNormBackward dgamma");
+        need(dbeta, n, "layerNormBackward dbeta");
+        float[] X = arr(x), DY = arr(dy), GA = arr(gamma);
+        int xo = off(x), dyo = off(dy), go = off(gamma);
+        double[] dGamma = new double[n], dBeta = new double[n];
+        for (int o = 0; o < s.outer(); o++)
+            for (int g = 0; g < G; g++) {
+                int base = (o * A * G + g) * I;
+                double mean = groupMean(X, xo + base, A, G * I, I), ss = groupSquares(X, xo + base, A, G * I, I, mean), r = s.scale(ss);
+                double sg = 0, sgd = 0;
+                for (int a = 0; a < A; a++)
+                    for (int i = 0; i < I; i++) {
+                        int e = base + a * G * I + i, p = a * I + i;
+                        double d = X[xo + e] - mean, gr = (double) DY[dyo + e] * GA[go + p];
+                        sg += gr;
+                        sgd += gr * d;
+                        dGamma[p] += DY[dyo + e] * d * r;
+                        dBeta[p] += DY[dyo + e];
+                    }
+                if (dx == null) continue;
+                double meanG = sg / n, c = s.spreadCoefficient(r, ss, sgd);
+                float[] DX = arr(dx);
+                for (int a = 0; a < A; a++)
+                    for (int i = 0; i < I; i++) {
+                        int e = base + a * G * I + i;
+                        DX[off(dx) + e] = (float) (r * ((double) DY[dyo + e] * GA[go + a * I + i] - meanG) + c * (X[xo + e] - mean));
+                    }
+            }
+        if (dgamma != null) for (int p = 0; p < n; p++) arr(dgamma)[off(dgamma) + p] += (float) dGamma[p];
+        if (dbeta != null) for (int p = 0; p < n; p++) arr(dbeta)[off(dbeta) + p] += (float) dBeta[p];
+    }
+
+    /** Mean of the values X[base + a stride + i] for a < A, i < I. */
+    private static double groupMean(float[] X, int base, int A, int stride, int I) {
+        double sum = 0;
+        for (int a = 0; a < A; a++)
+            for (int i = 0; i < I; i++) sum += X[base + a * stride + i];
+        return sum / ((long) A * I);
+    }
+
+    private static double groupSquares(float[] X, int base, int A, int stride, int I, double mean) {
+        double ss = 0;
+        for (int a = 0; a < A; a++)
+            for (int i = 0; i < I; i++) {
+                double d = X[base + a * stride + i] - mean;
+                ss += d * d;
+            }
+        return ss;
+    }
+
+    @Override
+    public void attention(long groups, int T, int D, float scale, Ptr qkv, Ptr probs, Ptr out) {
+        need(qkv, groups * T * 3 * D, "attention qkv");
+        need(probs, groups * T * T, "attention probs");
+        need(out, groups * T * D, "attention out");
+        float[] Q = arr(qkv), P = arr(probs), O = arr(out);
+        double[] row = new double[T];
+        for (long g = 0; g < groups; g++) {
+            int qb = (int) (off(qkv) + g * T * 3 * D), pb = (int) (off(probs) + g * T * T), ob = (int) (off(out) + g * T * D);
+            for (int t = 0; t < T; t++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int u = 0; u < T; u++) {
+                    double dot = 0;
+                    for (int d = 0; d < D; d++) dot += (double) Q[qb + t * 3 * D + d] * Q[qb + u * 3 * D + D + d];
+                    row[u] = dot * scale;
+                    max = Math.max(max, row[u]);
+                }
+                double sum = 0;
+                for (int u = 0; u < T; u++) sum += row[u] = Math.exp(row[u] - max);
+                for (int u = 0; u < T; u++) P[pb + t * T + u] = (float) (row[u] / sum);
+                for (int d = 0; d < D; d++) {
+                    double acc = 0;
+                    for (int u = 0; u < T; u++) acc += (double) P[pb + t * T + u] * Q[qb + u * 3 * D + 2 * D + d];
+                    O[ob + t * D + d] = (float) acc;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void attentionBackward(long groups, int T, int D, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv) {
+        need(qkv, groups * T * 3 * D, "attentionBackward qkv");
+        need(probs, groups * T * T, "attentionBackward probs");
+        need(dOut, groups * T * D, "attentionBackward dOut");
+        need(dqkv, groups * T * 3 * D, "attentionBackward dqkv");
+        float[] Q = arr(qkv), P = arr(probs), DO = arr(dOut), DQ = arr(dqkv);
+        double[] dS = new double[T * T];
+        for (long g = 0; g < groups; g++) {
+            int qb = (int) (off(qkv) + g * T * 3 * D), pb = (int) (off(probs) + g * T * T), ob = (int) (off(dOut) + g * T * D);
+            int db = (int) (off(dqkv) + g * T * 3 * D);
+            for (int t = 0; t < T; t++) { // dS[t][u] = P (dP - sum_w P dP)
+                double rowSum = 0;
+                for (int u = 0; u < T; u++) {
+                    double dp = 0;
+                    for (int d = 0; d < D; d++) dp += (double) DO[ob + t * D + d] * Q[qb + u * 3 * D + 2 * D + d];
+                    dS[t * T + u] = dp;
+                    rowSum += P[pb + t * T + u] * dp;
+                }
+                for (int u = 0; u < T; u++) dS[t * T + u] = P[pb + t * T + u] * (dS[t * T + u] - rowSum);
+            }
+            for (int t = 0; t < T; t++)
+                for (int d = 0; d < D; d++) {
+                    double dq = 0, dk = 0, dv = 0;
+                    for (int u = 0; u < T; u++) {
+                        dq += dS[t * T + u] * Q[qb + u * 3 * D + D + d];
+                        dk += dS[u * T + t] * Q[qb + u * 3 * D + d];
+                        dv += (double) P[pb + u * T + t] * DO[ob + u * D + d];
+                    }
+                    DQ[db + t * 3 * D + d] = (float) (dq * scale);
+                    DQ[db + t * 3 * D + D + d] = (float) (dk * scale);
+                    DQ[db + t * 3 * D + 2 * D + d] = (float) dv;
+                }
         }
     }
 

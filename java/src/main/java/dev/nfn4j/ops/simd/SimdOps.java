@@ -5,6 +5,7 @@ import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Parallel;
 import dev.nfn4j.ops.PlanePools;
@@ -435,6 +436,40 @@ public final class SimdOps implements Ops {
     @Override
     public void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
         par.forEach(Math.toIntExact(planes), planes * n * 8, q -> scalar.planeStatsBackward(1, n, x.plus((long) q * n), dOut.plus(7L * q), dx.plus((long) q * n)));
+    }
+
+    // Layer norms and attention are small (a layer's channels, a neuron set's tokens) and rare: the
+    // reference's loops, split over independent slices, so results are the reference's bits.
+
+    @Override
+    public void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y) {
+        long per = (long) s.a() * s.groups() * s.inner();
+        NormShape one = new NormShape(1, s.a(), s.groups(), s.inner(), s.kind(), s.eps());
+        par.forEach(s.outer(), s.size() * 4, o -> scalar.layerNorm(one, x.plus(o * per), gamma, beta, y.plus(o * per)));
+    }
+
+    @Override
+    public void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta) {
+        long per = (long) s.a() * s.groups() * s.inner();
+        NormShape one = new NormShape(1, s.a(), s.groups(), s.inner(), s.kind(), s.eps());
+        if (dx != null) par.forEach(s.outer(), s.size() * 6, o -> scalar.layerNormBackward(one, x.plus(o * per), gamma, dy.plus(o * per),
+                dx.plus(o * per), null, null));
+        // The parameter gradients sum over every (outer, group) in order: one pass, as the reference.
+        if (dgamma != null || dbeta != null) scalar.layerNormBackward(s, x, gamma, dy, null, dgamma, dbeta);
+    }
+
+    @Override
+    public void attention(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr out) {
+        long tt = (long) tokens * tokens, work = tt * dim * 2;
+        par.forEach(Math.toIntExact(groups), groups * work, g -> scalar.attention(1, tokens, dim, scale,
+                qkv.plus(g * 3L * tokens * dim), probs.plus(g * tt), out.plus((long) g * tokens * dim)));
+    }
+
+    @Override
+    public void attentionBackward(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv) {
+        long tt = (long) tokens * tokens, work = tt * dim * 4;
+        par.forEach(Math.toIntExact(groups), groups * work, g -> scalar.attentionBackward(1, tokens, dim, scale,
+                qkv.plus(g * 3L * tokens * dim), probs.plus(g * tt), dOut.plus((long) g * tokens * dim), dqkv.plus(g * 3L * tokens * dim)));
     }
 
     @Override

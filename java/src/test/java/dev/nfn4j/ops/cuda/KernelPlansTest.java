@@ -4,6 +4,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.MixShape;
+import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.reference.ReferenceOps;
 import dev.nfn4j.testing.Compare;
 import org.junit.jupiter.api.Test;
@@ -468,6 +469,46 @@ class KernelPlansTest {
         // a large batch is fine: offsets are 64-bit
         check(KernelPlans.channelMix(new MixShape(4096, 32, 32, 1024, 1024), p("x"), p("a"), null, null, null, null, Act.IDENTITY, p("y"), false));
         check(KernelPlans.planeReduce(1L << 31, 1024, 1024, p("x"), p("r"), p("c"), p("a"), true));
+    }
+
+    @Test
+    void layerNormsPlanOneBlockPerGroupAndTheParameterGradientsFromItsStatistics() {
+        for (NormShape.Kind kind : NormShape.Kind.values()) {
+            NormShape s = new NormShape(3, 7, 5, 4, kind, 1e-5);
+            List<Launch> fwd = KernelPlans.layerNorm(s, p("x"), p("gamma"), p("beta"), p("y"));
+            check(fwd);
+            assertEquals(15, fwd.get(0).gridX()); // outer * groups
+            assertEquals(kind.ordinal(), fwd.get(0).args().get(8));
+            for (int opt = 0; opt < 8; opt++) {
+                boolean dx = (opt & 1) != 0, dg = (opt & 2) != 0, db = (opt & 4) != 0;
+                List<Launch> bwd = KernelPlans.layerNormBackward(s, p("x"), p("gamma"), p("dy"), opt(dx, "dx"), opt(dg, "dgamma"), opt(db, "dbias"), p("stats"));
+                check(bwd);
+                assertEquals(opt == 0 ? 0 : (dg || db ? 2 : 1), bwd.size(), "launches for option bits " + opt);
+                if (!bwd.isEmpty()) assertEquals(dx ? bwd.get(0).args().get(3) : DevPtr.NULL, bwd.get(0).args().get(3));
+            }
+        }
+        assertEquals(2L * 3 * 5, KernelPlans.layerNormScratchDoubles(new NormShape(3, 7, 5, 4, NormShape.Kind.STD_PLUS_EPS, 1e-5)));
+        assertEquals(KernelPlans.PLANE_BLOCKS,
+                KernelPlans.layerNorm(new NormShape(1 << 12, 2, 1 << 12, 1, NormShape.Kind.STD_PLUS_EPS, 1e-5), p("x"), p("g"), p("b"), p("y")).get(0).gridX());
+    }
+
+    @Test
+    void attentionPlansOneBlockPerTokenSetAndBoundsItsScratch() {
+        List<Launch> fwd = KernelPlans.attention(6, 17, 13, 0.25f, p("qkv"), p("probs"), p("out"));
+        check(fwd);
+        assertEquals(6, fwd.get(0).gridX());
+        List<Launch> bwd = KernelPlans.attentionBackward(6, 17, 13, 0.25f, p("qkv"), p("probs"), p("dOut"), p("dqkv"), p("scratch"));
+        check(bwd);
+        assertEquals(6, bwd.get(0).gridX());
+        assertEquals(6L * 17 * 17, KernelPlans.attentionScratchDoubles(6, 17));
+        // many sets: the grid (and with it the scratch, a tokens x tokens slice per block) is capped
+        long many = 1L << 20;
+        assertEquals(KernelPlans.ATTENTION_BLOCKS, KernelPlans.attentionBackward(many, 5, 3, 1f, p("q"), p("p"), p("d"), p("dq"), p("s")).get(0).gridX());
+        assertEquals((long) KernelPlans.ATTENTION_BLOCKS * 25, KernelPlans.attentionScratchDoubles(many, 5));
+        assertTrue(KernelPlans.attention(0, 5, 3, 1f, p("q"), p("p"), p("o")).isEmpty());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KernelPlans.attention(1, 1 << 16, 1, 1f, p("q"), p("p"), p("o")));
+        assertTrue(e.getMessage().contains("attention tokens^2"), e.getMessage());
     }
 
     @Test
