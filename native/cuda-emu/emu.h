@@ -23,6 +23,7 @@ struct Fiber {
     void* sp = nullptr;   // saved stack pointer while switched out
     Dim3u idx{};          // threadIdx
     int linear = 0;       // x + y * bx + z * bx * by: lane = linear % 32, warp = linear / 32
+    int barriers = 0;     // __syncthreads passed
     enum State : uint8_t { RUNNABLE, AT_BARRIER, AT_WARP, DONE } state = RUNNABLE;
     WarpOp op = WarpOp::SYNC;
     unsigned mask = 0;

@@ -219,8 +219,26 @@ bool run_block(int n, Schedule schedule, std::mt19937_64& rng, const uint32_t* p
         if (released) continue;
         if (live == 0) return true;
         if (atBarrier == live) {
+            // Every thread must reach every barrier: one that exited before this one means the
+            // barrier sits in code not every thread runs (undefined on the GPU).
+            int generation = 0;
+            const Fiber* waiting = nullptr;
+            for (int i = 0; i < n && !waiting; i++)
+                if (g_fibers[i].state == Fiber::AT_BARRIER) waiting = &g_fibers[i], generation = g_fibers[i].barriers;
+            for (int i = 0; i < n; i++) {
+                const Fiber& f = g_fibers[i];
+                if (f.state == Fiber::DONE && f.barriers <= generation) {
+                    *error = "divergent __syncthreads: " + std::to_string(atBarrier) + " threads wait at barrier " +
+                             std::to_string(generation + 1) + " (first: " + where(*waiting) + ") that " + where(f) +
+                             " exited before reaching";
+                    return false;
+                }
+            }
             for (int i = 0; i < n; i++)
-                if (g_fibers[i].state == Fiber::AT_BARRIER) g_fibers[i].state = Fiber::RUNNABLE;
+                if (g_fibers[i].state == Fiber::AT_BARRIER) {
+                    g_fibers[i].state = Fiber::RUNNABLE;
+                    g_fibers[i].barriers++;
+                }
             continue;
         }
         *error = "deadlock: " + waiting_summary(n);

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import java.util.concurrent.Callable;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "The backends available here and the one chosen (with reasons), vector width, threads, the GPU, the kernels built into this jar, and versions.")
+        description = "The backends available here and the one chosen (with reasons), vector width, threads, the GPU and its self-check, the kernels built into this jar, and versions.")
 final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -29,6 +29,7 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("chosen     " + Backends.get().describe() + " (" + Backends.reason() + ")");
         String noGpu = CudaProbe.unavailableReason();
         System.out.println("gpu        " + (noGpu == null ? Backends.byName("cuda").describe() : "none used: " + noGpu));
+        System.out.println("selfcheck  " + CudaProbe.selfCheck());
         System.out.println("kernels    " + CudaProbe.kernelBuild());
         System.out.println("jcuda      " + CudaProbe.jcudaVersion());
         return 0;
