@@ -628,37 +628,33 @@ API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t n, voi
 
 API CUresult cuMemsetD32_v2(CUdeviceptr dst, unsigned int value, size_t n) { return cuMemsetD32Async(dst, value, n, nullptr); }
 
-API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t bytes, void* s) {
+// A copy node: device addresses for the device sides, host pointers for the host side.
+static CUresult copy(Node::Kind kind, CUdeviceptr dst, CUdeviceptr src, const void* hostSrc, void* hostDst, size_t bytes, void* s) {
     LOCKED;
-    if (!src && bytes) return CUDA_ERROR_INVALID_VALUE;
-    Node node{Node::HTOD};
+    if ((kind == Node::HTOD && !hostSrc && bytes) || (kind == Node::DTOH && !hostDst && bytes)) return CUDA_ERROR_INVALID_VALUE;
+    Node node{kind};
     node.dst = dst;
-    node.hostSrc = src;
+    node.src = src;
+    node.hostSrc = hostSrc;
+    node.hostDst = hostDst;
     node.count = bytes;
     return submit(stream(s), std::move(node));
+}
+
+API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t bytes, void* s) {
+    return copy(Node::HTOD, dst, 0, src, nullptr, bytes, s);
 }
 
 API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t bytes) { return cuMemcpyHtoDAsync_v2(dst, src, bytes, nullptr); }
 
 API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t bytes, void* s) {
-    LOCKED;
-    if (!dst && bytes) return CUDA_ERROR_INVALID_VALUE;
-    Node node{Node::DTOH};
-    node.src = src;
-    node.hostDst = dst;
-    node.count = bytes;
-    return submit(stream(s), std::move(node));
+    return copy(Node::DTOH, 0, src, nullptr, dst, bytes, s);
 }
 
 API CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t bytes) { return cuMemcpyDtoHAsync_v2(dst, src, bytes, nullptr); }
 
 API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes, void* s) {
-    LOCKED;
-    Node node{Node::DTOD};
-    node.dst = dst;
-    node.src = src;
-    node.count = bytes;
-    return submit(stream(s), std::move(node));
+    return copy(Node::DTOD, dst, src, nullptr, nullptr, bytes, s);
 }
 
 API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes) { return cuMemcpyDtoDAsync_v2(dst, src, bytes, nullptr); }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
@@ -87,6 +88,21 @@ public final class CudaEmulation {
         }
     }
 
+    /** A call into the library through a method handle (invokeExact declares Throwable). */
+    private interface NativeCall<T> {
+        T call(Handles h) throws Throwable;
+    }
+
+    private static <T> T call(NativeCall<T> c) {
+        try {
+            return c.call(handles());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     private static Handles handles() {
         Handles h;
         synchronized (CudaEmulation.class) {
@@ -104,38 +120,25 @@ public final class CudaEmulation {
      * they differ.
      */
     public static void setSchedules(int schedules, long seed) {
-        try {
-            int r = (int) handles().configure.invokeExact(schedules, seed);
-            if (r != 0) throw new IllegalArgumentException("schedules must be 1, 2 or 3, not " + schedules);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        int r = call(h -> (int) h.configure.invokeExact(schedules, seed));
+        if (r != 0) throw new IllegalArgumentException("schedules must be 1, 2 or 3, not " + schedules);
     }
 
     /** The message of the emulator's last failed call (kernel, launch shape, what went wrong), or "". */
     public static String lastError() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(2048);
-            int n = (int) handles().lastError.invokeExact(buf, 2048);
+            int n = call(h -> (int) h.lastError.invokeExact(buf, 2048));
             return n <= 0 ? "" : buf.getString(0);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 
     /** Forgets the last error, so that a later {@link #lastError} belongs to a later call. */
     public static void clearError() {
-        try {
-            handles().clearError.invokeExact();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        call(h -> {
+            h.clearError.invokeExact();
+            return null;
+        });
     }
 
     /**
@@ -145,60 +148,33 @@ public final class CudaEmulation {
     public static long launches(String kernel, boolean checked) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = kernel == null ? MemorySegment.NULL : arena.allocateFrom(kernel);
-            return (long) handles().launches.invokeExact(name, checked ? 1 : 0);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            return call(h -> (long) h.launches.invokeExact(name, checked ? 1 : 0));
         }
     }
 
     /** The kernels compiled into the emulation, in source order. */
     public static List<String> kernels() {
-        try {
-            Handles h = handles();
+        return call(h -> {
             int n = (int) h.kernelCount.invokeExact();
             List<String> out = new ArrayList<>();
             for (int i = 0; i < n; i++) out.add(((MemorySegment) h.kernelName.invokeExact(i)).reinterpret(256).getString(0));
             return out;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /** Sets the emulated device's memory size in bytes (0 leaves it) and returns it. */
     public static long memoryLimit(long bytes) {
-        try {
-            return (long) handles().memoryLimit.invokeExact(bytes);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        return call(h -> (long) h.memoryLimit.invokeExact(bytes));
     }
 
     /** Successful cuMemAlloc calls so far: a caching allocator in a steady loop makes none. */
     public static long deviceAllocations() {
-        try {
-            return (long) handles().deviceAllocations.invokeExact();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        return call(h -> (long) h.deviceAllocations.invokeExact());
     }
 
     /** cuGraphLaunch calls so far: how often a captured graph was replayed. */
     public static long graphLaunches() {
-        try {
-            return (long) handles().graphLaunches.invokeExact();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        return call(h -> (long) h.graphLaunches.invokeExact());
     }
 
     /** The emulator's own entry points. */
@@ -210,15 +186,21 @@ public final class CudaEmulation {
         }
 
         private Handles(Path lib, SymbolLookup l, Linker linker) {
-            this(linker.downcallHandle(find(l, lib, "nfn4j_emu_configure"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_last_error"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT)),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_clear_error"), FunctionDescriptor.ofVoid()),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_launches"), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT)),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_kernel_count"), FunctionDescriptor.of(ValueLayout.JAVA_INT)),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_kernel_name"), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT)),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_memory_limit"), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_device_allocations"), FunctionDescriptor.of(ValueLayout.JAVA_LONG)),
-                    linker.downcallHandle(find(l, lib, "nfn4j_emu_graph_launches"), FunctionDescriptor.of(ValueLayout.JAVA_LONG)));
+            this(bind(lib, l, linker, "nfn4j_emu_configure", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                    bind(lib, l, linker, "nfn4j_emu_last_error", ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                    bind(lib, l, linker, "nfn4j_emu_clear_error", null),
+                    bind(lib, l, linker, "nfn4j_emu_launches", ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                    bind(lib, l, linker, "nfn4j_emu_kernel_count", ValueLayout.JAVA_INT),
+                    bind(lib, l, linker, "nfn4j_emu_kernel_name", ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                    bind(lib, l, linker, "nfn4j_emu_memory_limit", ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                    bind(lib, l, linker, "nfn4j_emu_device_allocations", ValueLayout.JAVA_LONG),
+                    bind(lib, l, linker, "nfn4j_emu_graph_launches", ValueLayout.JAVA_LONG));
+        }
+
+        /** A downcall handle for the library's function {@code name} (returning {@code result}, or nothing when it is null). */
+        private static MethodHandle bind(Path lib, SymbolLookup l, Linker linker, String name, MemoryLayout result, MemoryLayout... args) {
+            FunctionDescriptor d = result == null ? FunctionDescriptor.ofVoid(args) : FunctionDescriptor.of(result, args);
+            return linker.downcallHandle(find(l, lib, name), d);
         }
 
         private static MemorySegment find(SymbolLookup l, Path lib, String name) {
