@@ -21,8 +21,9 @@
 //    launch (scheduler.cc);
 //  * the race finder (nfn4j_emu_configure): each launch also runs with the blocks and the
 //    threads of every barrier interval in reverse and in shuffled order, each with its own
-//    shared-memory poison, from the same starting memory; any difference in device memory
-//    fails the launch.
+//    shared-memory poison and guard pattern, from the same starting memory; any difference in
+//    device memory fails the launch (a race, or a read of never-written shared memory or past a
+//    buffer's end).
 #include <pthread.h>
 #include <time.h>
 
@@ -71,7 +72,7 @@ namespace {
 
 // Bit patterns: NaN as a float (and as the halves of a double), each distinct, so a value that
 // came from one of them can be told apart in a message.
-constexpr uint32_t GUARD_PATTERN = 0xffc5a5a5u;   // the zones around an allocation
+constexpr uint32_t GUARD_PATTERN[3] = {0xffc5a5a5u, 0x7fc5a55au, 0xffa55ac5u};  // the zones around an allocation, per schedule
 constexpr uint32_t FRESH_PATTERN = 0x7fbadbadu;   // device memory never written
 constexpr uint32_t SHARED_POISON[3] = {0xffffffffu, 0x7fc0ffeeu, 0xff80beefu};  // per schedule
 constexpr size_t GUARD_BYTES = 4096;
@@ -108,6 +109,7 @@ struct Allocation {
 };
 
 std::map<uintptr_t, Allocation> g_allocations;  // by user address
+int g_guard = 0;  // which GUARD_PATTERN the guard zones hold now
 
 void fill32(void* p, size_t bytes, uint32_t pattern) {
     uint32_t* w = static_cast<uint32_t*>(p);
@@ -120,7 +122,7 @@ void fill32(void* p, size_t bytes, uint32_t pattern) {
 bool guard_intact(const Allocation& a, long long* offset) {
     auto check = [&](const char* from, size_t n, const char* base) {
         for (size_t i = 0; i < n; i++)
-            if ((unsigned char)from[i] != (unsigned char)(GUARD_PATTERN >> (8 * ((from + i - a.raw) % 4)))) {
+            if ((unsigned char)from[i] != (unsigned char)(GUARD_PATTERN[g_guard] >> (8 * ((from + i - a.raw) % 4)))) {
                 *offset = (from + i) - base;
                 return false;
             }
@@ -134,7 +136,7 @@ void fill_guards(const Allocation& a) {
     // The pattern is laid out relative to raw, so both zones hold it at the same phase.
     for (size_t i = 0; i < a.rawBytes; i++) {
         if (i >= GUARD_BYTES && i < GUARD_BYTES + a.bytes) continue;
-        a.raw[i] = (char)(GUARD_PATTERN >> (8 * (i % 4)));
+        a.raw[i] = (char)(GUARD_PATTERN[g_guard] >> (8 * (i % 4)));
     }
 }
 
@@ -279,6 +281,12 @@ CUresult check_guards(const Node& n, const std::vector<const Allocation*>& alloc
     return CUDA_SUCCESS;
 }
 
+// Refills every allocation's guard zones with pattern k.
+void set_guards(int k) {
+    g_guard = k;
+    for (auto& [start, a] : g_allocations) fill_guards(a);
+}
+
 using Snapshot = std::vector<std::vector<char>>;
 
 Snapshot snapshot() {
@@ -319,7 +327,9 @@ CUresult execute_kernel(const Node& n, void** params) {
     const Schedule others[2] = {Schedule::REVERSE, Schedule::SHUFFLE};
     for (int k = 0; k < g_schedules - 1 && k < 2; k++) {
         restore(before);
+        set_guards(k + 1);  // an out-of-bounds read now reads another NaN, and the results differ
         r = run_once(n, params, others[k], k + 1);
+        set_guards(0);
         if (r != CUDA_SUCCESS) return r;
         size_t i = 0;
         for (auto& [start, a] : g_allocations) {
@@ -336,7 +346,8 @@ CUresult execute_kernel(const Node& n, void** params) {
             std::memcpy(&f1, &u1, 4);
             restore(forward);
             return fail(CUDA_ERROR_LAUNCH_FAILED,
-                        "%s: race: the result depends on the order of threads or blocks (or reads never-written shared memory): byte %zu of "
+                        "%s: race: the result depends on the order of threads or blocks, or on memory outside the kernel's buffers or "
+                        "never written (shared memory, a guard zone): byte %zu of "
                         "an allocation of %zu bytes is 0x%08x (%g) under the forward schedule, 0x%08x (%g) under the %s one",
                         shape(n).c_str(), at, a.bytes, u0, (double)f0, u1, (double)f1, schedule_name(others[k]));
         }

@@ -58,3 +58,8 @@ extern "C" __global__ void nfn4j_emu_test_shuffle_after_exit(float* y) {
 extern "C" __global__ void nfn4j_emu_test_blocks_collide(float* y) {
     if (threadIdx.x == 0) y[0] = (float)blockIdx.x;
 }
+
+// Reads one element past an n-element buffer.
+extern "C" __global__ void nfn4j_emu_test_read_past(const float* x, float* y, int n) {
+    if (threadIdx.x == 0) y[0] = x[n];
+}

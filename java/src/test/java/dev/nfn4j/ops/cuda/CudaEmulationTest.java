@@ -120,7 +120,7 @@ class CudaEmulationTest {
         CUdeviceptr y = device(new float[1]);
         CudaEmulation.setSchedules(2, 1);
         String why = failure(() -> launch("nfn4j_emu_test_uninitialized_shared", 1, Pointer.to(y)));
-        assertTrue(why.contains("race") && why.contains("never-written shared memory"), why);
+        assertTrue(why.contains("race") && why.contains("never written (shared memory"), why);
         CudaEmulation.setSchedules(1, 0);
         launch("nfn4j_emu_test_uninitialized_shared", 1, Pointer.to(y));
         assertTrue(Float.isNaN(host(y, 1)[0]), "the poison reaches the output"); // without the race finder: NaN, never a plausible value
@@ -142,6 +142,16 @@ class CudaEmulationTest {
         String why = failure(() -> launch("nfn4j_emu_test_write_past", 1, Pointer.to(y), Pointer.to(new int[]{100})));
         assertTrue(why.contains("nfn4j_emu_test_write_past<<<(1, 1, 1), (256, 1, 1)>>>") && why.contains("out of bounds")
                 && why.contains("offset 400 of an allocation of 400 bytes (after its end)"), why);
+        cuMemFree(y);
+    }
+
+    @Test
+    void theRaceFinderCatchesAReadPastABuffersEnd() {
+        CUdeviceptr x = device(new float[10]), y = device(new float[1]);
+        CudaEmulation.setSchedules(2, 1);
+        String why = failure(() -> launch("nfn4j_emu_test_read_past", 1, Pointer.to(x), Pointer.to(y), Pointer.to(new int[]{10})));
+        assertTrue(why.contains("nfn4j_emu_test_read_past") && why.contains("guard zone"), why);
+        cuMemFree(x);
         cuMemFree(y);
     }
 
