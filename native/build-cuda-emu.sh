@@ -3,6 +3,7 @@
 # kernels/*.cu on the CPU (native/cuda-emu/README.md), for testing the cuda backend without a GPU.
 #
 #   native/build-cuda-emu.sh [CLASSES_DIR [JCUDA_NATIVES_JAR]]
+#   native/build-cuda-emu.sh --asan OUT_DIR [JCUDA_NATIVES_JAR]
 #
 # Writes CLASSES_DIR/dev/nfn4j/ops/cuda/emulation/libcuda.so.1 (a classpath resource, loaded
 # only under -Dnfn4j.cudaEmulation=true). The kernels are compiled with g++ as C++17 with
@@ -13,13 +14,24 @@
 # so an unexpected call fails cleanly instead of ending the process. Run by Maven
 # (generate-resources of the java module); without g++ it prints one line and the emulated
 # tests report the library missing. NFN4J_EMU_CXXFLAGS adds compiler flags.
+#
+# --asan builds the debugging variant under AddressSanitizer into OUT_DIR/libcuda.so.1 (the
+# guard zones poisoned for it, the fiber switches announced to it), not packaged; run the JVM
+# with it as native/cuda-emu/README.md shows.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+asan=0
+if [[ "${1:-}" == "--asan" ]]; then
+    asan=1
+    shift
+    [[ $# -ge 1 ]] || { echo "usage: $0 --asan OUT_DIR [JCUDA_NATIVES_JAR]" >&2; exit 2; }
+fi
 classes="${1:-$root/java/target/classes}"
 jcudaJar="${2:-}"
 src="$root/native/cuda-emu"
 out="$classes/dev/nfn4j/ops/cuda/emulation"
+[[ $asan -eq 1 ]] && out="$classes"
 lib="$out/libcuda.so.1"
 
 cxx="${CXX:-$(command -v g++ || true)}"
@@ -73,11 +85,19 @@ fi
 flags=(-std=c++17 -O2 -g -fPIC -fvisibility=hidden -ffp-contract=off -fno-fast-math -Wall -Werror -I "$src" -I "$src/include" -I "$root/kernels")
 # The kernels call fmaf throughout: the FMA instruction instead of libm's call where the CPU has it.
 grep -qw fma /proc/cpuinfo 2>/dev/null && flags+=(-mfma)
+linkFlags=()
+if [[ $asan -eq 1 ]]; then
+    flags+=(-fsanitize=address -fno-omit-frame-pointer -DNFN_EMU_ASAN)
+    linkFlags+=(-fsanitize=address)
+fi
 read -r -a extra <<< "${NFN4J_EMU_CXXFLAGS:-}"
 flags+=("${extra[@]}")
 echo "build-cuda-emu: $("$cxx" --version | head -1)"
 echo "build-cuda-emu: compiling $(echo "$names" | wc -w) kernels from ${#kernels[@]} files into $lib"
-"$cxx" "${flags[@]}" -fdata-sections -Wno-unknown-pragmas -Wno-unused-variable -Wno-unused-function -include "$src/cuda_device.h" \
+kernelFlags=()
+# Under ASan, no redzones between the __shared__ statics: the scheduler fills their section whole.
+[[ $asan -eq 1 ]] && kernelFlags+=(--param asan-globals=0)
+"$cxx" "${flags[@]}" "${kernelFlags[@]}" -fdata-sections -Wno-unknown-pragmas -Wno-unused-variable -Wno-unused-function -include "$src/cuda_device.h" \
     -c "$work/kernels.cc" -o "$work/kernels.o"
 # __shared__ variables are function-local statics (cuda_device.h); with -fdata-sections each has
 # a section of its own, named after its mangled name (_ZZ...). They all move into one section,
@@ -118,7 +138,7 @@ objcopy "${renames[@]}" "$work/kernels.o"
 } > "$work/stubs.cc"
 "$cxx" "${flags[@]}" -c "$work/stubs.cc" -o "$work/stubs.o"
 
-"$cxx" -shared -fPIC -Wl,-soname,libcuda.so.1 -Wl,--no-undefined -Wl,-z,noexecstack ${NFN4J_EMU_LDFLAGS:-} \
+"$cxx" -shared -fPIC -Wl,-soname,libcuda.so.1 -Wl,--no-undefined -Wl,-z,noexecstack "${linkFlags[@]}" ${NFN4J_EMU_LDFLAGS:-} \
     -o "$work/libcuda.so.1" "$work"/kernels.o "$work"/scheduler.o "$work"/driver.o "$work"/fiber.o "$work"/stubs.o -lpthread
 mv -f "$work/libcuda.so.1" "$lib"
 echo "build-cuda-emu: $(nm -D --defined-only "$lib" | grep -c ' T cu') driver entry points ($(grep -c nfn_emu_not_supported\(\" "$work/stubs.cc" || true) of them stubs), $(stat -c %s "$lib") bytes"

@@ -40,6 +40,10 @@
 
 #include "emu.h"
 
+#ifdef NFN_EMU_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 using nfn_emu::Dim3u;
 using nfn_emu::KernelEntry;
 using nfn_emu::Schedule;
@@ -118,8 +122,31 @@ void fill32(void* p, size_t bytes, uint32_t pattern) {
     for (size_t i = 0; i < bytes % 4; i++) tail[i] = (char)(pattern >> (8 * i));
 }
 
+// Under AddressSanitizer (the build's --asan variant) the guard zones are also poisoned for it,
+// so that any access there, a read too, is reported at once with the kernel's stack.
+#ifdef NFN_EMU_ASAN
+void asan_guards(const Allocation& a, bool poison) {
+    char* tail = a.user() + a.bytes;
+    const size_t tailBytes = a.rawBytes - GUARD_BYTES - a.bytes;
+    if (poison) {
+        ASAN_POISON_MEMORY_REGION(a.raw, GUARD_BYTES);
+        ASAN_POISON_MEMORY_REGION(tail, tailBytes);
+    } else {
+        ASAN_UNPOISON_MEMORY_REGION(a.raw, GUARD_BYTES);
+        ASAN_UNPOISON_MEMORY_REGION(tail, tailBytes);
+    }
+}
+#else
+void asan_guards(const Allocation&, bool) {}
+#endif
+
 // The guard bytes of an allocation: [raw, user) and [user + bytes, raw + rawBytes).
 bool guard_intact(const Allocation& a, long long* offset) {
+    asan_guards(a, false);
+    struct Repoison {
+        const Allocation& a;
+        ~Repoison() { asan_guards(a, true); }
+    } repoison{a};
     auto check = [&](const char* from, size_t n, const char* base) {
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)from[i] != (unsigned char)(GUARD_PATTERN[g_guard] >> (8 * ((from + i - a.raw) % 4)))) {
@@ -133,11 +160,13 @@ bool guard_intact(const Allocation& a, long long* offset) {
 }
 
 void fill_guards(const Allocation& a) {
+    asan_guards(a, false);
     // The pattern is laid out relative to raw, so both zones hold it at the same phase.
     for (size_t i = 0; i < a.rawBytes; i++) {
         if (i >= GUARD_BYTES && i < GUARD_BYTES + a.bytes) continue;
         a.raw[i] = (char)(GUARD_PATTERN[g_guard] >> (8 * (i % 4)));
     }
+    asan_guards(a, true);
 }
 
 CUresult allocate(size_t bytes, bool device, void** out) {
@@ -183,6 +212,7 @@ CUresult release(uintptr_t p, bool device) {
                     a.bytes, off);
     if (device) g_memoryInUse -= a.bytes;
     g_allocations.erase(it);
+    asan_guards(a, false);
     free(a.raw);
     return CUDA_SUCCESS;
 }

@@ -15,6 +15,11 @@
 
 #include "emu.h"
 
+#ifdef NFN_EMU_ASAN
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 extern "C" void nfn_emu_switch(void** from, void* to);
 extern "C" void nfn_emu_fiber_entry();
 // The bounds of the section that holds every __shared__ variable (cuda_device.h), from the linker.
@@ -71,7 +76,31 @@ void* prepare_stack(int slot, Fiber* f) {
     return sp;
 }
 
-void yield_to_scheduler() { nfn_emu_switch(&g_fiber->sp, g_schedulerSp); }
+// Under AddressSanitizer (the build's --asan variant) every switch between stacks is announced,
+// so that it tracks the fibers' stacks instead of reporting them as overflows.
+#ifdef NFN_EMU_ASAN
+void* g_schedulerStackBottom = nullptr;
+size_t g_schedulerStackSize = 0;
+
+void switch_to_fiber(Fiber& f, int slot) {
+    void* fake = nullptr;
+    __sanitizer_start_switch_fiber(&fake, g_stacks + slot * SLOT_BYTES + GUARD_BYTES, STACK_BYTES);
+    nfn_emu_switch(&g_schedulerSp, f.sp);
+    __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+}
+
+void switch_to_scheduler(void** save, bool finished) {
+    void* fake = nullptr;
+    __sanitizer_start_switch_fiber(finished ? nullptr : &fake, g_schedulerStackBottom, g_schedulerStackSize);
+    nfn_emu_switch(save, g_schedulerSp);
+    __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+}
+#else
+void switch_to_fiber(Fiber& f, int) { nfn_emu_switch(&g_schedulerSp, f.sp); }
+void switch_to_scheduler(void** save, bool) { nfn_emu_switch(save, g_schedulerSp); }
+#endif
+
+void yield_to_scheduler() { switch_to_scheduler(&g_fiber->sp, false); }
 
 std::string where(const Fiber& f) {
     char buf[160];
@@ -193,7 +222,7 @@ bool run_block(int n, Schedule schedule, std::mt19937_64& rng, const uint32_t* p
             Fiber& f = g_fibers[i];
             if (f.state != Fiber::RUNNABLE) continue;
             g_fiber = &f;
-            nfn_emu_switch(&g_schedulerSp, f.sp);
+            switch_to_fiber(f, i);
             if (g_trapped) {
                 *error = g_trap;
                 return false;
@@ -268,7 +297,7 @@ void device_trap(const char* what) {
     g_trapped = true;
     g_trap = std::string(what) + " at " + where(*g_fiber);
     g_fiber->state = Fiber::DONE;
-    yield_to_scheduler();
+    switch_to_scheduler(&g_fiber->sp, true);
     __builtin_unreachable();
 }
 
@@ -287,6 +316,14 @@ bool run_grid(const KernelEntry& k, Dim3u grid, Dim3u block, void** params, Sche
     g_trapped = false;
     g_gridDim = grid;
     g_blockDim = block;
+#ifdef NFN_EMU_ASAN
+    {  // the calling thread's stack, for the switches back to it
+        pthread_attr_t attr;
+        pthread_getattr_np(pthread_self(), &attr);
+        pthread_attr_getstack(&attr, &g_schedulerStackBottom, &g_schedulerStackSize);
+        pthread_attr_destroy(&attr);
+    }
+#endif
     std::mt19937_64 rng(seed);
     // Shared memory is poisoned at the launch's start, and before every block when the launch is
     // one of the race finder's runs (poisonEveryBlock): a block that reads what an earlier block
@@ -314,8 +351,11 @@ bool run_grid(const KernelEntry& k, Dim3u grid, Dim3u block, void** params, Sche
 }  // namespace nfn_emu
 
 extern "C" __attribute__((visibility("hidden"))) void nfn_emu_fiber_main(nfn_emu::Fiber* f) {
+#ifdef NFN_EMU_ASAN
+    __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);  // the first switch into this fiber
+#endif
     nfn_emu::g_kernel->invoke(nfn_emu::g_params);
     f->state = nfn_emu::Fiber::DONE;
-    nfn_emu_switch(&f->sp, nfn_emu::g_schedulerSp);
+    nfn_emu::switch_to_scheduler(&f->sp, true);
     __builtin_unreachable();
 }

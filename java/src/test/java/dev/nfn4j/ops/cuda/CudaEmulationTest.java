@@ -180,6 +180,15 @@ class CudaEmulationTest {
     }
 
     @Test
+    void aDriverCallThatIsNotEmulatedFailsCleanly() {
+        CUdeviceptr p = new CUdeviceptr();
+        CudaEmulation.clearError();
+        CudaException e = assertThrows(CudaException.class, () -> jcuda.driver.JCudaDriver.cuMemAllocManaged(p, 64, 1));
+        assertTrue(e.getMessage().contains("CUDA_ERROR_NOT_SUPPORTED"), e.getMessage());
+        assertEquals("cuMemAllocManaged is not emulated", CudaEmulation.lastError());
+    }
+
+    @Test
     void aBackendErrorCarriesTheEmulatorsAccount() {
         long limit = CudaEmulation.memoryLimit(0);
         try {
