@@ -1,6 +1,8 @@
 package dev.nfn4j.nn;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nfn4j.io.JsonFields;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.space.NetworkSpec;
 
@@ -95,14 +97,55 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         return equivariant() ? hidden[hidden.length - 1] : 0;
     }
 
+    /** At most this many NF-Layers, and channels per NF-Layer. */
+    public static final int MAX_NF_LAYERS = 64, MAX_CHANNELS = 4096;
+    /** At most this many head layers, and units per head layer. */
+    public static final int MAX_HEAD_LAYERS = 64, MAX_HEAD_WIDTH = 1 << 16;
+    /** At most this many Fourier frequencies. */
+    public static final int MAX_FOURIER = 1024;
+
+    private static final java.util.Set<String> KEYS = java.util.Set.of("kind", "hidden", "act", "pool", "hnpPool", "head", "fourier",
+            "fourierScale", "dropout", "appendStats");
+
+    /** As {@link #fromJson(String, String)} for the metadata field {@code model}. */
     public static ModelConfig fromJson(String json) {
+        return fromJson("model", json);
+    }
+
+    /**
+     * Reads a model written by {@link #toJson}, checked as a schema: every member's type and range
+     * (bounds above: a checkpoint must not make the reader build a model that cannot fit); a bad
+     * one is a {@link JsonFields.BadField} naming it ({@code model.hidden[1]}). Older checkpoints
+     * have {@code hnpPool} instead of {@code pool}, and no {@code appendStats}.
+     */
+    public static ModelConfig fromJson(String field, String json) {
+        JsonNode o = JsonFields.parseObject(field, json);
+        JsonFields.onlyKeys(field, o, KEYS);
+        String kind = JsonFields.text(JsonFields.join(field, "kind"), JsonFields.required(field, o, "kind"));
+        String act = JsonFields.text(JsonFields.join(field, "act"), JsonFields.required(field, o, "act"));
+        InvariantNfn.Pool pool;
+        if (o.has("pool")) pool = choice(JsonFields.join(field, "pool"), JsonFields.text(JsonFields.join(field, "pool"), o.get("pool")), InvariantNfn.Pool::parse);
+        else if (o.has("hnpPool")) pool = JsonFields.bool(JsonFields.join(field, "hnpPool"), o.get("hnpPool")) ? InvariantNfn.Pool.HNP : InvariantNfn.Pool.NP;
+        else throw new JsonFields.BadField(JsonFields.join(field, "pool"), "missing");
+        int[] hidden = JsonFields.integers(JsonFields.join(field, "hidden"), JsonFields.required(field, o, "hidden"), 0, MAX_NF_LAYERS, 1, MAX_CHANNELS);
+        int[] head = JsonFields.integers(JsonFields.join(field, "head"), JsonFields.required(field, o, "head"), 0, MAX_HEAD_LAYERS, 1, MAX_HEAD_WIDTH);
+        int fourier = o.has("fourier") ? JsonFields.integer(JsonFields.join(field, "fourier"), o.get("fourier"), 0, MAX_FOURIER) : 0;
+        double fourierScale = o.has("fourierScale") ? JsonFields.number(JsonFields.join(field, "fourierScale"), o.get("fourierScale"), 1e-6, 1e6) : 1;
+        double dropout = o.has("dropout") ? JsonFields.number(JsonFields.join(field, "dropout"), o.get("dropout"), 0, 0.999) : 0;
+        boolean appendStats = o.has("appendStats") && JsonFields.bool(JsonFields.join(field, "appendStats"), o.get("appendStats"));
+        choice(JsonFields.join(field, "act"), act, Act::parse);
         try {
-            com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
-            if (tree.has("hnpPool") && !tree.has("pool")) // checkpoints written before STATS pooling existed
-                tree.put("pool", tree.remove("hnpPool").asBoolean() ? "HNP" : "NP");
-            return JSON.treeToValue(tree, ModelConfig.class);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("bad model config JSON: " + e.getMessage());
+            return new ModelConfig(kind, hidden, act, pool, head, fourier, fourierScale, dropout, appendStats);
+        } catch (IllegalArgumentException e) {
+            throw new JsonFields.BadField(field, e.getMessage());
+        }
+    }
+
+    private static <T> T choice(String field, String name, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(name);
+        } catch (IllegalArgumentException e) {
+            throw new JsonFields.BadField(field, e.getMessage());
         }
     }
 
