@@ -30,8 +30,8 @@ public final class Ensemble implements AutoCloseable {
                 Predictor p = Predictor.load(c, ops);
                 members.add(p);
                 if (!p.spec().equals(members.get(0).spec()))
-                    throw new IllegalArgumentException(c + " takes networks " + p.spec() + " but " + checkpoints.get(0) + " takes "
-                            + members.get(0).spec() + ": an ensemble's members must predict the same networks");
+                    throw new IllegalArgumentException("an ensemble's members must predict the same networks: this one takes " + p.spec()
+                            + " but " + checkpoints.get(0) + " takes " + members.get(0).spec() + " (" + c + ")");
             }
         } catch (IOException | RuntimeException e) {
             for (Predictor p : members) p.close();

@@ -82,6 +82,8 @@ public final class CnnZooBuilder {
             for (int k = 0; k < checkpoints.size(); k++)
                 if (checkpoints.get(k) < 0 || (k > 0 && checkpoints.get(k) <= checkpoints.get(k - 1)))
                     throw new IllegalArgumentException("checkpoint steps must be ascending and >= 0, got " + checkpoints);
+            if (checkpoints.getLast() < 1)
+                throw new IllegalArgumentException("the last checkpoint step is the trained networks' and must be >= 1, got " + checkpoints);
         }
 
         public static Config defaults() {
