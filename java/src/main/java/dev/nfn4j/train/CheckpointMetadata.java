@@ -1,20 +1,15 @@
 package dev.nfn4j.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.JsonFields;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.nn.ModelConfig;
-import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.SpecJson;
-import dev.nfn4j.space.WsLayout;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -104,31 +99,8 @@ public record CheckpointMetadata(ModelConfig model, NetworkSpec spec, String tar
             }
             case PER_ENTRY -> {
                 JsonFields.onlyKeys("normalizer", o, Set.of("kind"));
-                yield entryNormalizer(f, spec);
+                yield EntryNormalizer.read(f, "", spec);
             }
         };
-    }
-
-    /** nfn's buffers, each with the shape the spec gives it, finite, standard deviations positive. */
-    private static EntryNormalizer entryNormalizer(SafetensorsFile f, NetworkSpec spec) throws NfnFormatException {
-        WsLayout one = new WsLayout(spec, 1, 1);
-        Map<String, float[]> byName = new LinkedHashMap<>();
-        List<String> names = EntryNormalizer.tensorNames(spec);
-        for (String name : names) {
-            int layer = Integer.parseInt(name.substring(name.lastIndexOf('_') + 1));
-            int[] shape = name.contains("weights")
-                    ? Arrays.copyOfRange(HostWeights.torchWeightShape(one, layer), 1, HostWeights.torchWeightShape(one, layer).length)
-                    : new int[]{1, spec.rows(layer)};
-            if (!f.has(name)) throw new NfnFormatException(f.path(), name, "missing: per-entry normalizer statistics need it with shape "
-                    + Arrays.toString(shape));
-            float[] v = f.get(name, shape).toFloats();
-            Checkpoints.requireFinite(f.path(), name, v);
-            if (name.startsWith("std"))
-                for (int k = 0; k < v.length; k++)
-                    if (!(v[k] > 0) || !Float.isFinite(1 / v[k]))
-                        throw new NfnFormatException(f.path(), name, "standard deviation " + v[k] + " at flat index " + k + " must be positive");
-            byName.put(name, v);
-        }
-        return EntryNormalizer.fromTorch(spec, byName);
     }
 }

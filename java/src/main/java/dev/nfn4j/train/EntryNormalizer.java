@@ -1,11 +1,15 @@
 package dev.nfn4j.train;
 
+import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.io.HostTensor;
+import dev.nfn4j.io.NfnFormatException;
+import dev.nfn4j.io.TensorSource;
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
 import dev.nfn4j.space.WsLayout;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +101,7 @@ public final class EntryNormalizer implements InputNormalizer {
         Map<String, HostTensor> t = new LinkedHashMap<>();
         for (int i = 0; i < spec.numLayers(); i++) {
             int[] ws = HostWeights.torchWeightShape(one, i), bs = {1, spec.rows(i)};
-            int[] wShape = java.util.Arrays.copyOfRange(ws, 1, ws.length); // nfn's buffers drop the batch: [C, o, i(, h, w)]
+            int[] wShape = Arrays.copyOfRange(ws, 1, ws.length); // nfn's buffers drop the batch: [C, o, i(, h, w)]
             t.put("mean_weights_" + i, HostTensor.f32(wShape, m.torchWeight(i)));
             t.put("std_weights_" + i, HostTensor.f32(wShape, s.torchWeight(i)));
             t.put("mean_bias_" + i, HostTensor.f32(bs, m.torchBias(i)));
@@ -114,9 +118,28 @@ public final class EntryNormalizer implements InputNormalizer {
         return names;
     }
 
-    /** From the tensors {@link #tensors} wrote (PyTorch order), each given with its name; values are checked by the constructor. */
-    static EntryNormalizer fromTorch(NetworkSpec spec, Map<String, float[]> byName) {
+    /**
+     * nfn's buffers {@code prefix + mean_weights_i} etc. from {@code f}, each checked to have the
+     * shape the spec gives it, finite values and positive standard deviations; an error names the tensor.
+     */
+    public static EntryNormalizer read(TensorSource f, String prefix, NetworkSpec spec) throws NfnFormatException {
         WsLayout one = new WsLayout(spec, 1, 1);
+        Map<String, float[]> byName = new LinkedHashMap<>();
+        for (String name : tensorNames(spec)) {
+            int layer = Integer.parseInt(name.substring(name.lastIndexOf('_') + 1));
+            int[] torch = HostWeights.torchWeightShape(one, layer);
+            int[] shape = name.contains("weights") ? Arrays.copyOfRange(torch, 1, torch.length) : new int[]{1, spec.rows(layer)};
+            String full = prefix + name;
+            if (!f.has(full))
+                throw new NfnFormatException(f.path(), full, "missing: per-entry normalizer statistics need it with shape " + Arrays.toString(shape));
+            float[] v = f.get(full, shape).toFloats();
+            Checkpoints.requireFinite(f.path(), full, v);
+            if (name.startsWith("std"))
+                for (int k = 0; k < v.length; k++)
+                    if (!(v[k] > 0) || !Float.isFinite(1 / v[k]))
+                        throw new NfnFormatException(f.path(), full, "standard deviation " + v[k] + " at flat index " + k + " must be positive");
+            byName.put(name, v);
+        }
         List<float[]> mw = new ArrayList<>(), mb = new ArrayList<>(), sw = new ArrayList<>(), sb = new ArrayList<>();
         for (int i = 0; i < spec.numLayers(); i++) {
             mw.add(byName.get("mean_weights_" + i));
