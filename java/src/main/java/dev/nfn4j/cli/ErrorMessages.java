@@ -58,11 +58,9 @@ final class ErrorMessages {
      */
     static String oneLine(String message) {
         if (message == null) return "(no message)";
-        String m = message;
-        int source = m.indexOf(" at [Source:");
-        if (source < 0) source = m.indexOf("\n at [Source:");
-        if (source >= 0) m = m.substring(0, source);
-        m = m.replaceAll("\\s+", " ").strip();
+        String m = message.replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
+                .replaceAll("\\s*at \\[Source:[^\\]]*\\]", "")
+                .replaceAll("\\s+", " ").strip();
         return m.length() > MAX_DETAIL ? m.substring(0, MAX_DETAIL - 3) + "..." : m;
     }
 }
