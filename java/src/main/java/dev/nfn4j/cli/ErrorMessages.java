@@ -29,7 +29,7 @@ final class ErrorMessages {
 
     /** The line after {@code "nfn4j: "}. */
     static String describe(Throwable e) {
-        if (e instanceof NfnFormatException f) return oneLine(f.detail()) + " (" + f.location() + ")";
+        if (e instanceof NfnFormatException f) return oneLine(f.problem()) + " (" + f.file() + (f.tensor() == null ? "" : ": " + f.tensor()) + ")";
         if (e instanceof FileSystemException f) return fileSystem(f);
         if (e instanceof OutOfMemoryError)
             return "out of memory (" + oneLine(e.getMessage()) + "); give the JVM more with NFN4J_JAVA_OPTS=-Xmx...";

@@ -39,7 +39,7 @@ class CheckpointMetadataTest {
 
     private void refusedNaming(String key, String value, String field) throws Exception {
         NfnFormatException e = refused(md -> md.put(key, value));
-        assertEquals(field, e.field(), key + " = " + value + ": " + e.getMessage());
+        assertEquals(field, e.tensor(), key + " = " + value + ": " + e.getMessage());
     }
 
     @Test
