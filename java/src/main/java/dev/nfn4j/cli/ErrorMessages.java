@@ -1,5 +1,6 @@
 package dev.nfn4j.cli;
 
+import dev.nfn4j.io.JsonFields;
 import dev.nfn4j.io.NfnFormatException;
 
 import java.io.IOException;
@@ -53,14 +54,14 @@ final class ErrorMessages {
 
     /**
      * The first part of a message that fits one line: a parser's location and source excerpt
-     * ({@code at [Source: ...]}) are dropped, whitespace runs become one space, and a very long
-     * message is cut.
+     * ({@code at [Source: ...]}) are dropped, whitespace runs become one space, other control
+     * characters are escaped, and a very long message is cut in the middle.
      */
     static String oneLine(String message) {
         if (message == null) return "(no message)";
         String m = message.replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
                 .replaceAll("\\s*at \\[Source:[^\\]]*\\]", "")
                 .replaceAll("\\s+", " ").strip();
-        return m.length() > MAX_DETAIL ? m.substring(0, MAX_DETAIL - 3) + "..." : m;
+        return JsonFields.printable(m, MAX_DETAIL);
     }
 }

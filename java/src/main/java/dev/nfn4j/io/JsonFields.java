@@ -29,7 +29,12 @@ public final class JsonFields {
         private static final long serialVersionUID = 1L;
         private final String field, detail;
 
+        /** Both parts may hold text from the file: they are made printable and cut to one short line. */
         public BadField(String field, String detail) {
+            this(printable(field, 120), printable(detail, 300), true);
+        }
+
+        private BadField(String field, String detail, boolean printable) {
             super(field + ": " + detail);
             this.field = field;
             this.detail = detail;
@@ -126,6 +131,27 @@ public final class JsonFields {
         int[] out = new int[n.size()];
         for (int i = 0; i < out.length; i++) out[i] = integer(field + "[" + i + "]", n.get(i), min, max);
         return out;
+    }
+
+    /**
+     * {@code s} with line breaks and other control characters escaped ({@code \\n}, {@code \\u0000}),
+     * cut in the middle to about {@code max} characters: text from a file cannot make a message
+     * span lines or run long.
+     */
+    public static String printable(String s, int max) {
+        String text = String.valueOf(s);
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), 4 * max));
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else if (c == '\t') sb.append("\\t");
+            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+        }
+        if (sb.length() <= max) return sb.toString();
+        int head = max * 3 / 4, tail = max - head;
+        return sb.substring(0, head) + " ...[" + (sb.length() - max) + " chars]... " + sb.substring(sb.length() - tail);
     }
 
     /** A short, one-line rendering of a value for messages. */
