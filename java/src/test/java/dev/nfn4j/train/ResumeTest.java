@@ -84,6 +84,27 @@ class ResumeTest {
         assertTrue(data.getMessage().contains("the data"), data.getMessage());
     }
 
+    /** States written before there was a choice say {@code "normalize": true} (per tensor) and have no data fingerprint. */
+    @Test
+    void anOlderStateResumesWithItsPerTensorNormalization() throws Exception {
+        Path out = tmp.resolve("run");
+        new Trainer(ops, TrainerTest.SMALL, zoo, TrainerTest.config(2), out, false).fit();
+        Path state = out.resolve("state.safetensors");
+        Checkpoint.withMetadata(state, tmp.resolve("old.safetensors"), md -> {
+            md.put("config", md.get("config").replace("\"normalization\":\"PER_TENSOR\"", "\"normalize\":true"));
+            md.remove("data");
+            md.remove("finished");
+            md.remove("stopped_early");
+        });
+        java.nio.file.Files.move(tmp.resolve("old.safetensors"), state, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertTrue(new Trainer(ops, TrainerTest.SMALL, zoo, TrainerTest.config(2), out, true).finished(), "its log holds the test");
+        new Trainer(ops, TrainerTest.SMALL, zoo, TrainerTest.config(3), out, true).fit();
+        assertEquals(List.of("epoch 1", "epoch 2", "epoch 3", "test"), epochsAndTests(out));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(ops, TrainerTest.SMALL, zoo,
+                TrainerTest.config(4).withNormalization(Normalization.NONE), out, true));
+        assertTrue(e.getMessage().contains("--normalize none (the run has per-tensor)"), e.getMessage());
+    }
+
     /** A failure after an epoch was logged but before its state was saved (a full disk), then a resume: each epoch is logged once. */
     @Test
     void anEpochLoggedBeforeAFailureIsLoggedOnceAfterTheResume() throws Exception {
