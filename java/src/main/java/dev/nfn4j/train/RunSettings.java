@@ -52,10 +52,11 @@ final class RunSettings {
     }
 
     /**
-     * Refuses to continue a run whose saved settings or data differ from {@code now}'s, naming each
+     * Refuses to continue a run whose saved settings or data differ from {@code now}'s (and the
+     * current data's {@link #fingerprint}), naming each
      * difference as {@code --lr 0.5 (the run has 0.001)}.
      */
-    static void requireSame(Path file, Path out, Map<String, String> md, Trainer.Config now, ZooDataset data) throws NfnFormatException {
+    static void requireSame(Path file, Path out, Map<String, String> md, Trainer.Config now, String dataFingerprint) throws NfnFormatException {
         List<String> differ = new ArrayList<>();
         if (md.containsKey("config")) {
             JsonNode saved;
@@ -76,8 +77,8 @@ final class RunSettings {
                 differ.add("--normalize " + now.normalization() + " (the run has " + was + ")");
         }
         String fingerprint = md.get("data");
-        if (fingerprint != null && !fingerprint.equals(fingerprint(data)))
-            differ.add("the data: " + fingerprint(data) + " (the run has " + fingerprint + ")");
+        if (fingerprint != null && !fingerprint.equals(dataFingerprint))
+            differ.add("the data: " + dataFingerprint + " (the run has " + fingerprint + ")");
         if (!differ.isEmpty())
             throw new IllegalArgumentException("cannot resume the run in " + out + " with other settings: " + String.join(", ", differ)
                     + "; resume with the run's settings, or start a new run in another folder (" + file + ")");

@@ -114,6 +114,7 @@ public final class Trainer {
     private boolean finished;
     /** The run stopped before its last epoch: patience ran out. */
     private boolean stoppedEarly;
+    private String dataFingerprint;
     /** Validation tau of the best epoch, or minus its loss with weight-space targets: higher is better. */
     private double bestScore = Double.NEGATIVE_INFINITY;
     private float[] bestParams;
@@ -123,7 +124,8 @@ public final class Trainer {
      * {@code out/state.safetensors} exists; otherwise a fresh one). A resumed run must have the
      * same model, networks and settings (the number of epochs aside); its log is cut back to the
      * epochs its state holds, so an epoch that failed half-way is logged once when it is redone.
-     * A finished run (its test logged, and no epochs left or stopped early) stays as it is: {@link #finished} says so and {@link #fit} writes nothing.
+     * A finished run (its test logged, and no epochs left or stopped early) stays as it is:
+     * {@link #finished} says so and {@link #fit} writes nothing.
      */
     public Trainer(Ops ops, ModelConfig modelConfig, ZooDataset data, Config cfg, Path out, boolean resume) throws IOException {
         this.ops = ops;
@@ -195,7 +197,7 @@ public final class Trainer {
             }
             if (!Double.isFinite(lossSum))
                 throw new ArithmeticException("training diverged in epoch " + (epoch + 1) + ": the training loss is " + lossSum
-                        + " (a lower --lr, or input normalization, may help)" + (out == null ? "" : "; the run in " + out + " resumes from epoch " + (epoch + 1)));
+                        + "; a new run with a lower learning rate or input normalization may not");
             Evaluation val = evaluate(data.splits().val());
             boolean best = score(val) > bestScore || bestEpoch < 0;
             if (best) {
@@ -381,10 +383,16 @@ public final class Trainer {
         md.put("best_epoch", String.valueOf(bestEpoch));
         md.put("best_score", String.valueOf(bestScore));
         md.put("config", JSON.writeValueAsString(cfg));
-        md.put("data", RunSettings.fingerprint(data));
+        md.put("data", dataFingerprint());
         md.put("finished", String.valueOf(finished));
         md.put("stopped_early", String.valueOf(stoppedEarly));
         Safetensors.write(out.resolve("state.safetensors"), t, md);
+    }
+
+    /** The zoo's fingerprint, taken once: the state records it and a resume compares it. */
+    private String dataFingerprint() {
+        if (dataFingerprint == null) dataFingerprint = RunSettings.fingerprint(data);
+        return dataFingerprint;
     }
 
     /** Takes up the run in {@code file}; a run of another model, other networks or other settings is refused, naming what differs. */
@@ -402,7 +410,7 @@ public final class Trainer {
         }
         if (!saved.equals(modelConfig))
             throw new IllegalArgumentException("the run in " + out + " trains " + saved + ", not " + modelConfig + " (" + file + ")");
-        RunSettings.requireSame(file, out, md, cfg, data);
+        RunSettings.requireSame(file, out, md, cfg, dataFingerprint());
         int n = Math.toIntExact(params.count());
         float[] current = f.get("params", n).toFloats(), best = f.get("best_params", n).toFloats();
         float[] m = f.get("adam.m", n).toFloats(), v = f.get("adam.v", n).toFloats();
