@@ -46,6 +46,7 @@ public final class AtomicFile {
     }
 
     private static void writeAtomically(Path file, Body body) throws IOException {
+        if (Files.isDirectory(file)) throw new FileSystemException(file.toString(), null, "is a folder, not a file");
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Path tmp = null;

@@ -149,6 +149,7 @@ public final class Trainer {
         params.allocate(this.cfg.seed());
         this.adam = new Adam(params, new AdamConfig(this.cfg.lr(), 0.9, 0.999, 1e-8, this.cfg.weightDecay(), this.cfg.adamW()));
         this.norm = this.cfg.normalization().fit(new WsLayout(data.spec(), 1, 1), data.canonicalRows(), data.splits().train());
+        if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw new java.nio.file.NotDirectoryException(out.toString());
         if (out != null) Files.createDirectories(out);
         if (resume && out != null && Files.exists(out.resolve("state.safetensors"))) {
             restore(out.resolve("state.safetensors"));
@@ -197,7 +198,7 @@ public final class Trainer {
             }
             if (!Double.isFinite(lossSum))
                 throw new ArithmeticException("training diverged in epoch " + (epoch + 1) + ": the training loss is " + lossSum
-                        + "; a new run with a lower learning rate or input normalization may not");
+                        + "; try a new run with a lower learning rate or with input normalization");
             Evaluation val = evaluate(data.splits().val());
             boolean best = score(val) > bestScore || bestEpoch < 0;
             if (best) {
@@ -294,6 +295,7 @@ public final class Trainer {
         adam.countStep();
         float[] pred = new float[n];
         ops.download(predBuf, pred, 0, n);
+        requireFinite(pred);
         double loss = cfg.loss().compute(pred, b.targets(), new float[n]);
         computeNanos += System.nanoTime() - t1;
         return loss;
@@ -317,12 +319,21 @@ public final class Trainer {
             Value y = model.forward(upload(b));
             float[] p = new float[idx.length * outPer];
             ops.download(y.data(), p, 0, p.length);
+            requireFinite(p);
             loss += cfg.loss().compute(p, b.targets(), new float[p.length]) * idx.length;
             System.arraycopy(p, 0, pred, from * outPer, p.length);
             System.arraycopy(b.targets(), 0, actual, from * outPer, p.length);
         }
         return new Evaluation(loss / indices.length, Metrics.meanAbsError(actual, pred), Metrics.r2(actual, pred),
                 outPer == 1 ? Metrics.kendallTau(actual, pred) : Double.NaN, pred, actual);
+    }
+
+    /** A prediction that is not a number means the run has diverged: say so, rather than fail in the loss. */
+    private void requireFinite(float[] pred) {
+        for (float v : pred)
+            if (!Float.isFinite(v))
+                throw new ArithmeticException("training diverged after " + adam.steps() + " optimizer steps: the model predicts " + v
+                        + "; try a new run with a lower learning rate or with input normalization");
     }
 
     /** The epoch's batch order: a permutation of the training indices that depends only on (seed, epoch). */

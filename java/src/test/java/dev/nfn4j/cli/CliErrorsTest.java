@@ -107,6 +107,19 @@ class CliErrorsTest {
     }
 
     @Test
+    void outputsThatCannotBeWrittenAreNamed() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        String cache = tmp.resolve("cache").toString();
+        assertEquals("nfn4j: not a folder (" + file + ")",
+                error("train", "--networks", "20", "--cache", cache, "--epochs", "1", "--hidden", "3", "--head", "8", "--out", file.toString()));
+        Object[] diverged = CliTest.run("train", "--networks", "20", "--cache", cache, "--lr", "1e30", "--epochs", "1", "--hidden", "3",
+                "--head", "8", "--out", tmp.resolve("div").toString());
+        assertEquals(1, diverged[0], (String) diverged[2]);
+        String line = ((String) diverged[2]).strip();
+        assertTrue(line.startsWith("nfn4j: training diverged") && line.lines().count() == 1, line);
+    }
+
+    @Test
     void nonsenseSettingsAreRefusedNamingTheOption() {
         String out = tmp.resolve("run").toString();
         assertTrue(error("train", "--out", out, "--patience", "-1").contains("--patience"));
