@@ -115,6 +115,8 @@ public final class CnnZooBuilder {
     public static Summary build(ImageData.Split data, Path out, Config c, IntConsumer progress) throws IOException {
         if (c.testImages() > data.test().count())
             throw new IllegalArgumentException("--test-images " + c.testImages() + " exceeds the " + data.test().count() + " test images");
+        if (c.batchSize() > data.train().count())
+            throw new IllegalArgumentException("--batch " + c.batchSize() + " exceeds the " + data.train().count() + " training images");
         Files.createDirectories(out);
         Path parts = out.resolve(PARTS), buildFile = out.resolve(BUILD_FILE);
         String settings = settings(data, c);
