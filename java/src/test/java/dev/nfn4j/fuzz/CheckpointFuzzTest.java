@@ -1,7 +1,6 @@
 package dev.nfn4j.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
