@@ -35,14 +35,21 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         if (!java.util.List.of("HNP", "NP", "NP_IO", "POINTWISE", "STATNN").contains(kind))
             throw new IllegalArgumentException("unknown model kind '" + kind + "' (expected HNP, NP, NP_IO, POINTWISE or STATNN)");
         if (!kind.equals("STATNN") && hidden.length == 0) throw new IllegalArgumentException(kind + " needs at least one NF-Layer");
-        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("NF-Layer channels must be >= 1: " + Arrays.toString(hidden));
-        for (int h : head) if (h < 1) throw new IllegalArgumentException("head widths must be >= 1: " + Arrays.toString(head));
+        if (hidden.length > MAX_NF_LAYERS) throw new IllegalArgumentException("at most " + MAX_NF_LAYERS + " NF-Layers, got " + hidden.length);
+        for (int h : hidden)
+            if (h < 1 || h > MAX_CHANNELS)
+                throw new IllegalArgumentException("NF-Layer channels must be from 1 to " + MAX_CHANNELS + ": " + Arrays.toString(hidden));
+        if (head.length > MAX_HEAD_LAYERS) throw new IllegalArgumentException("at most " + MAX_HEAD_LAYERS + " head layers, got " + head.length);
+        for (int h : head)
+            if (h < 1 || h > MAX_HEAD_WIDTH)
+                throw new IllegalArgumentException("head widths must be from 1 to " + MAX_HEAD_WIDTH + ": " + Arrays.toString(head));
         Act.parse(act);
         java.util.Objects.requireNonNull(pool, "pool");
         if (kind.equals("STATNN") && pool == InvariantNfn.Pool.NONE)
             throw new IllegalArgumentException("STATNN has no NF-Layers to make equivariant: pool NONE needs kind HNP, NP, NP_IO or POINTWISE");
-        if (fourier < 0 || (fourier > 0 && !(fourierScale > 0)))
-            throw new IllegalArgumentException("Fourier features need frequencies >= 0 and a positive scale, got " + fourier + ", " + fourierScale);
+        if (fourier < 0 || fourier > MAX_FOURIER || (fourier > 0 && !(fourierScale > 0 && Double.isFinite(fourierScale))))
+            throw new IllegalArgumentException("Fourier features need 0 to " + MAX_FOURIER + " frequencies and a positive finite scale, got "
+                    + fourier + ", " + fourierScale);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         if (appendStats && (kind.equals("STATNN") || pool == InvariantNfn.Pool.NONE))
             throw new IllegalArgumentException("append-stats adds StatNN's input statistics to an invariant NFN's head: "
@@ -130,8 +137,9 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         int[] hidden = JsonFields.integers(JsonFields.join(field, "hidden"), JsonFields.required(field, o, "hidden"), 0, MAX_NF_LAYERS, 1, MAX_CHANNELS);
         int[] head = JsonFields.integers(JsonFields.join(field, "head"), JsonFields.required(field, o, "head"), 0, MAX_HEAD_LAYERS, 1, MAX_HEAD_WIDTH);
         int fourier = o.has("fourier") ? JsonFields.integer(JsonFields.join(field, "fourier"), o.get("fourier"), 0, MAX_FOURIER) : 0;
-        double fourierScale = o.has("fourierScale") ? JsonFields.number(JsonFields.join(field, "fourierScale"), o.get("fourierScale"), 1e-6, 1e6) : 1;
-        double dropout = o.has("dropout") ? JsonFields.number(JsonFields.join(field, "dropout"), o.get("dropout"), 0, 0.999) : 0;
+        double fourierScale = o.has("fourierScale")
+                ? JsonFields.number(JsonFields.join(field, "fourierScale"), o.get("fourierScale"), -Double.MAX_VALUE, Double.MAX_VALUE) : 1;
+        double dropout = o.has("dropout") ? JsonFields.number(JsonFields.join(field, "dropout"), o.get("dropout"), 0, 1) : 0;
         boolean appendStats = o.has("appendStats") && JsonFields.bool(JsonFields.join(field, "appendStats"), o.get("appendStats"));
         choice(JsonFields.join(field, "act"), act, Act::parse);
         try {

@@ -63,4 +63,12 @@ public final class SpecJson {
             throw new JsonFields.BadField(field, "networks of " + spec.numParams() + " parameters; at most " + MAX_PARAMS + " are supported");
         return spec;
     }
+
+    /**
+     * Refuses a spec that {@link #read} would refuse, so a model is never trained on networks its
+     * checkpoint could not describe.
+     */
+    public static void requireSupported(NetworkSpec spec) {
+        read(write(spec));
+    }
 }

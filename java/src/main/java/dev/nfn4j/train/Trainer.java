@@ -135,6 +135,11 @@ public final class Trainer {
         this.out = out;
         this.params = new Params(ops);
         this.outPer = data.targetsPerNetwork();
+        try {
+            SpecJson.requireSupported(data.spec());
+        } catch (dev.nfn4j.io.JsonFields.BadField e) {
+            throw new IllegalArgumentException("networks " + data.spec() + " are outside what a checkpoint holds: " + e.getMessage());
+        }
         int trainSize = data.splits().train().length;
         if (trainSize == 0) throw new IllegalArgumentException("the training split of " + data + " is empty");
         if (cfg.batchSize() > trainSize)

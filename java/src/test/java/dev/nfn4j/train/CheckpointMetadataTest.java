@@ -88,6 +88,20 @@ class CheckpointMetadataTest {
         }
     }
 
+    /** What the schema refuses, a model or a training run cannot be made with: every checkpoint written can be read. */
+    @Test
+    void theSchemasBoundsAreTheModelsAndTheTrainersToo() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> new dev.nfn4j.nn.ModelConfig("HNP", new int[]{5000}, "relu",
+                dev.nfn4j.nn.InvariantNfn.Pool.HNP, new int[]{4}));
+        assertThrows(IllegalArgumentException.class, () -> new dev.nfn4j.nn.ModelConfig("HNP", new int[]{3}, "relu",
+                dev.nfn4j.nn.InvariantNfn.Pool.HNP, new int[]{100_000}));
+        assertThrows(IllegalArgumentException.class, () -> dev.nfn4j.space.SpecJson.requireSupported(dev.nfn4j.space.NetworkSpec.mlp(70_000, 2, 1)));
+        // a scale that means nothing without Fourier features is kept as written
+        Path good = Checkpoint.write(tmp.resolve("good.safetensors"), ops, new int[]{4}, null, 1);
+        Predictor.load(Checkpoint.withMetadata(good, tmp.resolve("scale.safetensors"),
+                md -> md.put("model", MODEL.replace("\"fourierScale\":1.0", "\"fourierScale\":-3e9"))), ops).close();
+    }
+
     @Test
     void badNetworkSpecsAreRefusedNamingTheMember() throws Exception {
         String[][] cases = {
