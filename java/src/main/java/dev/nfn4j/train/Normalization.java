@@ -33,7 +33,9 @@ public enum Normalization {
      * What nfn's generalization-prediction configs use for a model: its NP config (NP-PosEmb)
      * normalizes per entry; its HNP and StatNN configs, and its InvariantNFN by default, do not
      * normalize. An equivariant NFN (pool NONE, weight space in and out) reads its inputs as given,
-     * as nfn's weight-editing models do.
+     * as nfn's weight-editing models do. One difference remains: with append_stats nfn takes the
+     * statistics of the raw weights while its NF-Layers read the normalized ones; here both read
+     * the normalized input (normalization happens before the model).
      */
     public static Normalization defaultFor(ModelConfig model) {
         if (model.equivariant()) return NONE;
