@@ -31,9 +31,9 @@ final class ConformanceCommand implements Callable<Integer> {
                 try (Stream<Path> s = Files.list(d)) {
                     s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().forEach(files::add);
                 }
-            else throw new IOException(d + ": no such file or folder");
+            else throw new java.nio.file.NoSuchFileException(d.toString());
         }
-        if (files.isEmpty()) throw new IOException("no *.safetensors fixtures in " + dirs);
+        if (files.isEmpty()) throw new IOException("no *.safetensors fixtures (" + String.join(", ", dirs.stream().map(Path::toString).toList()) + ")");
         Ops ops = Backends.get();
         System.out.printf("backend: %s%n%-32s %-15s %-11s %-11s %-11s %-11s %s%n", ops.name(), "case", "module", "output", "grad_input",
                 "grad_param", "loss/train", "result");

@@ -40,9 +40,15 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ZooDataset data = zoo.load(true);
-        Ensemble models = Ensemble.load(checkpoints, Backends.get());
+        try (Ensemble models = Ensemble.load(checkpoints, Backends.get())) {
+            return evaluate(data, models);
+        }
+    }
+
+    private int evaluate(ZooDataset data, Ensemble models) throws IOException {
         if (!data.spec().equals(models.spec()))
-            throw new IllegalArgumentException(checkpoints.get(0) + " was trained on networks " + models.spec() + " but the zoo holds " + data.spec());
+            throw new IllegalArgumentException("the model was trained on networks " + models.spec() + " but the zoo holds " + data.spec()
+                    + " (" + checkpoints.get(0) + ")");
         int[] idx = data.splits().get(split);
         int k = checkpoints.size();
         float[] actual = new float[idx.length], mean = new float[idx.length];

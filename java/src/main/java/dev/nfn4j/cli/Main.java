@@ -21,19 +21,31 @@ public final class Main implements Runnable {
         // One line per log record ("INFO: nfn4j backend: ..."), before anything logs.
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) { // not Exceptions: picocli's handler never sees them
+            System.err.println("nfn4j: " + ErrorMessages.describe(e));
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /** The configured command line (also used by tests). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        // A bad argument or input file is the user's error: a clear message and exit code 2, no stack trace.
+        // Every error is one line in one format (ErrorMessages): exit 2 for bad input, 1 for anything else.
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException || ex instanceof UnsupportedOperationException) {
-                cmd.getErr().println("nfn4j: " + ex.getMessage());
-                return 2;
-            }
-            throw ex;
+            cmd.getErr().println("nfn4j: " + ErrorMessages.describe(ex));
+            if (Boolean.getBoolean(ErrorMessages.TRACE_PROPERTY)) ex.printStackTrace(cmd.getErr());
+            return ErrorMessages.isBadInput(ex) ? 2 : 1;
+        });
+        // A bad option or argument: the same one line, and where the options are listed, instead of the whole usage.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("nfn4j: " + ErrorMessages.oneLine(ex.getMessage()) + " (" + cmd.getCommandSpec().qualifiedName(" ")
+                    + " --help lists them)");
+            return 2;
         });
         return cl;
     }

@@ -37,11 +37,17 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Path> all = new ArrayList<>(List.of(checkpoint));
         all.addAll(more);
-        Ensemble p = Ensemble.load(all, Backends.get());
-        for (Path in : inputs) {
-            NetworkInputs.Networks x = NetworkInputs.read(in, p.spec(), prefix, rows);
-            float[] pred = p.predict(x.weights());
-            for (int b = 0; b < pred.length; b++) System.out.printf("%s\t%.6f%n", x.labels().get(b), pred[b]);
+        try (Ensemble p = Ensemble.load(all, Backends.get())) {
+            for (Path in : inputs) {
+                NetworkInputs.Networks x = NetworkInputs.read(in, p.spec(), prefix, rows);
+                float[] pred;
+                try {
+                    pred = p.predict(x.weights());
+                } catch (IllegalArgumentException e) { // the weights are readable but not a model's input: name the file
+                    throw new IllegalArgumentException(e.getMessage() + (e.getMessage().contains(in.toString()) ? "" : " (" + in + ")"), e);
+                }
+                for (int b = 0; b < pred.length; b++) System.out.printf("%s\t%.6f%n", x.labels().get(b), pred[b]);
+            }
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.nfn4j.cli;
 
+import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.train.Trainer;
 import dev.nfn4j.zoo.ZooDataset;
@@ -20,16 +21,26 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in --out where it stopped.")
+    @Option(names = "--resume", description = "Continue the run in --out where it stopped, with the same settings (--epochs may change). "
+            + "A finished run is left as it is.")
     boolean resume;
 
     @Override
     public Integer call() throws Exception {
+        ModelConfig model = opts.model();
+        Trainer.Config config = training.trainer(model, true);
         ZooDataset data = zoo.load(true);
         System.out.printf("data     %s: %d networks, %s; split %d/%d/%d%n", zoo.describe(), data.size(), data.spec(),
                 data.splits().train().length, data.splits().val().length, data.splits().test().length);
-        System.out.printf("model    %s, %s on %s%n", opts, training, Backends.get().describe());
-        Trainer.Result r = new Trainer(Backends.get(), opts.model(), data, training.trainer(true), out, resume).fit();
+        System.out.printf("model    %s, %s, input normalization %s on %s%n", opts, training, config.normalization(), Backends.get().describe());
+        Trainer trainer = new Trainer(Backends.get(), model, data, config, out, resume);
+        if (trainer.finished()) {
+            System.out.printf("done     the run in %s is finished (%d epochs): nothing to resume, no file changed (its test result is in %s)%n",
+                    out, trainer.epochsDone(), out.resolve("log.jsonl"));
+            return 0;
+        }
+        if (resume && trainer.epochsDone() > 0) System.out.printf("resume   from epoch %d of %d%n", trainer.epochsDone() + 1, config.epochs());
+        Trainer.Result r = trainer.fit();
         System.out.printf("test     tau %.4f  R^2 %.4f  L1 %.4f  (best epoch %d, %.1f s)%n", r.test().tau(), r.test().r2(), r.test().l1(),
                 r.bestEpoch(), r.trainSeconds());
         System.out.printf("files    %s, %s, %s%n", r.checkpoint(), out.resolve("log.jsonl"), r.plot());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,7 +32,21 @@ public final class AtomicFile {
         });
     }
 
+    /** As above; an I/O error that does not name a file (a full disk, say) is reported naming {@code file}. */
     public static void write(Path file, Body body) throws IOException {
+        try {
+            writeAtomically(file, body);
+        } catch (FileSystemException | NfnFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            FileSystemException named = new FileSystemException(file.toString(), null, e.getMessage());
+            named.initCause(e);
+            throw named;
+        }
+    }
+
+    private static void writeAtomically(Path file, Body body) throws IOException {
+        if (Files.isDirectory(file)) throw new FileSystemException(file.toString(), null, "is a folder, not a file");
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Path tmp = null;

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Parameters and weight-space batches in safetensors files, with nfn's names: a model's
@@ -29,24 +30,53 @@ public final class Checkpoints {
      * have, is an error.
      */
     public static void loadParams(SafetensorsFile f, String prefix, Params params, boolean strict) throws NfnFormatException {
+        loadParams(f, prefix, params, strict, Set.of());
+    }
+
+    /** As above; {@code alsoAllowed} names tensors that may sit beside the parameters (input statistics, say). */
+    public static void loadParams(SafetensorsFile f, String prefix, Params params, boolean strict, Set<String> alsoAllowed) throws NfnFormatException {
+        requireParams(f, prefix, params, strict, alsoAllowed);
+        for (Param p : params.all()) {
+            String name = prefix + p.name();
+            float[] v = f.get(name, p.shape()).toFloats();
+            requireFinite(f.path(), name, v);
+            params.write(p, v);
+        }
+    }
+
+    /**
+     * Checks, before anything is allocated, that the file holds every declared parameter with its
+     * exact shape, and (when {@code strict}) nothing else under {@code prefix} but {@code alsoAllowed}.
+     */
+    public static void requireParams(TensorSource f, String prefix, Params params, boolean strict, Set<String> alsoAllowed) throws NfnFormatException {
         for (Param p : params.all()) {
             String name = prefix + p.name();
             if (!f.has(name)) throw new NfnFormatException(f.path(), name, "missing: the model needs it with shape " + Arrays.toString(p.shape()));
-            float[] v = f.get(name, p.shape()).toFloats();
-            for (int i = 0; i < v.length; i++)
-                if (!Float.isFinite(v[i])) throw new NfnFormatException(f.path(), name, "non-finite value " + v[i] + " at flat index " + i);
-            params.write(p, v);
+            f.get(name, p.shape());
         }
         if (strict)
             for (String n : f.names())
-                if (n.startsWith(prefix) && !params.has(n.substring(prefix.length())))
+                if (n.startsWith(prefix) && !params.has(n.substring(prefix.length())) && !alsoAllowed.contains(n))
                     throw new NfnFormatException(f.path(), n, "the model has no parameter named " + n.substring(prefix.length()));
+    }
+
+    /** A non-finite value is an error naming the tensor and the first such index. */
+    public static void requireFinite(Path file, String tensor, float[] v) throws NfnFormatException {
+        for (int i = 0; i < v.length; i++)
+            if (!Float.isFinite(v[i])) throw new NfnFormatException(file, tensor, "non-finite value " + v[i] + " at flat index " + i);
     }
 
     /** Writes every parameter as {@code prefix + name} (F32), atomically. */
     public static void saveParams(Path file, String prefix, Params params, Map<String, String> metadata) throws IOException {
+        saveParams(file, prefix, params, Map.of(), metadata);
+    }
+
+    /** As above, with {@code extra} tensors after the parameters. */
+    public static void saveParams(Path file, String prefix, Params params, Map<String, HostTensor> extra, Map<String, String> metadata)
+            throws IOException {
         Map<String, HostTensor> t = new LinkedHashMap<>();
         for (Param p : params.all()) t.put(prefix + p.name(), HostTensor.f32(p.shape(), params.read(p)));
+        t.putAll(extra);
         Safetensors.write(file, t, metadata);
     }
 

@@ -1,6 +1,8 @@
 package dev.nfn4j.nn;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nfn4j.io.JsonFields;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.space.NetworkSpec;
 
@@ -33,14 +35,21 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         if (!java.util.List.of("HNP", "NP", "NP_IO", "POINTWISE", "STATNN").contains(kind))
             throw new IllegalArgumentException("unknown model kind '" + kind + "' (expected HNP, NP, NP_IO, POINTWISE or STATNN)");
         if (!kind.equals("STATNN") && hidden.length == 0) throw new IllegalArgumentException(kind + " needs at least one NF-Layer");
-        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("NF-Layer channels must be >= 1: " + Arrays.toString(hidden));
-        for (int h : head) if (h < 1) throw new IllegalArgumentException("head widths must be >= 1: " + Arrays.toString(head));
+        if (hidden.length > MAX_NF_LAYERS) throw new IllegalArgumentException("at most " + MAX_NF_LAYERS + " NF-Layers, got " + hidden.length);
+        for (int h : hidden)
+            if (h < 1 || h > MAX_CHANNELS)
+                throw new IllegalArgumentException("NF-Layer channels must be from 1 to " + MAX_CHANNELS + ": " + Arrays.toString(hidden));
+        if (head.length > MAX_HEAD_LAYERS) throw new IllegalArgumentException("at most " + MAX_HEAD_LAYERS + " head layers, got " + head.length);
+        for (int h : head)
+            if (h < 1 || h > MAX_HEAD_WIDTH)
+                throw new IllegalArgumentException("head widths must be from 1 to " + MAX_HEAD_WIDTH + ": " + Arrays.toString(head));
         Act.parse(act);
         java.util.Objects.requireNonNull(pool, "pool");
         if (kind.equals("STATNN") && pool == InvariantNfn.Pool.NONE)
             throw new IllegalArgumentException("STATNN has no NF-Layers to make equivariant: pool NONE needs kind HNP, NP, NP_IO or POINTWISE");
-        if (fourier < 0 || (fourier > 0 && !(fourierScale > 0)))
-            throw new IllegalArgumentException("Fourier features need frequencies >= 0 and a positive scale, got " + fourier + ", " + fourierScale);
+        if (fourier < 0 || fourier > MAX_FOURIER || (fourier > 0 && !(fourierScale > 0 && Double.isFinite(fourierScale))))
+            throw new IllegalArgumentException("Fourier features need 0 to " + MAX_FOURIER + " frequencies and a positive finite scale, got "
+                    + fourier + ", " + fourierScale);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         if (appendStats && (kind.equals("STATNN") || pool == InvariantNfn.Pool.NONE))
             throw new IllegalArgumentException("append-stats adds StatNN's input statistics to an invariant NFN's head: "
@@ -95,14 +104,56 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
         return equivariant() ? hidden[hidden.length - 1] : 0;
     }
 
+    /** At most this many NF-Layers, and channels per NF-Layer. */
+    public static final int MAX_NF_LAYERS = 64, MAX_CHANNELS = 4096;
+    /** At most this many head layers, and units per head layer. */
+    public static final int MAX_HEAD_LAYERS = 64, MAX_HEAD_WIDTH = 1 << 16;
+    /** At most this many Fourier frequencies. */
+    public static final int MAX_FOURIER = 1024;
+
+    private static final java.util.Set<String> KEYS = java.util.Set.of("kind", "hidden", "act", "pool", "hnpPool", "head", "fourier",
+            "fourierScale", "dropout", "appendStats");
+
+    /** As {@link #fromJson(String, String)} for the metadata field {@code model}. */
     public static ModelConfig fromJson(String json) {
+        return fromJson("model", json);
+    }
+
+    /**
+     * Reads a model written by {@link #toJson}, checked as a schema: every member's type and range
+     * (bounds above: a checkpoint must not make the reader build a model that cannot fit); a bad
+     * one is a {@link JsonFields.BadField} naming it ({@code model.hidden[1]}). Older checkpoints
+     * have {@code hnpPool} instead of {@code pool}, and no {@code appendStats}.
+     */
+    public static ModelConfig fromJson(String field, String json) {
+        JsonNode o = JsonFields.parseObject(field, json);
+        JsonFields.onlyKeys(field, o, KEYS);
+        String kind = JsonFields.text(JsonFields.join(field, "kind"), JsonFields.required(field, o, "kind"));
+        String act = JsonFields.text(JsonFields.join(field, "act"), JsonFields.required(field, o, "act"));
+        InvariantNfn.Pool pool;
+        if (o.has("pool")) pool = choice(JsonFields.join(field, "pool"), JsonFields.text(JsonFields.join(field, "pool"), o.get("pool")), InvariantNfn.Pool::parse);
+        else if (o.has("hnpPool")) pool = JsonFields.bool(JsonFields.join(field, "hnpPool"), o.get("hnpPool")) ? InvariantNfn.Pool.HNP : InvariantNfn.Pool.NP;
+        else throw new JsonFields.BadField(JsonFields.join(field, "pool"), "missing");
+        int[] hidden = JsonFields.integers(JsonFields.join(field, "hidden"), JsonFields.required(field, o, "hidden"), 0, MAX_NF_LAYERS, 1, MAX_CHANNELS);
+        int[] head = JsonFields.integers(JsonFields.join(field, "head"), JsonFields.required(field, o, "head"), 0, MAX_HEAD_LAYERS, 1, MAX_HEAD_WIDTH);
+        int fourier = o.has("fourier") ? JsonFields.integer(JsonFields.join(field, "fourier"), o.get("fourier"), 0, MAX_FOURIER) : 0;
+        double fourierScale = o.has("fourierScale")
+                ? JsonFields.number(JsonFields.join(field, "fourierScale"), o.get("fourierScale"), -Double.MAX_VALUE, Double.MAX_VALUE) : 1;
+        double dropout = o.has("dropout") ? JsonFields.number(JsonFields.join(field, "dropout"), o.get("dropout"), 0, 1) : 0;
+        boolean appendStats = o.has("appendStats") && JsonFields.bool(JsonFields.join(field, "appendStats"), o.get("appendStats"));
+        choice(JsonFields.join(field, "act"), act, Act::parse);
         try {
-            com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
-            if (tree.has("hnpPool") && !tree.has("pool")) // checkpoints written before STATS pooling existed
-                tree.put("pool", tree.remove("hnpPool").asBoolean() ? "HNP" : "NP");
-            return JSON.treeToValue(tree, ModelConfig.class);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("bad model config JSON: " + e.getMessage());
+            return new ModelConfig(kind, hidden, act, pool, head, fourier, fourierScale, dropout, appendStats);
+        } catch (IllegalArgumentException e) {
+            throw new JsonFields.BadField(field, e.getMessage());
+        }
+    }
+
+    private static <T> T choice(String field, String name, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(name);
+        } catch (IllegalArgumentException e) {
+            throw new JsonFields.BadField(field, e.getMessage());
         }
     }
 

@@ -314,6 +314,12 @@ public interface Ops {
     }
 
     /**
+     * Forgets what {@link #runGraph} keeps for {@code key} (a device backend's captured graph and
+     * the buffers it holds), so a caller that is done with a body lets its memory go.
+     */
+    default void releaseGraph(Object key) {}
+
+    /**
      * Times {@code body}: runs it {@code warmup} times, then {@code reps} times, and returns each
      * rep's milliseconds (device backends: events around each rep on the device; host backends:
      * the wall clock, the backend synchronized after each rep).

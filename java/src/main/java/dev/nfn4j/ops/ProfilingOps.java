@@ -250,5 +250,6 @@ public final class ProfilingOps implements Ops {
     // Pass-throughs, so a device backend still synchronizes, captures and times (host times of queued device work are launch costs).
     @Override public void synchronize() { inner.synchronize(); }
     @Override public void runGraph(Object key, Runnable body) { inner.runGraph(key, body); }
+    @Override public void releaseGraph(Object key) { inner.releaseGraph(key); }
     @Override public float[] timeMillis(Runnable body, int warmup, int reps) { return inner.timeMillis(body, warmup, reps); }
 }

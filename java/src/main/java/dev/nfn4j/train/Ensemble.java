@@ -14,7 +14,7 @@ import java.util.List;
  * weights differently make different errors: on the CNN zoo an HNP-NFN averaged with a StatNN
  * ranks networks better than either, or than two StatNNs (BENCHMARKS.md, issue 6).
  */
-public final class Ensemble {
+public final class Ensemble implements AutoCloseable {
     private final List<Predictor> members;
 
     private Ensemble(List<Predictor> members) {
@@ -25,14 +25,25 @@ public final class Ensemble {
     public static Ensemble load(List<Path> checkpoints, Ops ops) throws IOException {
         if (checkpoints.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one checkpoint");
         List<Predictor> members = new ArrayList<>();
-        for (Path c : checkpoints) {
-            Predictor p = Predictor.load(c, ops);
-            if (!members.isEmpty() && !p.spec().equals(members.get(0).spec()))
-                throw new IllegalArgumentException(c + " takes networks " + p.spec() + " but " + checkpoints.get(0) + " takes "
-                        + members.get(0).spec() + ": an ensemble's members must predict the same networks");
-            members.add(p);
+        try {
+            for (Path c : checkpoints) {
+                Predictor p = Predictor.load(c, ops);
+                members.add(p);
+                if (!p.spec().equals(members.get(0).spec()))
+                    throw new IllegalArgumentException("an ensemble's members must predict the same networks: this one takes " + p.spec()
+                            + " but " + checkpoints.get(0) + " takes " + members.get(0).spec() + " (" + c + ")");
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Predictor p : members) p.close();
+            throw e;
         }
         return new Ensemble(members);
+    }
+
+    /** Closes every member. */
+    @Override
+    public void close() {
+        for (Predictor p : members) p.close();
     }
 
     public NetworkSpec spec() {

@@ -20,11 +20,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,16 +47,38 @@ import java.util.SplittableRandom;
  * seed and e.
  */
 public final class Trainer {
+    /**
+     * @param normalization how inputs are normalized; null for the model's default, what nfn's config for it does
+     *                      ({@link Normalization#defaultFor})
+     */
     public record Config(int epochs, int batchSize, double lr, double weightDecay, boolean adamW, int warmupSteps, Loss loss,
-                         long seed, int patience, boolean normalize, boolean progress) {
+                         long seed, int patience, Normalization normalization, boolean progress) {
         public Config {
-            if (epochs < 1 || batchSize < 1) throw new IllegalArgumentException("epochs and batch size must be >= 1");
-            if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
+            if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+            if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("learning rate must be a finite number > 0, got " + lr);
+            if (!(weightDecay >= 0) || !Double.isFinite(weightDecay))
+                throw new IllegalArgumentException("weight decay must be a finite number >= 0, got " + weightDecay);
+            if (warmupSteps < 0) throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
+            if (patience < 0) throw new IllegalArgumentException("patience must be >= 0 (0: never stop early), got " + patience);
+            java.util.Objects.requireNonNull(loss, "loss");
         }
 
-        /** The paper's settings: batch 8, Adam 1e-3, BCE, 50 epochs, input normalization. */
+        /** With input normalization on (per tensor) or off, as configs were written before there was a choice. */
+        public Config(int epochs, int batchSize, double lr, double weightDecay, boolean adamW, int warmupSteps, Loss loss, long seed,
+                      int patience, boolean normalize, boolean progress) {
+            this(epochs, batchSize, lr, weightDecay, adamW, warmupSteps, loss, seed, patience,
+                    normalize ? Normalization.PER_TENSOR : Normalization.NONE, progress);
+        }
+
+        /** The paper's settings: batch 8, Adam 1e-3, BCE, 50 epochs, each model's input normalization as nfn's config for it. */
         public static Config paper() {
-            return new Config(50, 8, 1e-3, 0, false, 0, Loss.BINARY_CROSS_ENTROPY, 0, 0, true, true);
+            return new Config(50, 8, 1e-3, 0, false, 0, Loss.BINARY_CROSS_ENTROPY, 0, 0, (Normalization) null, true);
+        }
+
+        /** The same settings with another normalization. */
+        public Config withNormalization(Normalization n) {
+            return new Config(epochs, batchSize, lr, weightDecay, adamW, warmupSteps, loss, seed, patience, n, progress);
         }
     }
 
@@ -86,23 +106,44 @@ public final class Trainer {
     private final Params params;
     private final Sequential model;
     private final Adam adam;
-    private final WeightNormalizer norm;
+    private final InputNormalizer norm;
     /** Target floats per network: 1, or a weight space's for an equivariant model. */
     private final int outPer;
     private int startEpoch, bestEpoch = -1;
+    /** A resumed run whose test is already logged, with nothing more to do: no epochs left, or stopped early. */
+    private boolean finished;
+    /** The run stopped before its last epoch: patience ran out. */
+    private boolean stoppedEarly;
+    private String dataFingerprint;
     /** Validation tau of the best epoch, or minus its loss with weight-space targets: higher is better. */
     private double bestScore = Double.NEGATIVE_INFINITY;
     private float[] bestParams;
 
-    /** A fresh run (or a resumed one when {@code out/state.safetensors} exists and {@code resume}). */
+    /**
+     * A fresh run, or with {@code resume} the run in {@code out} continued where it stopped (when
+     * {@code out/state.safetensors} exists; otherwise a fresh one). A resumed run must have the
+     * same model, networks and settings (the number of epochs aside); its log is cut back to the
+     * epochs its state holds, so an epoch that failed half-way is logged once when it is redone.
+     * A finished run (its test logged, and no epochs left or stopped early) stays as it is:
+     * {@link #finished} says so and {@link #fit} writes nothing.
+     */
     public Trainer(Ops ops, ModelConfig modelConfig, ZooDataset data, Config cfg, Path out, boolean resume) throws IOException {
         this.ops = ops;
         this.modelConfig = modelConfig;
         this.data = data;
-        this.cfg = cfg;
+        this.cfg = cfg.normalization() != null ? cfg : cfg.withNormalization(Normalization.defaultFor(modelConfig));
         this.out = out;
         this.params = new Params(ops);
         this.outPer = data.targetsPerNetwork();
+        try {
+            SpecJson.requireSupported(data.spec());
+        } catch (dev.nfn4j.io.JsonFields.BadField e) {
+            throw new IllegalArgumentException("networks " + data.spec() + " are outside what a checkpoint holds: " + e.getMessage());
+        }
+        int trainSize = data.splits().train().length;
+        if (trainSize == 0) throw new IllegalArgumentException("the training split of " + data + " is empty");
+        if (cfg.batchSize() > trainSize)
+            throw new IllegalArgumentException("batch size " + cfg.batchSize() + " is larger than the training split (" + trainSize + " networks)");
         long modelOut = modelConfig.equivariant() ? new WsLayout(data.spec(), 1, modelConfig.outChannels()).size() : 1;
         if (modelOut != outPer)
             throw new IllegalArgumentException("model " + modelConfig + " gives " + modelOut + " floats per network, but the targets of " + data
@@ -110,12 +151,30 @@ public final class Trainer {
                     ? " (an equivariant NFN needs weight-space targets: ZooDataset.withWeightTargets)"
                     : " (weight-space targets need an equivariant NFN: pool NONE)"));
         this.model = modelConfig.build(params, data.spec(), 1);
-        params.allocate(cfg.seed());
-        this.adam = new Adam(params, new AdamConfig(cfg.lr(), 0.9, 0.999, 1e-8, cfg.weightDecay(), cfg.adamW()));
-        this.norm = cfg.normalize() ? WeightNormalizer.fit(new WsLayout(data.spec(), 1, 1), data.canonicalRows(), data.splits().train()) : null;
+        params.allocate(this.cfg.seed());
+        this.adam = new Adam(params, new AdamConfig(this.cfg.lr(), 0.9, 0.999, 1e-8, this.cfg.weightDecay(), this.cfg.adamW()));
+        this.norm = this.cfg.normalization().fit(new WsLayout(data.spec(), 1, 1), data.canonicalRows(), data.splits().train());
+        if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw new java.nio.file.NotDirectoryException(out.toString());
         if (out != null) Files.createDirectories(out);
-        if (resume && out != null && Files.exists(out.resolve("state.safetensors"))) restore(out.resolve("state.safetensors"));
-        else if (out != null) Files.deleteIfExists(out.resolve("log.jsonl")); // a fresh run starts a fresh log
+        if (resume && out != null && Files.exists(out.resolve("state.safetensors"))) {
+            restore(out.resolve("state.safetensors"));
+            if (!finished) RunLog.truncate(out.resolve("log.jsonl"), startEpoch);
+        } else if (out != null) Files.deleteIfExists(out.resolve("log.jsonl")); // a fresh run starts a fresh log
+    }
+
+    /** The settings in force, with the normalization resolved. */
+    public Config config() {
+        return cfg;
+    }
+
+    /** True when this is a resumed run that had already finished (its test is logged): {@link #fit} then writes nothing. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** Epochs done so far (all of them for a finished run). */
+    public int epochsDone() {
+        return startEpoch;
     }
 
     public Params params() {
@@ -123,6 +182,10 @@ public final class Trainer {
     }
 
     public Result fit() throws IOException {
+        if (finished) { // the test of the best parameters, as the run logged it; nothing is written
+            if (bestParams != null) restoreParams(bestParams);
+            return new Result(bestEpoch + 1, null, evaluate(data.splits().test()), out.resolve("best.safetensors"), out.resolve("test_scatter.png"), 0);
+        }
         long t0 = System.nanoTime();
         int[] train = data.splits().train();
         int steps = (train.length + cfg.batchSize() - 1) / cfg.batchSize();
@@ -138,6 +201,9 @@ public final class Trainer {
                     if (pb != null) pb.step();
                 }
             }
+            if (!Double.isFinite(lossSum))
+                throw new ArithmeticException("training diverged in epoch " + (epoch + 1) + ": the training loss is " + lossSum
+                        + "; try a new run with a lower learning rate or with input normalization");
             Evaluation val = evaluate(data.splits().val());
             boolean best = score(val) > bestScore || bestEpoch < 0;
             if (best) {
@@ -156,16 +222,24 @@ public final class Trainer {
             row.put("step_seconds", computeNanos / 1e9);
             log(row);
             startEpoch = epoch + 1;
-            if (out != null) saveState();
-            if (cfg.patience() > 0 && epoch - bestEpoch >= cfg.patience()) break;
+            if (out != null) saveState(hostParams());
+            if (cfg.patience() > 0 && epoch - bestEpoch >= cfg.patience()) {
+                stoppedEarly = true;
+                break;
+            }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        float[] last = out == null ? null : hostParams(); // what a run given more epochs goes on from
         if (bestParams != null) restoreParams(bestParams);
         Evaluation test = evaluate(data.splits().test());
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("test", test.toMap());
         row.put("best_epoch", bestEpoch + 1);
         log(row);
+        if (out != null) {
+            finished = true;
+            saveState(last); // a later resume finds the run finished and leaves it alone
+        }
         Path plot = null;
         if (out != null) {
             plot = out.resolve("test_scatter.png");
@@ -226,6 +300,7 @@ public final class Trainer {
         adam.countStep();
         float[] pred = new float[n];
         ops.download(predBuf, pred, 0, n);
+        requireFinite(pred);
         double loss = cfg.loss().compute(pred, b.targets(), new float[n]);
         computeNanos += System.nanoTime() - t1;
         return loss;
@@ -249,12 +324,21 @@ public final class Trainer {
             Value y = model.forward(upload(b));
             float[] p = new float[idx.length * outPer];
             ops.download(y.data(), p, 0, p.length);
+            requireFinite(p);
             loss += cfg.loss().compute(p, b.targets(), new float[p.length]) * idx.length;
             System.arraycopy(p, 0, pred, from * outPer, p.length);
             System.arraycopy(b.targets(), 0, actual, from * outPer, p.length);
         }
         return new Evaluation(loss / indices.length, Metrics.meanAbsError(actual, pred), Metrics.r2(actual, pred),
                 outPer == 1 ? Metrics.kendallTau(actual, pred) : Double.NaN, pred, actual);
+    }
+
+    /** A prediction that is not a number means the run has diverged: say so, rather than fail in the loss. */
+    private void requireFinite(float[] pred) {
+        for (float v : pred)
+            if (!Float.isFinite(v))
+                throw new ArithmeticException("training diverged after " + adam.steps() + " optimizer steps: the model predicts " + v
+                        + "; try a new run with a lower learning rate or with input normalization");
     }
 
     /** The epoch's batch order: a permutation of the training indices that depends only on (seed, epoch). */
@@ -276,11 +360,7 @@ public final class Trainer {
     }
 
     private void log(Map<String, Object> row) throws IOException {
-        if (out == null) return;
-        try (BufferedWriter w = Files.newBufferedWriter(out.resolve("log.jsonl"), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            w.write(JSON.writeValueAsString(row));
-            w.newLine();
-        }
+        if (out != null) RunLog.append(out.resolve("log.jsonl"), JSON.writeValueAsString(row));
     }
 
     private float[] hostParams() {
@@ -293,48 +373,79 @@ public final class Trainer {
         ops.upload(v, 0, params.valueBuffer().at(0), v.length);
     }
 
-    private Map<String, String> modelMetadata() {
-        return Predictor.checkpointMetadata(modelConfig, data.spec(), data.target(), norm);
+    private CheckpointMetadata checkpointMetadata() {
+        return new CheckpointMetadata(modelConfig, data.spec(), data.target(), norm);
     }
 
     private void saveBest() throws IOException {
-        Map<String, String> md = modelMetadata();
+        CheckpointMetadata cm = checkpointMetadata();
+        Map<String, String> md = cm.toMap();
         md.put("epoch", String.valueOf(bestEpoch + 1));
         md.put(outPer == 1 ? "val_tau" : "val_loss", String.valueOf(outPer == 1 ? bestScore : -bestScore));
-        Checkpoints.saveParams(out.resolve("best.safetensors"), "", params, md);
+        Checkpoints.saveParams(out.resolve("best.safetensors"), "", params, cm.tensors(), md);
     }
 
-    private void saveState() throws IOException {
+    /** Everything a resume needs, with {@code cur} the parameters to go on from. */
+    private void saveState(float[] cur) throws IOException {
         Map<String, HostTensor> t = new LinkedHashMap<>();
-        float[] cur = hostParams();
         t.put("params", HostTensor.f32(new int[]{cur.length}, cur));
         t.put("best_params", HostTensor.f32(new int[]{cur.length}, bestParams == null ? cur : bestParams));
         float[][] mv = adam.moments();
         t.put("adam.m", HostTensor.f32(new int[]{cur.length}, mv[0]));
         t.put("adam.v", HostTensor.f32(new int[]{cur.length}, mv[1]));
-        Map<String, String> md = modelMetadata();
+        Map<String, String> md = checkpointMetadata().toMap();
         md.put("next_epoch", String.valueOf(startEpoch));
         md.put("adam_steps", String.valueOf(adam.steps()));
         md.put("best_epoch", String.valueOf(bestEpoch));
         md.put("best_score", String.valueOf(bestScore));
         md.put("config", JSON.writeValueAsString(cfg));
+        md.put("data", dataFingerprint());
+        md.put("finished", String.valueOf(finished));
+        md.put("stopped_early", String.valueOf(stoppedEarly));
         Safetensors.write(out.resolve("state.safetensors"), t, md);
     }
 
+    /** The zoo's fingerprint, taken once: the state records it and a resume compares it. */
+    private String dataFingerprint() {
+        if (dataFingerprint == null) dataFingerprint = RunSettings.fingerprint(data);
+        return dataFingerprint;
+    }
+
+    /** Takes up the run in {@code file}; a run of another model, other networks or other settings is refused, naming what differs. */
     private void restore(Path file) throws IOException {
         SafetensorsFile f = Safetensors.read(file);
         Map<String, String> md = f.metadata();
-        if (!ModelConfig.fromJson(md.get("model")).equals(modelConfig))
-            throw new IllegalArgumentException(file + ": was written for model " + md.get("model") + ", not " + modelConfig.toJson());
-        if (!SpecJson.read(md.get("network_spec")).equals(data.spec()))
-            throw new IllegalArgumentException(file + ": was written for networks " + md.get("network_spec") + ", not " + data.spec());
+        ModelConfig saved;
+        try {
+            saved = ModelConfig.fromJson("model", md.get("model"));
+            if (!SpecJson.read(md.get("network_spec")).equals(data.spec()))
+                throw new IllegalArgumentException("the run in " + out + " trained on networks " + md.get("network_spec") + ", not " + data.spec()
+                        + " (" + file + ")");
+        } catch (dev.nfn4j.io.JsonFields.BadField e) {
+            throw dev.nfn4j.io.NfnFormatException.field(file, e.field(), e.detail());
+        }
+        if (!saved.equals(modelConfig))
+            throw new IllegalArgumentException("the run in " + out + " trains " + saved + ", not " + modelConfig + " (" + file + ")");
+        RunSettings.requireSame(file, out, md, cfg, dataFingerprint());
         int n = Math.toIntExact(params.count());
-        restoreParams(f.get("params", n).toFloats());
-        bestParams = f.get("best_params", n).toFloats();
-        adam.restore(f.get("adam.m", n).toFloats(), f.get("adam.v", n).toFloats(), Long.parseLong(md.get("adam_steps")));
-        startEpoch = Integer.parseInt(md.get("next_epoch"));
-        bestEpoch = Integer.parseInt(md.get("best_epoch"));
-        bestScore = Double.parseDouble(md.getOrDefault("best_score", md.get("best_tau"))); // best_tau: states written before weight targets
+        float[] current = f.get("params", n).toFloats(), best = f.get("best_params", n).toFloats();
+        float[] m = f.get("adam.m", n).toFloats(), v = f.get("adam.v", n).toFloats();
+        for (String t : new String[]{"params", "best_params", "adam.m", "adam.v"})
+            Checkpoints.requireFinite(file, t, f.get(t).toFloats());
+        restoreParams(current);
+        bestParams = best;
+        adam.restore(m, v, RunSettings.count(file, md, "adam_steps", 0, Long.MAX_VALUE));
+        startEpoch = (int) RunSettings.count(file, md, "next_epoch", 0, Integer.MAX_VALUE);
+        bestEpoch = (int) RunSettings.count(file, md, "best_epoch", -1, Integer.MAX_VALUE);
+        String score = md.containsKey("best_score") ? "best_score" : "best_tau"; // best_tau: states written before weight targets
+        try {
+            bestScore = Double.parseDouble(md.get(score));
+        } catch (NumberFormatException | NullPointerException e) {
+            throw dev.nfn4j.io.NfnFormatException.field(file, score, "expected a number, got " + md.get(score));
+        }
+        boolean tested = md.containsKey("finished") ? Boolean.parseBoolean(md.get("finished")) : RunLog.hasTest(out.resolve("log.jsonl"));
+        stoppedEarly = Boolean.parseBoolean(md.get("stopped_early"));
+        finished = tested && (startEpoch >= cfg.epochs() || stoppedEarly); // more epochs asked for: the run goes on
     }
 
     /** The per-epoch validation history is in log.jsonl; this lists its rows (for tests and reports). */

@@ -1,23 +1,31 @@
 package dev.nfn4j.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nfn4j.io.JsonFields;
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.WsLayout;
 
-import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Per-tensor input normalization from training-set statistics, as nfn's NormalizingModule: every
- * W_i and b_i is shifted by its mean and divided by its standard deviation, both taken over all
- * training networks and entries. Applied on the host while a batch is assembled.
+ * Per-tensor input normalization from training-set statistics: every W_i and b_i is shifted by
+ * one mean and divided by one standard deviation, both taken over all training networks and all
+ * of the tensor's entries. (nfn's NormalizingModule keeps statistics per entry instead: see
+ * {@link EntryNormalizer}.) Applied on the host while a batch is assembled. In a checkpoint's
+ * metadata: {@code {"kind":"per-tensor","mean":[...],"std":[...]}}, one value per tensor in the
+ * order W_0, b_0, W_1, ...; checkpoints written before there was a choice have no {@code kind}.
  */
-public final class WeightNormalizer {
+public final class WeightNormalizer implements InputNormalizer {
     private final double[] mean, std; // per tensor: W_0, b_0, W_1, b_1, ...
 
     public WeightNormalizer(double[] mean, double[] std) {
         if (mean.length != std.length) throw new IllegalArgumentException("mean and std lengths differ");
-        for (double s : std) if (!(s > 0)) throw new IllegalArgumentException("standard deviations must be positive: " + Arrays.toString(std));
+        for (int t = 0; t < mean.length; t++) {
+            // applied in float: the mean, the standard deviation and its inverse must all be finite floats
+            if (!Float.isFinite((float) mean[t])) throw new IllegalArgumentException("mean " + mean[t] + " of tensor " + t + " is not a finite float");
+            if (!(std[t] > 0) || !Float.isFinite((float) std[t]) || !Float.isFinite((float) (1 / std[t])))
+                throw new IllegalArgumentException("standard deviation " + std[t] + " of tensor " + t + " must be a positive finite float");
+        }
         this.mean = mean.clone();
         this.std = std.clone();
     }
@@ -54,7 +62,7 @@ public final class WeightNormalizer {
         return (int) (lay.batch() * (t % 2 == 0 ? lay.wPerSample(t / 2) : lay.bPerSample(t / 2)));
     }
 
-    /** Normalizes a canonical batch in place. */
+    @Override
     public void apply(HostWeights x) {
         WsLayout lay = x.layout();
         if (2 * lay.numLayers() != mean.length)
@@ -67,17 +75,49 @@ public final class WeightNormalizer {
         }
     }
 
-    public String toJson() {
-        return "{\"mean\":" + Arrays.toString(mean) + ",\"std\":" + Arrays.toString(std) + "}";
+    @Override
+    public Normalization kind() {
+        return Normalization.PER_TENSOR;
     }
 
-    public static WeightNormalizer fromJson(String json) {
+    /** Statistics for this many tensors (twice the layers). */
+    public int tensorCount() {
+        return mean.length;
+    }
+
+    @Override
+    public String toJson() {
+        return "{\"kind\":\"" + kind().cliName() + "\",\"mean\":" + Arrays.toString(mean) + ",\"std\":" + Arrays.toString(std) + "}";
+    }
+
+    @Override
+    public java.util.Map<String, dev.nfn4j.io.HostTensor> tensors() {
+        return java.util.Map.of();
+    }
+
+    /** From {@link #toJson}'s form (the metadata field {@code field}), checked; a bad value is a {@link JsonFields.BadField} naming it. */
+    public static WeightNormalizer fromJson(String field, JsonNode o) {
+        JsonFields.onlyKeys(field, o, java.util.Set.of("kind", "mean", "std"));
+        double[] mean = numbers(JsonFields.join(field, "mean"), JsonFields.required(field, o, "mean"));
+        double[] std = numbers(JsonFields.join(field, "std"), JsonFields.required(field, o, "std"));
+        if (mean.length != std.length)
+            throw new JsonFields.BadField(field, mean.length + " means but " + std.length + " standard deviations");
         try {
-            var o = new ObjectMapper().readTree(json);
-            return new WeightNormalizer(new ObjectMapper().treeToValue(o.get("mean"), double[].class),
-                    new ObjectMapper().treeToValue(o.get("std"), double[].class));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("bad normalizer JSON: " + e.getMessage());
+            return new WeightNormalizer(mean, std);
+        } catch (IllegalArgumentException e) {
+            throw new JsonFields.BadField(field, e.getMessage());
         }
+    }
+
+    /** For callers holding the JSON text. */
+    public static WeightNormalizer fromJson(String json) {
+        return fromJson("normalizer", JsonFields.parseObject("normalizer", json));
+    }
+
+    private static double[] numbers(String field, JsonNode a) {
+        JsonFields.array(field, a, 2, 2 * dev.nfn4j.space.SpecJson.MAX_LAYERS);
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = JsonFields.number(field + "[" + i + "]", a.get(i), -Double.MAX_VALUE, Double.MAX_VALUE);
+        return v;
     }
 }

@@ -82,6 +82,8 @@ public final class CnnZooBuilder {
             for (int k = 0; k < checkpoints.size(); k++)
                 if (checkpoints.get(k) < 0 || (k > 0 && checkpoints.get(k) <= checkpoints.get(k - 1)))
                     throw new IllegalArgumentException("checkpoint steps must be ascending and >= 0, got " + checkpoints);
+            if (checkpoints.getLast() < 1)
+                throw new IllegalArgumentException("the last checkpoint step is the trained networks' and must be >= 1, got " + checkpoints);
         }
 
         public static Config defaults() {
@@ -113,6 +115,8 @@ public final class CnnZooBuilder {
     public static Summary build(ImageData.Split data, Path out, Config c, IntConsumer progress) throws IOException {
         if (c.testImages() > data.test().count())
             throw new IllegalArgumentException("--test-images " + c.testImages() + " exceeds the " + data.test().count() + " test images");
+        if (c.batchSize() > data.train().count())
+            throw new IllegalArgumentException("--batch " + c.batchSize() + " exceeds the " + data.train().count() + " training images");
         Files.createDirectories(out);
         Path parts = out.resolve(PARTS), buildFile = out.resolve(BUILD_FILE);
         String settings = settings(data, c);

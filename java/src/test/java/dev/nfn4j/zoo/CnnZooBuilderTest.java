@@ -90,5 +90,9 @@ class CnnZooBuilderTest {
         assertThrows(IllegalArgumentException.class, () -> new CnnZooBuilder.Config(0, 5, 4, List.of(5, 2), 12, 1));
         assertThrows(IllegalArgumentException.class, () -> CnnZooBuilder.build(data, tmp.resolve("x"),
                 new CnnZooBuilder.Config(0, 5, 4, List.of(2), 17, 1), null));
+        assertThrows(IllegalArgumentException.class, () -> new CnnZooBuilder.Config(0, 5, 4, List.of(0), 12, 1), "a last step of 0");
+        IllegalArgumentException batch = assertThrows(IllegalArgumentException.class, () -> CnnZooBuilder.build(data, tmp.resolve("b"),
+                new CnnZooBuilder.Config(0, 5, 100_000, List.of(2), 12, 1), null));
+        assertTrue(batch.getMessage().contains("--batch 100000 exceeds"), batch.getMessage());
     }
 }

@@ -695,6 +695,20 @@ public final class CudaOps implements Ops {
         }
     }
 
+    /** Drops the key's graph, destroying a captured one; its buffers are then free to go. */
+    @Override
+    public synchronized void releaseGraph(Object key) {
+        enter();
+        Object g = graphs.remove(key);
+        if (g instanceof Graph graph)
+            try {
+                cuGraphExecDestroy(graph.exec());
+                cuGraphDestroy(graph.graph());
+            } catch (CudaException e) {
+                throw failure("releasing the graph for " + key, e);
+            }
+    }
+
     /** CUDA events around each rep on the compute stream, after the warm-up; the elapsed times once all reps are done. */
     @Override
     public synchronized float[] timeMillis(Runnable body, int warmup, int reps) {

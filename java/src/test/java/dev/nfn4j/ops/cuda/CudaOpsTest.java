@@ -279,6 +279,17 @@ class CudaOpsTest {
     }
 
     @Test
+    void aReleasedGraphIsForgotten() {
+        Ptr p = cuda.alloc(10).at(0);
+        cuda.runGraph("release", () -> cuda.fill(p, 10, 1f)); // eager
+        cuda.runGraph("release", () -> cuda.fill(p, 10, 1f)); // captured
+        cuda.releaseGraph("release");
+        cuda.runGraph("release", () -> cuda.fill(p, 10, 3f)); // eager again: a kept graph would replay the fill with 1
+        assertEquals(3f, read(cuda, p, 10)[9]);
+        cuda.releaseGraph("never captured"); // nothing to forget: no error
+    }
+
+    @Test
     void theAllocatorReusesMemory() {
         CachingAllocator.Stats before = ((CudaOps) cuda).memoryStats();
         for (int i = 0; i < 50; i++) cuda.alloc(1 << 20);
