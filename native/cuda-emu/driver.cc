@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -311,59 +312,61 @@ CUresult check_guards(const Node& n, const std::vector<const Allocation*>& alloc
     return CUDA_SUCCESS;
 }
 
-// Refills every allocation's guard zones with pattern k.
-void set_guards(int k) {
+// Refills the guard zones of these allocations with pattern k.
+void set_guards(const std::vector<const Allocation*>& allocations, int k) {
     g_guard = k;
-    for (auto& [start, a] : g_allocations) fill_guards(a);
+    for (const Allocation* a : allocations) fill_guards(*a);
 }
 
+// The contents of the allocations a launch's pointer arguments point into: all it may write.
 using Snapshot = std::vector<std::vector<char>>;
 
-Snapshot snapshot() {
+Snapshot snapshot(const std::vector<const Allocation*>& allocations) {
     Snapshot s;
-    s.reserve(g_allocations.size());
-    for (auto& [start, a] : g_allocations) s.emplace_back(a.user(), a.user() + a.bytes);
+    s.reserve(allocations.size());
+    for (const Allocation* a : allocations) s.emplace_back(a->user(), a->user() + a->bytes);
     return s;
 }
 
-void restore(const Snapshot& s) {
-    size_t i = 0;
-    for (auto& [start, a] : g_allocations) {
-        std::memcpy(a.user(), s[i].data(), a.bytes);
-        i++;
-    }
+void restore(const std::vector<const Allocation*>& allocations, const Snapshot& s) {
+    for (size_t i = 0; i < allocations.size(); i++) std::memcpy(allocations[i]->user(), s[i].data(), allocations[i]->bytes);
 }
 
 const char* schedule_name(Schedule s) {
     return s == Schedule::FORWARD ? "forward" : s == Schedule::REVERSE ? "reverse" : "shuffled";
 }
 
-CUresult run_once(const Node& n, void** params, Schedule s, int poison) {
+CUresult run_once(const Node& n, void** params, const std::vector<const Allocation*>& allocations, Schedule s, int poison) {
     std::string error;
     if (!nfn_emu::run_grid(*n.kernel, n.grid, n.block, params, s, g_seed, SHARED_POISON[poison], g_schedules > 1, &error))
         return fail(CUDA_ERROR_LAUNCH_FAILED, "%s (%s schedule): %s", shape(n).c_str(), schedule_name(s), error.c_str());
-    return check_guards(n, touched(n, params), schedule_name(s));
+    return check_guards(n, allocations, schedule_name(s));
 }
 
 CUresult execute_kernel(const Node& n, void** params) {
     g_launches++;
     g_launchesByKernel[n.kernel->name]++;
-    if (g_schedules <= 1) return run_once(n, params, Schedule::FORWARD, 0);
-    // The race finder: the same launch from the same memory under other schedules.
-    const Snapshot before = snapshot();
-    CUresult r = run_once(n, params, Schedule::FORWARD, 0);
+    std::vector<const Allocation*> allocations = touched(n, params);
+    std::sort(allocations.begin(), allocations.end());
+    allocations.erase(std::unique(allocations.begin(), allocations.end()), allocations.end());
+    if (g_schedules <= 1) return run_once(n, params, allocations, Schedule::FORWARD, 0);
+    // The race finder: the same launch from the same memory under other schedules. A kernel
+    // writes only through its pointer arguments (anything else lands in a guard zone, checked),
+    // so their allocations are all that is saved, restored and compared.
+    const Snapshot before = snapshot(allocations);
+    CUresult r = run_once(n, params, allocations, Schedule::FORWARD, 0);
     if (r != CUDA_SUCCESS) return r;
-    const Snapshot forward = snapshot();
+    const Snapshot forward = snapshot(allocations);
     const Schedule others[2] = {Schedule::REVERSE, Schedule::SHUFFLE};
     for (int k = 0; k < g_schedules - 1 && k < 2; k++) {
-        restore(before);
-        set_guards(k + 1);  // an out-of-bounds read now reads another NaN, and the results differ
-        r = run_once(n, params, others[k], k + 1);
-        set_guards(0);
+        restore(allocations, before);
+        set_guards(allocations, k + 1);  // an out-of-bounds read now reads another NaN, and the results differ
+        r = run_once(n, params, allocations, others[k], k + 1);
+        set_guards(allocations, 0);
         if (r != CUDA_SUCCESS) return r;
-        size_t i = 0;
-        for (auto& [start, a] : g_allocations) {
-            const std::vector<char>& f = forward[i++];
+        for (size_t i = 0; i < allocations.size(); i++) {
+            const Allocation& a = *allocations[i];
+            const std::vector<char>& f = forward[i];
             if (std::memcmp(f.data(), a.user(), a.bytes) == 0) continue;
             size_t at = 0;
             while (f[at] == a.user()[at]) at++;
@@ -374,7 +377,7 @@ CUresult execute_kernel(const Node& n, void** params) {
             float f0, f1;
             std::memcpy(&f0, &u0, 4);
             std::memcpy(&f1, &u1, 4);
-            restore(forward);
+            restore(allocations, forward);
             return fail(CUDA_ERROR_LAUNCH_FAILED,
                         "%s: race: the result depends on the order of threads or blocks, or on memory outside the kernel's buffers or "
                         "never written (shared memory, a guard zone): byte %zu of "
@@ -382,7 +385,7 @@ CUresult execute_kernel(const Node& n, void** params) {
                         shape(n).c_str(), at, a.bytes, u0, (double)f0, u1, (double)f1, schedule_name(others[k]));
         }
     }
-    restore(forward);
+    restore(allocations, forward);
     g_checkedLaunches++;
     g_checkedByKernel[n.kernel->name]++;
     return CUDA_SUCCESS;

@@ -9,7 +9,6 @@ import dev.nfn4j.space.Permutation;
 import dev.nfn4j.testing.TestBackends;
 
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,12 +24,17 @@ class NfnLayersEquivarianceTest {
         return EquivarianceTest.onAllBackends();
     }
 
+    /** The cases on MLP weight spaces only, for the layers nfn defines on those alone. */
+    static Stream<Arguments> denseOnAllBackends() {
+        return TestBackends.onAll(EquivarianceTest.cases().stream().filter(NfnLayersEquivarianceTest::dense).toList());
+    }
+
     /** The case with at least {@code min} channels in and out (a channel norm of one value has no spread). */
     private static Case withChannels(Case c, int channels) {
         return new Case(c.name(), c.spec(), c.batch(), channels, channels, c.seed());
     }
 
-    private static boolean dense(Case c) {
+    static boolean dense(Case c) {
         for (int i = 0; i < c.spec().numLayers(); i++) if (c.spec().isConv(i)) return false;
         return true;
     }
@@ -47,9 +51,8 @@ class NfnLayersEquivarianceTest {
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @MethodSource("onAllBackends")
+    @MethodSource("denseOnAllBackends")
     void paramLayerNormIsEquivariantToHiddenPermutations(Ops ops, Case c) {
-        Assumptions.assumeTrue(dense(c), "ParamLayerNorm takes MLP weight spaces only");
         Case k = withChannels(c, c.cin());
         Params params = new Params(ops);
         ParamLayerNorm layer = new ParamLayerNorm(params, "", k.spec(), k.cin());
@@ -77,9 +80,8 @@ class NfnLayersEquivarianceTest {
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @MethodSource("onAllBackends")
+    @MethodSource("denseOnAllBackends")
     void npAttentionIsEquivariantToAllNeuronPermutations(Ops ops, Case c) {
-        Assumptions.assumeTrue(dense(c), "NPAttention with shared projections takes MLP weight spaces only");
         Case k = withChannels(c, 2 * c.cin());
         Params params = new Params(ops);
         NPAttention layer = new NPAttention(params, "", k.spec(), k.cin(), 2);
