@@ -101,9 +101,9 @@ public final class HostTensor {
         return longs.clone();
     }
 
-    /** The shape as "[2, 3, 4]"; a scalar is "[]". */
+    /** The shape as "[2, 3, 4]"; a scalar is "[]"; abbreviated past rank 10 (see {@link ShapeText}). */
     public String shapeString() {
-        return Arrays.toString(shape);
+        return ShapeText.list(shape);
     }
 
     @Override

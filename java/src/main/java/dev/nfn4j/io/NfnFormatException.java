@@ -1,18 +1,28 @@
 package dev.nfn4j.io;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * A malformed or unexpected file. The message always starts with the file path, and names
- * the tensor when one is involved: {@code "<path>: tensor 'w': <what is wrong>"}.
+ * A file that cannot be read as expected: malformed, truncated, missing or unreadable. The
+ * message is one line, {@code "<what is wrong> (<file>)"}, or {@code "<what is wrong> (<file>:
+ * <tensor>)"} when a tensor (or field) is involved; control characters are escaped and an overlong
+ * description is cut in the middle, so a hostile file cannot make a multi-line or huge message.
  */
 public class NfnFormatException extends IOException {
     private static final long serialVersionUID = 1L;
+    /** The longest description kept whole; longer ones keep their start and end. */
+    static final int MAX_PROBLEM_CHARS = 300;
+    /** The longest tensor or field name kept whole. */
+    static final int MAX_NAME_CHARS = 120;
 
     // Path is not Serializable; the path is in the message anyway.
     private final transient Path file;
     private final String tensor;
+    private final String problem;
 
     public NfnFormatException(Path file, String message) {
         this(file, null, message, null);
@@ -26,6 +36,22 @@ public class NfnFormatException extends IOException {
         super(format(file, tensor, message), cause);
         this.file = file;
         this.tensor = tensor;
+        this.problem = oneLine(message, MAX_PROBLEM_CHARS);
+    }
+
+    /**
+     * An I/O error while reading {@code file}, as a one-line message naming it ("no such file
+     * (x.npy)", "permission denied (x.npy)", "Is a directory (x.npy)"); a format error passes through.
+     */
+    public static NfnFormatException reading(Path file, IOException e) {
+        if (e instanceof NfnFormatException f) return f;
+        String what = switch (e) {
+            case NoSuchFileException n -> "no such file";
+            case AccessDeniedException a -> "permission denied";
+            case FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+        return new NfnFormatException(file, null, what, e);
     }
 
     /** The offending file. */
@@ -33,13 +59,38 @@ public class NfnFormatException extends IOException {
         return file;
     }
 
-    /** The tensor involved, or null when the problem is with the file as a whole. */
+    /** The tensor (or field) involved, or null when the problem is with the file as a whole. */
     public String tensor() {
         return tensor;
     }
 
+    /** What is wrong, without the file and tensor. */
+    public String problem() {
+        return problem;
+    }
+
     private static String format(Path file, String tensor, String message) {
-        String where = tensor == null ? String.valueOf(file) : file + ": tensor '" + tensor + "'";
-        return where + ": " + message;
+        String where = tensor == null ? String.valueOf(file) : file + ": " + oneLine(tensor, MAX_NAME_CHARS);
+        return oneLine(message, MAX_PROBLEM_CHARS) + " (" + where + ")";
+    }
+
+    /** {@code s} with control characters escaped, cut in the middle to at most about {@code max} characters. */
+    static String oneLine(String s, int max) {
+        String text = String.valueOf(s);
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), max + 40));
+        int keepHead = max * 3 / 4, keepTail = max - keepHead;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.length() > max && i == keepHead) {
+                sb.append(" ...[").append(text.length() - max).append(" chars]... ");
+                i = text.length() - keepTail;
+            }
+            char c = text.charAt(i);
+            if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else if (c == '\t') sb.append("\\t");
+            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
     }
 }
