@@ -74,16 +74,11 @@ public class NfnFormatException extends IOException {
         return oneLine(message, MAX_PROBLEM_CHARS) + " (" + where + ")";
     }
 
-    /** {@code s} with control characters escaped, cut in the middle to at most about {@code max} characters. */
+    /** {@code s} with control characters escaped, then cut in the middle to at most about {@code max} characters. */
     static String oneLine(String s, int max) {
         String text = String.valueOf(s);
-        StringBuilder sb = new StringBuilder(Math.min(text.length(), max + 40));
-        int keepHead = max * 3 / 4, keepTail = max - keepHead;
+        StringBuilder sb = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
-            if (text.length() > max && i == keepHead) {
-                sb.append(" ...[").append(text.length() - max).append(" chars]... ");
-                i = text.length() - keepTail;
-            }
             char c = text.charAt(i);
             if (c == '\n') sb.append("\\n");
             else if (c == '\r') sb.append("\\r");
@@ -91,6 +86,8 @@ public class NfnFormatException extends IOException {
             else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
             else sb.append(c);
         }
-        return sb.toString();
+        if (sb.length() <= max) return sb.toString();
+        int head = max * 3 / 4, tail = max - head;
+        return sb.substring(0, head) + " ...[" + (sb.length() - max) + " chars]... " + sb.substring(sb.length() - tail);
     }
 }
