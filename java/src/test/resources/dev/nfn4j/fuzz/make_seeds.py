@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Writes the fuzz seed corpus: small valid files of each reader's format and the hostile files
-that once broke a reader. Run from the repository root: python3 scripts/fuzz-seeds.py
-(needs numpy). Jazzer reads the seeds from java/src/test/resources/dev/nfn4j/fuzz/<Test>Inputs/read/."""
+"""Writes the fuzz seed corpus next to this script: small valid files of each reader's format and
+the hostile files that once broke a reader, in <Test>Inputs/read/ where Jazzer looks for them.
+Run with python3 (needs numpy); the output is deterministic. Inputs the fuzzer found are kept as
+it saved them, renamed, and are not written here (NpyFuzzTestInputs/read/repro_header_full_of_nul_bytes.npy)."""
 import gzip, io, json, os, struct, zipfile, zlib
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "java", "src", "test", "resources", "dev", "nfn4j", "fuzz")
+ROOT = os.path.dirname(os.path.abspath(__file__))
 SEP = b"\0=====\0"
 
 
