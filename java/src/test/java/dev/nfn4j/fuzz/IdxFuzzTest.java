@@ -18,6 +18,11 @@ class IdxFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void read(byte[] data) throws IOException {
+        readInput(data);
+    }
+
+    /** One input; also reached through {@link AnyReaderFuzzTest}. */
+    static void readInput(byte[] data) throws IOException {
         byte[][] parts = ReaderInvariant.split(data, 2);
         Path images = file("images", parts[0]), labels = file("labels", parts[1]);
         ReaderInvariant.check(DIR, data.length, () -> {

@@ -20,6 +20,11 @@ class ZooFolderFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void read(byte[] data) throws IOException {
+        readInput(data);
+    }
+
+    /** One input; also reached through {@link AnyReaderFuzzTest}. */
+    static void readInput(byte[] data) throws IOException {
         byte[][] parts = ReaderInvariant.split(data, 3);
         ReaderInvariant.put(DIR.resolve("weights.npy"), parts[0]);
         ReaderInvariant.put(DIR.resolve("layout.csv"), parts[1]);

@@ -151,3 +151,12 @@ out("ZooFolderFuzzTest", "valid_zoo_gzip_metrics", weights + SEP + layout + SEP 
 out("ZooFolderFuzzTest", "repro_zero_columns", npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 0), }") + SEP + layout + SEP + metrics)
 out("ZooFolderFuzzTest", "repro_layout_huge_shape", weights + SEP + layout.replace(b"(2, 1)", b"(2147483647, 2147483647)") + SEP + metrics)
 out("ZooFolderFuzzTest", "repro_metrics_row_count", weights + SEP + layout + SEP + metrics + b"6,86,0.5,1.0,run6\n")
+
+
+# ---- AnyReaderFuzzTest: every seed above (and the fuzzer's finds), behind its selector byte ----
+TARGETS = ["NpyFuzzTest", "NpzFuzzTest", "SafetensorsFuzzTest", "IdxFuzzTest", "ZooFolderFuzzTest"]
+for selector, test in enumerate(TARGETS):
+    d = os.path.join(ROOT, test + "Inputs", "read")
+    for name in sorted(os.listdir(d)):
+        with open(os.path.join(d, name), "rb") as f:
+            out("AnyReaderFuzzTest", test + "-" + name, bytes([selector]) + f.read())
