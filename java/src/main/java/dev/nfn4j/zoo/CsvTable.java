@@ -23,8 +23,9 @@ import org.apache.commons.csv.CSVRecord;
  * commons-csv. Rows are numbered from 0 after the header, like a pandas index, so row r of
  * metrics.csv.gz is row r of weights.npy. A record (a line, or lines inside quotes) longer than
  * {@value RecordLimit#MAX_RECORD_CHARS} characters is refused as it is read, so a hostile or
- * decompression-bomb file cannot make one huge field; what else is kept is bounded by the rows
- * of weights.npy.
+ * decompression-bomb file cannot make one huge field, and so is text beyond
+ * {@value RecordLimit#MAX_TEXT_CHARS} characters; what else is kept is bounded by the shape of
+ * weights.npy.
  */
 final class CsvTable {
     private static final CSVFormat WITH_HEADER = CSVFormat.DEFAULT.builder()
