@@ -16,7 +16,7 @@ targets=("$@")
 ./mvnw -B -q -pl java test-compile -Dnfn4j.skipKernels=true
 for t in "${targets[@]}"; do
   echo "fuzz: $t, $runs inputs or $time"
-  JAZZER_FUZZ=1 ./mvnw -B -pl java surefire:test@default-test -Dnfn4j.skipKernels=true -Dtest="$t" \
+  JAZZER_FUZZ=1 ./mvnw -B -pl java surefire:test@fuzz-regression -Dnfn4j.skipKernels=true -Dtest="$t" \
       -Djazzer.max_executions="$runs" -Djazzer.max_duration="$time" 2>&1 | tee "java/target/fuzz-$t.log" \
     | grep -E "^Done [0-9]+ runs|Tests run:|FuzzTestFinding|BUILD"
 done
