@@ -9,6 +9,7 @@ import dev.nfn4j.io.Npy;
 import dev.nfn4j.io.NpyHeader;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** {@code .npy} files: {@link Npy#header}, {@link Npy#read} and, for 2-D arrays, {@link Npy#readRows}. */
 class NpyFuzzTest {
@@ -27,7 +28,7 @@ class NpyFuzzTest {
             NpyHeader h = Npy.header(f);
             HostTensor t = Npy.read(f);
             assertEquals(h.numel(), t.numel());
-            long[] shape = java.util.Arrays.stream(t.shape()).asLongStream().toArray();
+            long[] shape = Arrays.stream(t.shape()).asLongStream().toArray();
             assertArrayEquals(h.shape(), shape);
             if (h.ndim() == 2 && h.shape()[0] > 0) {
                 float[] last = Npy.readRows(f, new long[]{h.shape()[0] - 1});
