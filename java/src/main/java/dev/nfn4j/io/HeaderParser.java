@@ -1,6 +1,8 @@
 package dev.nfn4j.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +13,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -26,8 +27,15 @@ import java.util.Map;
 final class HeaderParser {
     static final String METADATA_KEY = "__metadata__";
 
+    /** A header nests three deep (header, entry, shape); anything far deeper is hostile. */
+    static final int MAX_NESTING = 32;
+    /** Longest JSON value quoted in a message. */
+    private static final int MAX_QUOTED_CHARS = 80;
+
     // Duplicate names and trailing junk are errors in safetensors, not "last one wins".
-    static final ObjectMapper MAPPER = JsonMapper.builder()
+    static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+                    .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
@@ -93,7 +101,7 @@ final class HeaderParser {
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new NfnFormatException(file, METADATA_KEY + " value of '" + e.getKey()
-                        + "' is not a string: " + e.getValue());
+                        + "' is not a string: " + quoted(e.getValue()));
             }
             out.put(e.getKey(), e.getValue().textValue());
         }
@@ -102,7 +110,7 @@ final class HeaderParser {
 
     private TensorEntry entry(String name, JsonNode node, long dataLength) throws NfnFormatException {
         if (!node.isObject()) {
-            throw error(name, "entry is not a JSON object: " + node);
+            throw error(name, "entry is not a JSON object: " + quoted(node));
         }
         DType dtype = dtype(name, node.get("dtype"));
         int[] shape = shape(name, node.get("shape"));
@@ -112,10 +120,10 @@ final class HeaderParser {
                 numel = Math.multiplyExact(numel, d);
             }
         } catch (ArithmeticException e) {
-            throw error(name, "shape " + Arrays.toString(shape) + " has more elements than fit in 64 bits");
+            throw error(name, "shape " + ShapeText.list(shape) + " has more elements than fit in 64 bits");
         }
         if (numel > HostTensor.MAX_ELEMENTS) {
-            throw error(name, "shape " + Arrays.toString(shape) + " has " + numel
+            throw error(name, "shape " + ShapeText.list(shape) + " has " + numel
                     + " elements, more than a Java array can hold (" + HostTensor.MAX_ELEMENTS + ")");
         }
         long[] offsets = offsets(name, node.get("data_offsets"));
@@ -127,7 +135,7 @@ final class HeaderParser {
         long bytes = numel * dtype.byteSize(); // numel <= MAX_ELEMENTS, so no overflow
         if (end - begin != bytes) {
             throw error(name, "data_offsets [" + begin + ", " + end + "] span " + (end - begin) + " bytes but "
-                    + dtype + " " + Arrays.toString(shape) + " needs " + bytes);
+                    + dtype + " " + ShapeText.list(shape) + " needs " + bytes);
         }
         if (end > dataLength) {
             throw error(name, "data_offsets [" + begin + ", " + end + "] run past the data section of "
@@ -138,7 +146,7 @@ final class HeaderParser {
 
     private DType dtype(String name, JsonNode node) throws NfnFormatException {
         if (node == null || !node.isTextual()) {
-            throw error(name, "'dtype' must be a string, found " + node);
+            throw error(name, "'dtype' must be a string, found " + quoted(node));
         }
         try {
             return DType.parse(node.textValue());
@@ -149,17 +157,16 @@ final class HeaderParser {
 
     private int[] shape(String name, JsonNode node) throws NfnFormatException {
         if (node == null || !node.isArray()) {
-            throw error(name, "'shape' must be an array of integers, found " + node);
+            throw error(name, "'shape' must be an array of integers, found " + quoted(node));
         }
         int[] shape = new int[node.size()];
         for (int i = 0; i < shape.length; i++) {
             long d = integer(name, "shape", node.get(i));
             if (d < 0) {
-                throw error(name, "shape " + node + " has a negative dimension " + d + " at axis " + i);
+                throw error(name, "shape has a negative dimension " + d + " at axis " + i);
             }
             if (d > Integer.MAX_VALUE) {
-                throw error(name, "shape " + node + " has dimension " + d + " at axis " + i
-                        + ", larger than a Java int");
+                throw error(name, "shape has dimension " + d + " at axis " + i + ", larger than a Java int");
             }
             shape[i] = (int) d;
         }
@@ -168,19 +175,19 @@ final class HeaderParser {
 
     private long[] offsets(String name, JsonNode node) throws NfnFormatException {
         if (node == null || !node.isArray() || node.size() != 2) {
-            throw error(name, "'data_offsets' must be an array of two integers [begin, end], found " + node);
+            throw error(name, "'data_offsets' must be an array of two integers [begin, end], found " + quoted(node));
         }
         long begin = integer(name, "data_offsets", node.get(0));
         long end = integer(name, "data_offsets", node.get(1));
         if (begin < 0 || end < 0) {
-            throw error(name, "data_offsets " + node + " are negative");
+            throw error(name, "data_offsets [" + begin + ", " + end + "] are negative");
         }
         return new long[] {begin, end};
     }
 
     private long integer(String name, String field, JsonNode n) throws NfnFormatException {
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw error(name, "'" + field + "' holds " + n + ", not a 64-bit integer");
+            throw error(name, "'" + field + "' holds " + quoted(n) + ", not a 64-bit integer");
         }
         return n.longValue();
     }
@@ -200,6 +207,12 @@ final class HeaderParser {
             }
             last = cur;
         }
+    }
+
+    /** A JSON value for a message, cut to {@value #MAX_QUOTED_CHARS} characters. */
+    private static String quoted(JsonNode node) {
+        String s = String.valueOf(node);
+        return s.length() > MAX_QUOTED_CHARS ? s.substring(0, MAX_QUOTED_CHARS) + "..." : s;
     }
 
     private NfnFormatException error(String tensor, String message) {

@@ -1,6 +1,5 @@
 package dev.nfn4j.io;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -101,9 +100,9 @@ public final class HostTensor {
         return longs.clone();
     }
 
-    /** The shape as "[2, 3, 4]"; a scalar is "[]". */
+    /** The shape as "[2, 3, 4]"; a scalar is "[]"; abbreviated past rank 10 (see {@link ShapeText}). */
     public String shapeString() {
-        return Arrays.toString(shape);
+        return ShapeText.list(shape);
     }
 
     @Override
@@ -134,7 +133,7 @@ public final class HostTensor {
         boolean empty = false;
         for (int d : s) {
             if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(s));
+                throw new IllegalArgumentException("negative dimension in shape " + ShapeText.list(s));
             }
             empty |= d == 0;
         }
@@ -143,7 +142,7 @@ public final class HostTensor {
             numel *= s[i]; // stops once past length, so the long cannot overflow
         }
         if (numel != length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(s) + " has "
+            throw new IllegalArgumentException("shape " + ShapeText.list(s) + " has "
                     + (numel > length ? "more than " + length : numel) + " elements but data has " + length);
         }
         return s;

@@ -1,17 +1,23 @@
 package dev.nfn4j.io;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * A malformed or unexpected file. The message always starts with the file path, and names
- * the tensor (or metadata field) when one is involved: {@code "<path>: tensor 'w': <what is wrong>"},
- * {@code "<path>: field 'model.hidden[1]': <what is wrong>"}. {@link #problem}, {@link #file} and
- * {@link #tensor} give the parts apart, for the command line's
- * {@code <what is wrong> (<file>: <tensor or field>)}.
+ * A file that cannot be read as expected: malformed, truncated, missing or unreadable. The
+ * message is one line, {@code "<what is wrong> (<file>)"}, or {@code "<what is wrong> (<file>:
+ * <tensor>)"} when a tensor (or field) is involved; control characters are escaped and an overlong
+ * description is cut in the middle, so a hostile file cannot make a multi-line or huge message.
  */
 public class NfnFormatException extends IOException {
     private static final long serialVersionUID = 1L;
+    /** The longest description kept whole; longer ones keep their start and end. */
+    static final int MAX_PROBLEM_CHARS = 300;
+    /** The longest tensor or field name kept whole. */
+    static final int MAX_NAME_CHARS = 120;
 
     // Path is not Serializable; the path is in the message anyway.
     private final transient Path file;
@@ -27,19 +33,30 @@ public class NfnFormatException extends IOException {
     }
 
     public NfnFormatException(Path file, String tensor, String message, Throwable cause) {
-        this(file, tensor, message, cause, "tensor");
-    }
-
-    private NfnFormatException(Path file, String tensor, String message, Throwable cause, String kind) {
-        super(format(file, tensor, kind, message), cause);
+        super(format(file, tensor, message), cause);
         this.file = file;
         this.tensor = tensor;
-        this.problem = message;
+        this.problem = oneLine(message, MAX_PROBLEM_CHARS);
     }
 
     /** A bad value in a metadata field (a JSON path such as {@code model.hidden[1]}), which {@link #tensor} then names. */
     public static NfnFormatException field(Path file, String field, String message) {
-        return new NfnFormatException(file, field, message, null, "field");
+        return new NfnFormatException(file, field, message, null);
+    }
+
+    /**
+     * An I/O error while reading {@code file}, as a one-line message naming it ("no such file or folder
+     * (x.npy)", "permission denied (x.npy)", "Is a directory (x.npy)"); a format error passes through.
+     */
+    public static NfnFormatException reading(Path file, IOException e) {
+        if (e instanceof NfnFormatException f) return f;
+        String what = switch (e) {
+            case NoSuchFileException n -> "no such file or folder";
+            case AccessDeniedException a -> "permission denied";
+            case FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+        return new NfnFormatException(file, null, what, e);
     }
 
     /** The offending file. */
@@ -57,8 +74,25 @@ public class NfnFormatException extends IOException {
         return problem;
     }
 
-    private static String format(Path file, String tensor, String kind, String message) {
-        String where = tensor == null ? String.valueOf(file) : file + ": " + kind + " '" + tensor + "'";
-        return where + ": " + message;
+    private static String format(Path file, String tensor, String message) {
+        String where = tensor == null ? String.valueOf(file) : file + ": " + oneLine(tensor, MAX_NAME_CHARS);
+        return oneLine(message, MAX_PROBLEM_CHARS) + " (" + where + ")";
+    }
+
+    /** {@code s} with control characters escaped, then cut in the middle to at most about {@code max} characters. */
+    static String oneLine(String s, int max) {
+        String text = String.valueOf(s);
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else if (c == '\t') sb.append("\\t");
+            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+        }
+        if (sb.length() <= max) return sb.toString();
+        int head = max * 3 / 4, tail = max - head;
+        return sb.substring(0, head) + " ...[" + (sb.length() - max) + " chars]... " + sb.substring(sb.length() - tail);
     }
 }

@@ -1,5 +1,6 @@
 package dev.nfn4j.io;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -8,6 +9,7 @@ import java.nio.DoubleBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -15,6 +17,8 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -24,10 +28,13 @@ import java.util.zip.ZipFile;
  * Float arrays only ('&lt;f4', '&lt;f8', '&gt;f4', '&gt;f8'), C order only. Every header is
  * validated (magic, version, length, dict syntax, dtype, shape, and that the data fills the rest
  * of the file exactly) before anything is allocated; problems are {@link NfnFormatException}s
- * naming the file (and the member of an .npz).
+ * naming the file (and the member of an .npz). An .npz member's recorded sizes are checked
+ * against the archive's size before it is read, and its data against the recorded size and CRC-32.
  */
 public final class Npy {
     private static final int CHUNK_BYTES = 1 << 20; // a multiple of both element sizes
+    /** DEFLATE's largest expansion (about 1032:1); a member claiming more than that of its compressed size lies. */
+    static final long MAX_DEFLATE_RATIO = 1032;
 
     private Npy() {
     }
@@ -36,6 +43,8 @@ public final class Npy {
     public static NpyHeader header(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return new NpyHeaderReader(file, null).read(Channels.newInputStream(ch), ch.size());
+        } catch (IOException e) {
+            throw NfnFormatException.reading(file, e);
         }
     }
 
@@ -45,6 +54,8 @@ public final class Npy {
             NpyHeaderReader where = new NpyHeaderReader(file, null);
             InputStream in = Channels.newInputStream(ch);
             return decode(in, where.read(in, ch.size()), where);
+        } catch (IOException e) {
+            throw NfnFormatException.reading(file, e);
         }
     }
 
@@ -64,30 +75,39 @@ public final class Npy {
             long n = h.shape()[0], p = h.shape()[1];
             for (int k = 0; k < rows.length; k++)
                 if (rows[k] < 0 || rows[k] >= n)
-                    throw new IllegalArgumentException(file + ": row " + rows[k] + " is outside the array's " + n + " rows");
+                    throw new IllegalArgumentException("row " + rows[k] + " is outside the array's " + n + " rows (" + file + ")");
             if (rows.length == 0 || p == 0) return new float[0];
             int size = h.dtype().byteSize();
             if (p > HostTensor.MAX_ELEMENTS / rows.length || p * size > HostTensor.MAX_ELEMENTS)
                 throw where.fail(rows.length + " rows of " + p + " floats do not fit in one Java array");
-            float[] out = new float[(int) (rows.length * p)];
-            ByteBuffer row = ByteBuffer.allocate((int) (p * size)).order(h.order());
-            for (int k : fileOrder(rows, n)) {
-                long at = h.dataOffset() + rows[k] * p * size;
-                row.clear();
-                while (row.hasRemaining()) {
-                    int r = ch.read(row, at + row.position());
-                    if (r < 0) throw where.fail("file ended while reading row " + rows[k]);
-                }
-                row.flip();
-                if (h.dtype() == DType.F32) {
-                    row.asFloatBuffer().get(out, (int) (k * p), (int) p);
-                } else {
-                    DoubleBuffer d = row.asDoubleBuffer();
-                    for (int j = 0; j < p; j++) out[(int) (k * p) + j] = (float) d.get(j);
-                }
-            }
-            return out;
+            return gather(ch, h, rows, where);
+        } catch (IOException e) {
+            throw NfnFormatException.reading(file, e);
         }
+    }
+
+    /** Reads the validated rows, front to back through the file. */
+    private static float[] gather(FileChannel ch, NpyHeader h, long[] rows, NpyHeaderReader where) throws IOException {
+        long n = h.shape()[0], p = h.shape()[1];
+        int size = h.dtype().byteSize();
+        float[] out = new float[(int) (rows.length * p)];
+        ByteBuffer row = ByteBuffer.allocate((int) (p * size)).order(h.order());
+        for (int k : fileOrder(rows, n)) {
+            long at = h.dataOffset() + rows[k] * p * size;
+            row.clear();
+            while (row.hasRemaining()) {
+                int r = ch.read(row, at + row.position());
+                if (r < 0) throw where.fail("file ended while reading row " + rows[k]);
+            }
+            row.flip();
+            if (h.dtype() == DType.F32) {
+                row.asFloatBuffer().get(out, (int) (k * p), (int) p);
+            } else {
+                DoubleBuffer d = row.asDoubleBuffer();
+                for (int j = 0; j < p; j++) out[(int) (k * p) + j] = (float) d.get(j);
+            }
+        }
+        return out;
     }
 
     /**
@@ -112,6 +132,7 @@ public final class Npy {
     public static Map<String, HostTensor> readNpz(Path file) throws IOException {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
+            long fileSize = Files.size(file), compressed = 0;
             for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
                 ZipEntry ze = e.nextElement();
                 if (ze.isDirectory()) continue;
@@ -120,15 +141,52 @@ public final class Npy {
                 String key = ze.getName().substring(0, ze.getName().length() - 4);
                 NpyHeaderReader where = new NpyHeaderReader(file, key);
                 if (out.containsKey(key)) throw where.fail("appears twice in the archive");
-                if (ze.getSize() < 0) throw where.fail("archive member has no recorded size");
-                try (InputStream in = zip.getInputStream(ze)) {
-                    out.put(key, decode(in, where.read(in, ze.getSize()), where));
-                }
+                checkRecordedSizes(ze, fileSize, where);
+                compressed += ze.getCompressedSize();
+                if (compressed > fileSize)
+                    throw where.fail("archive members record " + compressed + " compressed bytes, more than the file's " + fileSize);
+                out.put(key, readMember(zip, ze, where));
             }
         } catch (ZipException e) {
             throw new NfnFormatException(file, null, "not a valid .npz (zip) archive: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw NfnFormatException.reading(file, e);
         }
         return out;
+    }
+
+    /**
+     * Refuses a member whose recorded sizes its archive cannot hold: compressed bytes beyond the
+     * file, a stored member whose two sizes differ, or a deflated one claiming more than DEFLATE
+     * can expand to. This bounds what decoding allocates by the archive's real size.
+     */
+    private static void checkRecordedSizes(ZipEntry ze, long fileSize, NpyHeaderReader where) throws NfnFormatException {
+        long size = ze.getSize(), compressed = ze.getCompressedSize();
+        if (size < 0 || compressed < 0) throw where.fail("archive member has no recorded size");
+        if (compressed > fileSize)
+            throw where.fail("archive member records " + compressed + " compressed bytes, more than the file's " + fileSize);
+        if (ze.getMethod() == ZipEntry.STORED && size != compressed)
+            throw where.fail("stored archive member records " + size + " bytes but " + compressed + " stored bytes");
+        if (ze.getMethod() == ZipEntry.DEFLATED && size > Math.max(compressed, 1) * MAX_DEFLATE_RATIO)
+            throw where.fail("archive member claims " + size + " bytes from " + compressed
+                    + " compressed bytes, more than DEFLATE can expand to (" + MAX_DEFLATE_RATIO + ":1)");
+    }
+
+    /** One member, checked to hold exactly its recorded size and CRC-32 (ZipFile checks neither). */
+    private static HostTensor readMember(ZipFile zip, ZipEntry ze, NpyHeaderReader where) throws IOException {
+        try (CheckedInputStream in = new CheckedInputStream(zip.getInputStream(ze), new CRC32())) {
+            HostTensor t = decode(in, where.read(in, ze.getSize()), where);
+            if (in.read() >= 0) throw where.fail("archive member holds more than its recorded " + ze.getSize() + " bytes");
+            long crc = in.getChecksum().getValue();
+            if (crc != ze.getCrc())
+                throw where.fail(String.format("archive member's data has CRC-32 %08x but the archive records %08x (corrupt archive)",
+                        crc, ze.getCrc()));
+            return t;
+        } catch (ZipException e) {
+            throw where.fail("archive member's compressed data is corrupt: " + e.getMessage());
+        } catch (EOFException e) {
+            throw where.fail("archive member's compressed data ends early");
+        }
     }
 
     /** Decodes the data that follows a validated header. */

@@ -44,11 +44,12 @@ public record NpyHeader(int major, DType dtype, ByteOrder order, long[] shape, l
         return (order == ByteOrder.LITTLE_ENDIAN ? "<" : ">") + (dtype == DType.F32 ? "f4" : "f8");
     }
 
-    /** The shape as Python prints it: "()", "(5,)", "(2, 3)". */
+    /** The shape as Python prints it: "()", "(5,)", "(2, 3)"; abbreviated past rank 10 (see {@link ShapeText}). */
     public String shapeString() {
-        return pythonTuple(shape);
+        return ShapeText.tuple(shape);
     }
 
+    /** The whole tuple, as a header spells it. */
     static String pythonTuple(long[] dims) {
         if (dims.length == 1) return "(" + dims[0] + ",)";
         StringBuilder sb = new StringBuilder("(");

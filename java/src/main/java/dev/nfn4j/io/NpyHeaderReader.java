@@ -27,6 +27,8 @@ final class NpyHeaderReader {
     static final int MAX_HEADER_BYTES = 1 << 20;
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Set<String> KEYS = Set.of("descr", "fortran_order", "shape");
+    /** numpy 2's NPY_MAXDIMS; numpy 1 allowed 32. */
+    static final int MAX_DIMS = 64;
 
     private final Path file;
     private final String entry; // the .npz member, or null for a plain .npy file
@@ -91,11 +93,11 @@ final class NpyHeaderReader {
             bytes = Math.multiplyExact(n, dtype.byteSize());
             Math.addExact(bytes, dataOffset);
         } catch (ArithmeticException e) {
-            throw fail("shape " + NpyHeader.pythonTuple(shape) + " has too many elements to address");
+            throw fail("shape " + ShapeText.tuple(shape) + " has too many elements to address");
         }
         long present = available - dataOffset;
         if (bytes != present)
-            throw fail("shape " + NpyHeader.pythonTuple(shape) + " of " + d + " needs " + bytes + " data bytes but "
+            throw fail("shape " + ShapeText.tuple(shape) + " of " + d + " needs " + bytes + " data bytes but "
                     + present + " follow the header" + (bytes > present ? " (truncated?)" : " (trailing bytes)"));
         return new NpyHeader(major, dtype, order, shape, dataOffset);
     }
@@ -103,6 +105,8 @@ final class NpyHeaderReader {
     private long[] shape(Object v) throws NfnFormatException {
         if (v instanceof Long n) throw fail("shape (" + n + ") is not a tuple; a 1-element shape is written (" + n + ",)");
         if (!(v instanceof DictParser.Tuple t)) throw fail("shape " + DictParser.repr(v) + " is not a tuple of ints");
+        if (t.items().size() > MAX_DIMS)
+            throw fail("shape has " + t.items().size() + " dimensions; numpy allows at most " + MAX_DIMS);
         long[] s = new long[t.items().size()];
         for (int i = 0; i < s.length; i++) {
             if (!(t.items().get(i) instanceof Long dim)) throw fail("shape " + DictParser.repr(v) + " is not a tuple of ints");
@@ -122,7 +126,7 @@ final class NpyHeaderReader {
 
     private static String quote(String s) {
         String t = s.strip();
-        return "\"" + (t.length() > 200 ? t.substring(0, 200) + "..." : t) + "\"";
+        return "\"" + (t.length() > 80 ? t.substring(0, 80) + "..." : t) + "\"";
     }
 
     NfnFormatException fail(String message) {
@@ -132,7 +136,8 @@ final class NpyHeaderReader {
     /**
      * The subset of Python literals a .npy header uses: a dict with string keys; values that are
      * strings, True/False/None, non-negative ints (an old 'L' suffix allowed), tuples and lists.
-     * A parenthesised single value without a comma is that value, as in Python.
+     * A parenthesised single value without a comma is that value, as in Python. Nesting deeper than
+     * {@value #MAX_DEPTH} is refused, so a hostile header cannot exhaust the stack.
      */
     static final class DictParser {
         record Tuple(List<Object> items) {
@@ -145,8 +150,12 @@ final class NpyHeaderReader {
             }
         };
 
+        static final int MAX_DEPTH = 16;
+        private static final int MAX_REPR_CHARS = 120;
+
         private final String s;
         private int pos;
+        private int depth;
 
         DictParser(String s) {
             this.s = s;
@@ -200,6 +209,7 @@ final class NpyHeaderReader {
         }
 
         private Object sequence(char open) {
+            if (++depth > MAX_DEPTH) throw error("nesting deeper than " + MAX_DEPTH + " levels");
             char close = open == '(' ? ')' : ']';
             pos++;
             List<Object> items = new ArrayList<>();
@@ -217,6 +227,7 @@ final class NpyHeaderReader {
                 }
             }
             pos++;
+            depth--;
             if (open == '[') return items;
             return items.size() == 1 && !comma ? items.get(0) : new Tuple(items);
         }
@@ -251,20 +262,37 @@ final class NpyHeaderReader {
             return new IllegalArgumentException(what + " at character " + pos);
         }
 
+        /** Python's repr, cut to about {@value #MAX_REPR_CHARS} characters for messages. */
         static String repr(Object v) {
-            if (v instanceof String str) return "'" + str + "'";
-            if (v instanceof Boolean b) return b ? "True" : "False";
-            if (v instanceof Tuple t) {
-                StringBuilder sb = new StringBuilder("(");
-                for (int i = 0; i < t.items().size(); i++) sb.append(i > 0 ? ", " : "").append(repr(t.items().get(i)));
-                return sb.append(t.items().size() == 1 ? ",)" : ")").toString();
+            StringBuilder sb = new StringBuilder();
+            repr(v, sb);
+            return sb.length() > MAX_REPR_CHARS ? sb.substring(0, MAX_REPR_CHARS) + "..." : sb.toString();
+        }
+
+        private static void repr(Object v, StringBuilder sb) {
+            if (sb.length() > MAX_REPR_CHARS) return;
+            if (v instanceof String str) {
+                sb.append('\'').append(str, 0, Math.min(str.length(), MAX_REPR_CHARS + 1)).append('\'');
+            } else if (v instanceof Boolean b) {
+                sb.append(b ? "True" : "False");
+            } else if (v instanceof Tuple t) {
+                sb.append('(');
+                items(t.items(), sb);
+                sb.append(t.items().size() == 1 ? ",)" : ")");
+            } else if (v instanceof List<?> l) {
+                sb.append('[');
+                items(l, sb);
+                sb.append(']');
+            } else {
+                sb.append(v);
             }
-            if (v instanceof List<?> l) {
-                StringBuilder sb = new StringBuilder("[");
-                for (int i = 0; i < l.size(); i++) sb.append(i > 0 ? ", " : "").append(repr(l.get(i)));
-                return sb.append(']').toString();
+        }
+
+        private static void items(List<?> items, StringBuilder sb) {
+            for (int i = 0; i < items.size() && sb.length() <= MAX_REPR_CHARS; i++) {
+                if (i > 0) sb.append(", ");
+                repr(items.get(i), sb);
             }
-            return String.valueOf(v);
         }
     }
 }

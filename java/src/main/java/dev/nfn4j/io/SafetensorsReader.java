@@ -44,6 +44,8 @@ final class SafetensorsReader {
                 tensors.put(e.name(), codec.read(ch, dataStart, e));
             }
             return new SafetensorsFile(file, h.metadata(), tensors);
+        } catch (IOException e) {
+            throw NfnFormatException.reading(file, e);
         }
     }
 

@@ -21,7 +21,11 @@ import org.apache.commons.csv.CSVRecord;
  * The CSV files of a zoo as pandas writes them (a header row, maybe an unnamed index column,
  * quoted fields such as {@code "(3, 3, 1, 16)"}; gzip when the name ends in ".gz"), read with
  * commons-csv. Rows are numbered from 0 after the header, like a pandas index, so row r of
- * metrics.csv.gz is row r of weights.npy.
+ * metrics.csv.gz is row r of weights.npy. A record (a line, or lines inside quotes) longer than
+ * {@value RecordLimit#MAX_RECORD_CHARS} characters is refused as it is read, so a hostile or
+ * decompression-bomb file cannot make one huge field, and so is text beyond
+ * {@value RecordLimit#MAX_TEXT_CHARS} characters; what else is kept is bounded by the shape of
+ * weights.npy.
  */
 final class CsvTable {
     private static final CSVFormat WITH_HEADER = CSVFormat.DEFAULT.builder()
@@ -53,9 +57,11 @@ final class CsvTable {
             header.accept(p.getHeaderMap() == null ? Map.of() : p.getHeaderMap());
             for (CSVRecord r : p) rows.accept(new Row(file, r.getRecordNumber() - 1, r));
         } catch (UncheckedIOException e) { // commons-csv wraps read errors, malformed quoting included
-            throw new NfnFormatException(file, null, "malformed CSV: " + e.getCause().getMessage(), e);
+            throw malformed(file, e.getCause());
         } catch (IllegalArgumentException | IllegalStateException e) { // e.g. duplicate column names
             throw new NfnFormatException(file, null, "malformed CSV: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw malformed(file, e);
         }
     }
 
@@ -67,8 +73,22 @@ final class CsvTable {
                 for (String f : r) fields.accept(line, f);
             }
         } catch (UncheckedIOException e) {
-            throw new NfnFormatException(file, null, "malformed CSV: " + e.getCause().getMessage(), e);
+            throw malformed(file, e.getCause());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new NfnFormatException(file, null, "malformed CSV: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw malformed(file, e);
         }
+    }
+
+    /** A read error as a format error naming the file; our own errors (the record limit, a bad row) pass through. */
+    private static NfnFormatException malformed(Path file, IOException e) {
+        if (e instanceof NfnFormatException f) return f;
+        if (e instanceof java.util.zip.ZipException || e instanceof java.io.EOFException)
+            return new NfnFormatException(file, null, "corrupt gzip data: " + e.getMessage(), e);
+        // commons-csv's parse errors name the line ("(line 3) invalid char ..."); anything else is an I/O error.
+        if (e.getMessage() == null || !e.getMessage().contains("(line ")) return NfnFormatException.reading(file, e);
+        return new NfnFormatException(file, null, "malformed CSV: " + e.getMessage(), e);
     }
 
     interface FieldHandler {
@@ -106,14 +126,19 @@ final class CsvTable {
     }
 
     private static Reader open(Path file) throws IOException {
-        InputStream in = Files.newInputStream(file);
+        InputStream in;
+        try {
+            in = Files.newInputStream(file);
+        } catch (IOException e) {
+            throw NfnFormatException.reading(file, e);
+        }
         try {
             if (file.getFileName().toString().endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
         } catch (IOException e) {
             in.close();
             throw new NfnFormatException(file, null, "not a gzip file: " + e.getMessage(), e);
         }
-        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        return new RecordLimit(file, new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16));
     }
 
     private static String abbreviate(List<String> names) {

@@ -83,11 +83,17 @@ public record ImageData(int count, int rows, int cols, byte[] images, byte[] lab
         return new ImageData(dims[0], dims[1], dims[2], images, labels);
     }
 
-    /** An IDX file of unsigned bytes (gzip when the name ends in .gz): checks the magic, reads dims.length sizes, returns the data. */
+    /**
+     * An IDX file of unsigned bytes (gzip when the name ends in .gz): checks the magic, reads
+     * dims.length sizes, returns the data. An uncompressed file must hold exactly the bytes its
+     * header promises before anything is allocated; a gzip stream is read as it arrives, so a
+     * header that promises more than the stream holds costs only the bytes that are there.
+     */
     private static byte[] readIdx(Path file, int magic, int[] dims) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "missing IDX file");
+        boolean gzip = file.getFileName().toString().endsWith(".gz");
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
+             InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
             DataInputStream d = new DataInputStream(in);
             int m = d.readInt();
             if (m != magic)
@@ -100,16 +106,22 @@ public record ImageData(int count, int rows, int cols, byte[] images, byte[] lab
                 size *= dims[i];
                 if (size > Integer.MAX_VALUE - 8) throw new NfnFormatException(file, "holds more bytes than one Java array can");
             }
-            byte[] data = new byte[(int) size];
-            int got = d.readNBytes(data, 0, data.length);
-            if (got < data.length)
-                throw new NfnFormatException(file, "truncated: the header promises " + size + " data bytes, the file holds " + got);
+            long present = Files.size(file) - 4L * (1 + dims.length);
+            if (!gzip && size != present)
+                throw new NfnFormatException(file, size > present
+                        ? "truncated: the header promises " + size + " data bytes, the file holds " + present
+                        : "has bytes after the " + size + " data bytes its header promises");
+            byte[] data = d.readNBytes((int) size); // grows as bytes arrive
+            if (data.length < size)
+                throw new NfnFormatException(file, "truncated: the header promises " + size + " data bytes, the file holds " + data.length);
             if (d.read() >= 0) throw new NfnFormatException(file, "has bytes after the " + size + " data bytes its header promises");
             return data;
         } catch (EOFException e) {
             throw new NfnFormatException(file, null, "truncated header", e);
         } catch (java.util.zip.ZipException e) {
             throw new NfnFormatException(file, null, "not a valid gzip file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw NfnFormatException.reading(file, e);
         }
     }
 }

@@ -93,8 +93,7 @@ public final class SmallCnnZoo {
 
     public static ZooDataset read(Path dir, Options options) throws IOException {
         Path weightsFile = dir.resolve("weights.npy");
-        NpyHeader h = Npy.header(weightsFile);
-        if (h.ndim() != 2) throw new NfnFormatException(weightsFile, "expected N x P rows of weights, got shape " + h.shapeString());
+        NpyHeader h = rowsHeader(weightsFile);
         long rows = h.shape()[0], columns = h.shape()[1];
         if (columns > Integer.MAX_VALUE - 8) throw new NfnFormatException(weightsFile, "rows of " + columns + " floats are too long");
 
@@ -173,8 +172,7 @@ public final class SmallCnnZoo {
      */
     public static HostWeights networks(Path dir, long[] rows) throws IOException {
         Path weightsFile = dir.resolve("weights.npy");
-        NpyHeader h = Npy.header(weightsFile);
-        if (h.ndim() != 2) throw new NfnFormatException(weightsFile, "expected N x P rows of weights, got shape " + h.shapeString());
+        NpyHeader h = rowsHeader(weightsFile);
         TfLayout layout = TfLayout.read(dir.resolve("layout.csv"), h.shape()[1]);
         long[] kept = rows == null ? identity(h.shape()[0]) : rows;
         if (kept.length == 0) throw new NfnFormatException(weightsFile, "no rows selected");
@@ -184,6 +182,17 @@ public final class SmallCnnZoo {
         float[] out = new float[Math.toIntExact(batch.size())];
         batch.gather(weights, java.util.stream.IntStream.range(0, kept.length).toArray(), out);
         return new HostWeights(batch, out);
+    }
+
+    /**
+     * The header of weights.npy, checked to be N x P with N, P >= 1. With P >= 1 the file's own
+     * size bounds N, so what is sized by N (metrics, row lists) is bounded by the bytes present.
+     */
+    private static NpyHeader rowsHeader(Path weightsFile) throws IOException {
+        NpyHeader h = Npy.header(weightsFile);
+        if (h.ndim() != 2 || h.shape()[0] < 1 || h.shape()[1] < 1)
+            throw new NfnFormatException(weightsFile, "expected N x P rows of weights (N, P >= 1), got shape " + h.shapeString());
+        return h;
     }
 
     /** Checks each kept row is finite (nfn asserts it) and rewrites it in place from TensorFlow to canonical order. */

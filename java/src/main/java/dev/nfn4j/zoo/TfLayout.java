@@ -88,6 +88,10 @@ public final class TfLayout {
             if (numel != end - start)
                 throw new NfnFormatException(file, "row " + row.row() + " ('" + name + "'): shape " + tuple(shape) + " has "
                         + (numel > columns ? "more than " + columns : String.valueOf(numel)) + " elements but columns [" + start + ", " + end + ") hold " + (end - start));
+            // Non-empty ranges that tile the row: at most one tensor per column, so a hostile
+            // file cannot make the list outgrow the weights it describes.
+            if (tensors.size() >= columns)
+                throw new NfnFormatException(file, "row " + row.row() + ": more tensors than the " + columns + " columns of a weights row");
             tensors.add(new Tensor(name, row.row(), (int) start, (int) end, shape));
         });
         if (tensors.isEmpty()) throw new NfnFormatException(file, "no tensors listed");

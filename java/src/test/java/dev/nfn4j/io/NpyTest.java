@@ -84,7 +84,7 @@ class NpyTest {
         Path f = fixture("f4_fortran.npy");
         NfnFormatException e = assertThrows(NfnFormatException.class, () -> Npy.read(f));
         assertEquals(f, e.file());
-        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (" + f + ")"), e.getMessage());
         assertTrue(e.getMessage().contains("fortran_order True"), e.getMessage());
         Path i8 = fixture("i8_3.npy");
         e = assertThrows(NfnFormatException.class, () -> Npy.read(i8));
@@ -215,7 +215,7 @@ class NpyTest {
         Files.write(f, bytes);
         NfnFormatException e = assertThrows(NfnFormatException.class, () -> Npy.read(f), what);
         assertEquals(f, e.file());
-        assertTrue(e.getMessage().startsWith(f + ": "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (" + f + ")"), e.getMessage());
         assertTrue(e.getMessage().contains(expected), what + ": " + e.getMessage());
         // The header alone is validated the same way (the zoo reads headers before any data).
         NfnFormatException h = assertThrows(NfnFormatException.class, () -> Npy.header(f), what);
@@ -233,7 +233,7 @@ class NpyTest {
         }
         NfnFormatException e = assertThrows(NfnFormatException.class, () -> Npy.readNpz(f));
         assertEquals("w", e.tensor());
-        assertTrue(e.getMessage().startsWith(f + ": tensor 'w': "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (" + f + ": w)"), e.getMessage());
 
         Path notZip = dir.resolve("not.npz");
         Files.writeString(notZip, "plain text");

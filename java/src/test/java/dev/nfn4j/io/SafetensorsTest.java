@@ -187,13 +187,11 @@ class SafetensorsTest {
         assertFalse(f.has("nope"));
 
         NfnFormatException missing = assertThrows(NfnFormatException.class, () -> f.get("nope"));
-        assertTrue(missing.getMessage().startsWith(file.toString()), missing.getMessage());
-        assertTrue(missing.getMessage().contains("'nope'"), missing.getMessage());
+        assertTrue(missing.getMessage().endsWith(" (" + file + ": nope)"), missing.getMessage());
         assertEquals("nope", missing.tensor());
 
         NfnFormatException shape = assertThrows(NfnFormatException.class, () -> f.get("w", 3, 2));
-        assertTrue(shape.getMessage().startsWith(file.toString()), shape.getMessage());
-        assertTrue(shape.getMessage().contains("'w'") && shape.getMessage().contains("[3, 2]")
+        assertTrue(shape.getMessage().endsWith(" (" + file + ": w)") && shape.getMessage().contains("[3, 2]")
                 && shape.getMessage().contains("[2, 3]"), shape.getMessage());
     }
 
@@ -346,10 +344,10 @@ class SafetensorsTest {
     /** Reads {@code file}, expecting a format error that names the file and, if given, the tensor. */
     private static NfnFormatException assertBad(Path file, String tensor) {
         NfnFormatException e = assertThrows(NfnFormatException.class, () -> Safetensors.read(file));
-        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
-        assertTrue(e.getMessage().contains(file.getFileName().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(" (" + file), e.getMessage());
+        assertTrue(e.getMessage().endsWith(")"), e.getMessage());
         if (tensor != null) {
-            assertTrue(e.getMessage().contains("tensor '" + tensor + "'"), e.getMessage());
+            assertTrue(e.getMessage().endsWith(" (" + file + ": " + tensor + ")"), e.getMessage());
             assertEquals(tensor, e.tensor());
         }
         return e;
