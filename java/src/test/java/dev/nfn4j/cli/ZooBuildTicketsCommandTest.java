@@ -1,0 +1,83 @@
+package dev.nfn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code nfn4j zoo build-tickets}: a tiny build, then bad input (one line, exit 2, nothing written). */
+class ZooBuildTicketsCommandTest {
+    @TempDir
+    Path tmp;
+
+    private Path images() throws IOException {
+        Path data = tmp.resolve("data");
+        Files.createDirectories(data);
+        Random r = new Random(1);
+        for (String[] s : new String[][]{{"train", "30"}, {"t10k", "20"}}) {
+            int n = Integer.parseInt(s[1]);
+            byte[] px = new byte[n * 784], labels = new byte[n];
+            r.nextBytes(px);
+            for (int i = 0; i < n; i++) labels[i] = (byte) r.nextInt(10);
+            for (String[] f : new String[][]{{"images-idx3", "2051"}, {"labels-idx1", "2049"}})
+                try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(data.resolve(s[0] + "-" + f[0] + "-ubyte.gz")));
+                     DataOutputStream d = new DataOutputStream(o)) {
+                    d.writeInt(Integer.parseInt(f[1]));
+                    d.writeInt(n);
+                    if (f[0].startsWith("images")) {
+                        d.writeInt(28);
+                        d.writeInt(28);
+                        d.write(px);
+                    } else d.write(labels);
+                }
+        }
+        return data;
+    }
+
+    @Test
+    void buildsBothArchitecturesAndResumesNothingTwice() throws IOException {
+        Path data = images();
+        for (String arch : new String[]{"mlp", "cnn"}) {
+            Path zoo = tmp.resolve("zoo-" + arch);
+            String[] args = {"zoo", "build-tickets", "--data", data.toString(), "--out", zoo.toString(), "--arch", arch, "--networks", "3",
+                    "--sparsities", "0.5,0.1", "--steps", "2", "--batch", "4", "--test-images", "10", "--threads", "2"};
+            Object[] b = CliTest.run(args);
+            assertEquals(0, b[0], b[2].toString());
+            assertTrue(b[1].toString().contains("3 " + arch + " networks") && b[1].toString().contains("density 0.100"), b[1].toString());
+            assertTrue(Files.exists(zoo.resolve("tickets.safetensors")));
+            Object[] again = CliTest.run(args);
+            assertEquals(0, again[0], again[2].toString());
+            assertTrue(again[1].toString().contains("already complete"), again[1].toString());
+        }
+    }
+
+    @Test
+    void badInputIsOneLineExitTwoAndWritesNothing() throws IOException {
+        Path data = images();
+        String[][] bad = {{"--sparsities", "0.5,1.5"}, {"--sparsities", "0"}, {"--sparsities", "0.1,0.2"}, {"--arch", "resnet"},
+                {"--steps", "-1"}, {"--networks", "0"}};
+        String[] expect = {"(0, 1)", "(0, 1)", "decreasing", "mlp or cnn", "steps", "networks"};
+        for (int i = 0; i < bad.length; i++) {
+            Path out = tmp.resolve("bad" + i);
+            Object[] r = CliTest.run("zoo", "build-tickets", "--data", data.toString(), "--out", out.toString(), bad[i][0], bad[i][1]);
+            assertEquals(2, r[0], String.join(" ", bad[i]) + ": " + r[2]);
+            String err = r[2].toString().strip();
+            assertFalse(err.contains("\n"), err);
+            assertTrue(err.contains(expect[i]), err);
+            assertFalse(Files.exists(out), out + " was written");
+        }
+        Object[] missing = CliTest.run("zoo", "build-tickets", "--data", tmp.resolve("none").toString(), "--out", tmp.resolve("o").toString());
+        assertEquals(2, missing[0]);
+        assertTrue(missing[2].toString().contains("dataset-fashion-mnist"), missing[2].toString());
+        assertFalse(Files.exists(tmp.resolve("o")));
+    }
+}
