@@ -39,6 +39,20 @@ public final class TicketZoo {
         this.layerDensity = layerDensity;
     }
 
+    /**
+     * A zoo in memory (as read), for tests and tools: rows of {@code arch.numParams()} floats,
+     * canonical layout; accuracy rows of {@code densities.length + 1}; layerDensity
+     * {@code [densities][prunable layers]} row-major.
+     */
+    public static TicketZoo of(TicketArch arch, float[] init, float[] survived, float[] accuracy, float[] densities, float[] layerDensity) {
+        int P = arch.numParams(), D = densities.length, N = init.length / P;
+        if (init.length != N * P || survived.length != init.length || accuracy.length != N * (D + 1)
+                || layerDensity.length != D * arch.weightRanges().length)
+            throw new IllegalArgumentException("ticket zoo arrays do not agree: " + init.length + " init, " + survived.length + " survived, "
+                    + accuracy.length + " accuracies, " + layerDensity.length + " layer densities for " + P + " parameters and " + D + " densities");
+        return new TicketZoo(arch, N, init.clone(), survived.clone(), accuracy.clone(), densities.clone(), layerDensity.clone());
+    }
+
     /** Reads a zoo file; errors name the file and the tensor. */
     public static TicketZoo read(Path file) throws IOException {
         SafetensorsFile s = Safetensors.read(file);

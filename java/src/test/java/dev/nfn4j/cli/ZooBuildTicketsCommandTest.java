@@ -80,4 +80,33 @@ class ZooBuildTicketsCommandTest {
         assertTrue(missing[2].toString().contains("dataset-fashion-mnist"), missing[2].toString());
         assertFalse(Files.exists(tmp.resolve("o")));
     }
+
+    /** train --task ticket on a built zoo: a checkpoint and the IoU line; a density the zoo lacks or outside (0, 1) is refused. */
+    @Test
+    void trainTaskTicketOnTheBuiltZoo() throws IOException {
+        Path data = images(), zoo = tmp.resolve("zoo");
+        Object[] b = CliTest.run("zoo", "build-tickets", "--data", data.toString(), "--out", zoo.toString(), "--networks", "12", "--sparsities", "0.5,0.1",
+                "--steps", "2", "--batch", "4", "--test-images", "10", "--threads", "2");
+        assertEquals(0, b[0], b[2].toString());
+        Path run = tmp.resolve("run");
+        Object[] t = CliTest.run("train", "--task", "ticket", "--zoo", zoo.toString(), "--sparsity", "0.1", "--model", "np", "--hidden", "4",
+                "--epochs", "2", "--batch", "4", "--out", run.toString());
+        assertEquals(0, t[0], t[2].toString());
+        assertTrue(t[1].toString().contains("mask IoU with IMP: nfn") && t[1].toString().contains("12 mlp networks"), t[1].toString());
+        assertTrue(Files.exists(run.resolve("best.safetensors")));
+        String[][] bad = {{"--sparsity", "1.5"}, {"--sparsity", "0.2"}, {"--model", "statnn"}};
+        String[] expect = {"(0, 1)", "not one of the zoo's densities", "hnp or np"};
+        for (int i = 0; i < bad.length; i++) {
+            Path out = tmp.resolve("bad-run" + i);
+            Object[] r = CliTest.run("train", "--task", "ticket", "--zoo", zoo.toString(), "--out", out.toString(), bad[i][0], bad[i][1]);
+            assertEquals(2, r[0], String.join(" ", bad[i]) + ": " + r[2]);
+            String err = r[2].toString().strip();
+            assertFalse(err.contains("\n"), err);
+            assertTrue(err.contains(expect[i]), err);
+            assertFalse(Files.exists(out), out + " was written");
+        }
+        Object[] none = CliTest.run("train", "--task", "ticket", "--zoo", tmp.resolve("nothing").toString(), "--out", tmp.resolve("r2").toString());
+        assertEquals(2, none[0]);
+        assertTrue(none[2].toString().contains("zoo build-tickets"), none[2].toString());
+    }
 }
