@@ -99,10 +99,10 @@ public final class TicketTrainer {
         }
     }
 
-    /** The per-layer target densities of density index k (IMP's schedule, as the zoo records it). */
+    /** The per-layer target densities of density index k (IMP's schedule, as the zoo records it in float32, read back as its shortest decimal). */
     public static double[] layerDensity(TicketZoo zoo, int k) {
         double[] ld = new double[zoo.spec().numLayers()];
-        for (int l = 0; l < ld.length; l++) ld[l] = zoo.layerDensity(k, l);
+        for (int l = 0; l < ld.length; l++) ld[l] = Double.parseDouble(Float.toString(zoo.layerDensity(k, l))); // 0.1f as 0.1
         return ld;
     }
 

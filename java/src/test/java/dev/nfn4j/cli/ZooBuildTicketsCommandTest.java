@@ -1,5 +1,6 @@
 package dev.nfn4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +10,20 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import dev.nfn4j.io.HostTensor;
+import dev.nfn4j.io.Safetensors;
+import dev.nfn4j.io.SafetensorsFile;
+import dev.nfn4j.space.HostWeights;
+import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.testing.TestBackends;
+import dev.nfn4j.train.TicketMasks;
+import dev.nfn4j.train.TicketPredictor;
+import dev.nfn4j.train.TicketTrainer;
+import dev.nfn4j.zoo.TicketZoo;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,5 +122,54 @@ class ZooBuildTicketsCommandTest {
         Object[] none = CliTest.run("train", "--task", "ticket", "--zoo", tmp.resolve("nothing").toString(), "--out", tmp.resolve("r2").toString());
         assertEquals(2, none[0]);
         assertTrue(none[2].toString().contains("zoo build-tickets"), none[2].toString());
+        maskCommand(zoo, run.resolve("best.safetensors"));
+    }
+
+    /** nfn4j mask: a state_dict in, masks under its weight names out, equal to the predictor's; bad input refused. */
+    private void maskCommand(Path zoo, Path ckpt) throws IOException {
+        TicketZoo z = TicketZoo.read(zoo.resolve("tickets.safetensors"));
+        WsLayout one = new WsLayout(z.spec(), 1, 1);
+        HostWeights w = new HostWeights(one, z.init(3));
+        Map<String, HostTensor> sd = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            sd.put(2 * i + ".weight", HostTensor.f32(z.spec().weightShape(i), w.torchWeight(i)));
+            sd.put(2 * i + ".bias", HostTensor.f32(new int[]{z.spec().rows(i)}, w.torchBias(i)));
+        }
+        Path init = tmp.resolve("init.safetensors"), out = tmp.resolve("mask.safetensors");
+        Safetensors.write(init, sd, Map.of());
+        Object[] r = CliTest.run("mask", ckpt.toString(), init.toString(), "--sparsity", "0.1", "--out", out.toString());
+        assertEquals(0, r[0], r[2].toString());
+        SafetensorsFile m = Safetensors.read(out);
+        assertEquals(List.of("0.weight", "2.weight", "4.weight"), m.names());
+        TicketPredictor p = TicketPredictor.load(ckpt, TestBackends.reference());
+        HostWeights want = new HostWeights(one, p.mask(z.init(3), 0.1));
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(z.spec().weightShape(i), m.get(2 * i + ".weight").shape());
+            assertArrayEquals(want.torchWeight(i), m.get(2 * i + ".weight").toFloats());
+            int kept = 0;
+            for (float v : want.torchWeight(i)) kept += (int) v;
+            int size = want.torchWeight(i).length;
+            assertEquals(TicketMasks.keepCount(TicketTrainer.layerDensity(z, 1)[i], size), kept);
+        }
+        // Bad input: one line, exit 2, nothing written.
+        Map<String, HostTensor> other = new LinkedHashMap<>();
+        other.put("0.weight", HostTensor.f32(new int[]{5, 784}, new float[5 * 784]));
+        other.put("0.bias", HostTensor.f32(new int[]{5}, new float[5]));
+        other.put("2.weight", HostTensor.f32(new int[]{10, 5}, new float[50]));
+        other.put("2.bias", HostTensor.f32(new int[]{10}, new float[10]));
+        Path wrong = tmp.resolve("wrong.safetensors");
+        Safetensors.write(wrong, other, Map.of());
+        String[][] bad = {{ckpt.toString(), wrong.toString(), "--sparsity", "0.1"}, {ckpt.toString(), init.toString(), "--sparsity", "1.5"},
+                {ckpt.toString(), init.toString(), "--sparsity", "0"}, {init.toString(), init.toString(), "--sparsity", "0.1"}};
+        String[] expect = {"wrong.safetensors", "(0, 1)", "(0, 1)", "not a mask predictor"};
+        for (int i = 0; i < bad.length; i++) {
+            Path o = tmp.resolve("bad-mask" + i + ".safetensors");
+            Object[] b = CliTest.run("mask", bad[i][0], bad[i][1], bad[i][2], bad[i][3], "--out", o.toString());
+            assertEquals(2, b[0], String.join(" ", bad[i]) + ": " + b[2]);
+            String err = b[2].toString().strip();
+            assertFalse(err.contains("\n"), err);
+            assertTrue(err.contains(expect[i]), err);
+            assertFalse(Files.exists(o), o + " was written");
+        }
     }
 }
