@@ -170,13 +170,6 @@ public final class CnnTrainer {
         return t.run(data, hp, batchSize, checkpoints, testImages, new ZooRandom(ZooRandom.seedFor(seed, 1)), new ZooRandom(ZooRandom.seedFor(seed, 2)));
     }
 
-    /** The initial parameters {@link #train} starts from for this seed (drawn from hp's init family and scale). */
-    static float[] initialParams(int rows, int cols, CnnHyperparameters hp, long seed) {
-        CnnTrainer t = new CnnTrainer(rows, cols, 1, ImageData.CLASSES, hp.activation(), hp.dropout(), 1);
-        t.init(hp, new ZooRandom(ZooRandom.seedFor(seed, 1)));
-        return t.p.clone();
-    }
-
     /**
      * As {@link #train}, but from the parameters {@code start} (not changed) and, when {@code keep}
      * is not null, under that mask (one value per parameter, 0 prunes and anything else keeps): the start is
