@@ -25,8 +25,17 @@ final class TrainCommand implements Callable<Integer> {
             + "A finished run is left as it is.")
     boolean resume;
 
+    @Option(names = "--task", defaultValue = "accuracy", paramLabel = "accuracy|ticket",
+            description = "accuracy: predict each network's test accuracy (default); ticket: predict IMP masks from initialisations (--zoo DIR of 'zoo build-tickets', --sparsity D).")
+    String task;
+
+    @Option(names = "--sparsity", defaultValue = "0.1", paramLabel = "D", description = "--task ticket: the density (fraction of weights kept) whose IMP masks are the target (default: ${DEFAULT-VALUE}).")
+    double sparsity;
+
     @Override
     public Integer call() throws Exception {
+        if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out);
+        if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy or ticket)");
         ModelConfig model = opts.model();
         Trainer.Config config = training.trainer(model, true);
         ZooDataset data = zoo.load(true);

@@ -59,7 +59,7 @@ public final class StateDicts {
     }
 
     /** Dotted names in module order: numeric parts compare as numbers, and weight before bias. */
-    static final Comparator<String> NATURAL = (a, b) -> {
+    public static final Comparator<String> NATURAL = (a, b) -> {
         String[] x = a.split("\\."), y = b.split("\\.");
         for (int i = 0; i < Math.min(x.length, y.length); i++) {
             int c = part(x[i], y[i]);

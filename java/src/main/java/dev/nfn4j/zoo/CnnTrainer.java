@@ -170,8 +170,30 @@ public final class CnnTrainer {
         return t.run(data, hp, batchSize, checkpoints, testImages, new ZooRandom(ZooRandom.seedFor(seed, 1)), new ZooRandom(ZooRandom.seedFor(seed, 2)));
     }
 
+    /**
+     * As {@link #train}, but from the parameters {@code start} (not changed) and, when {@code keep}
+     * is not null, under that mask (one value per parameter, 0 prunes and anything else keeps): the start is
+     * masked and each gradient is masked before the update, so with a zero-initialised optimizer
+     * state a pruned parameter stays exactly zero. The data stream is the seed's, as in train.
+     */
+    static Result trainFrom(ImageData.Split data, CnnHyperparameters hp, int batchSize, int[] checkpoints, int testImages, long seed,
+                            float[] start, float[] keep) {
+        ImageData tr = data.train();
+        CnnTrainer t = new CnnTrainer(tr.rows(), tr.cols(), 1, ImageData.CLASSES, hp.activation(), hp.dropout(), Math.max(batchSize, EVAL_CHUNK));
+        if (start.length != t.numParams || (keep != null && keep.length != t.numParams))
+            throw new IllegalArgumentException("expected " + t.numParams + " parameters, got " + start.length + (keep == null ? "" : " and a mask of " + keep.length));
+        if (testImages < 1 || testImages > data.test().count())
+            throw new IllegalArgumentException("test images must be in [1, " + data.test().count() + "], got " + testImages);
+        t.start = start;
+        t.keep = keep;
+        return t.run(data, hp, batchSize, checkpoints, testImages, new ZooRandom(ZooRandom.seedFor(seed, 1)), new ZooRandom(ZooRandom.seedFor(seed, 2)));
+    }
+
+    private float[] start, keep; // trainFrom's starting point and mask (null: init from hp, no mask)
+
     private Result run(ImageData.Split data, CnnHyperparameters hp, int batch, int[] checkpoints, int testImages, ZooRandom initRng, ZooRandom dataRng) {
-        init(hp, initRng);
+        if (start == null) init(hp, initRng);
+        else for (int q = 0; q < numParams; q++) p[q] = keep != null && keep[q] == 0f ? 0f : start[q]; // +0, not -0
         ImageData tr = data.train(), te = data.test();
         int[] perm = new int[tr.count()];
         for (int i = 0; i < perm.length; i++) perm[i] = i;
@@ -203,6 +225,7 @@ public final class CnnTrainer {
                 double[] lc = lossAndGrad(batch, tr, batchIdx, true);
                 backward(batch);
                 double l2Loss = addL2(hp.l2());
+                if (keep != null) for (int q = 0; q < numParams; q++) if (keep[q] == 0f) g[q] = 0f;
                 if (!Double.isFinite(lc[0] + l2Loss)) {
                     divergedAt = step;
                     break;
