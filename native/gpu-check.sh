@@ -61,11 +61,12 @@ prepare() {
     # JUnit 5.x.y runs on Platform 1.x.y; from JUnit 6 on the versions are the same.
     if [[ "$junit" == 5.* ]]; then platform="1.${junit#5.}"; else platform="$junit"; fi
     # Left out, to stay well inside the size limit: xchart's vector (PDF, SVG, EPS) and GIF
-    # encoders and their PDFBox (the library writes PNG only), and JMH (GpuBench is a plain main).
+    # encoders and their PDFBox (the library writes PNG only), JMH (GpuBench is a plain main), and
+    # Jazzer (the file readers' fuzz targets are no GPU concern; their test classes stay behind too).
     mvn_args=(-B -q package -DskipTests
         org.apache.maven.plugins:maven-dependency-plugin:3.11.0:copy-dependencies
         -DincludeScope=test -DexcludeGroupIds=dev.nfn4j -DoutputDirectory="$CARRY/lib"
-        -DexcludeArtifactIds=pdfbox,pdfbox-io,fontbox,graphics2d,VectorGraphics2D,commons-logging,animated-gif-lib,jmh-core,jopt-simple)
+        -DexcludeArtifactIds=pdfbox,pdfbox-io,fontbox,graphics2d,VectorGraphics2D,commons-logging,animated-gif-lib,jmh-core,jopt-simple,jazzer,jazzer-junit,jazzer-api)
     say "building (./mvnw ${mvn_args[*]:0:4} ...)"
     ./mvnw -o "${mvn_args[@]}" || ./mvnw "${mvn_args[@]}" || die "the Maven build failed"
     local cons=(-B -q org.apache.maven.plugins:maven-dependency-plugin:3.11.0:copy
@@ -82,6 +83,7 @@ prepare() {
     cp "$jar" "$CARRY/nfn4j.jar"
     cp "$ROOT/jmh/target/nfn4j-jmh-$version.jar" "$CARRY/nfn4j-jmh.jar" || die "no jmh jar"
     cp -r "$ROOT/java/target/test-classes" "$CARRY/test-classes"
+    rm -rf "$CARRY/test-classes/dev/nfn4j/fuzz"
 
     # 2. The kernels must be inside the nfn4j jar (built by the Maven build when nvcc exists).
     local fatbin
