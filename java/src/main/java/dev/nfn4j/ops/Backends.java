@@ -3,7 +3,6 @@ package dev.nfn4j.ops;
 import dev.nfn4j.ops.cuda.CudaProbe;
 import dev.nfn4j.ops.reference.ReferenceOps;
 
-import java.util.logging.Logger;
 
 /**
  * Picks the backend once, at first use, and logs why (as Lucene's VectorizationProvider does).
@@ -13,7 +12,7 @@ import java.util.logging.Logger;
  * reference.
  */
 public final class Backends {
-    private static final Logger LOG = Logger.getLogger(Backends.class.getName());
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
     private static volatile Ops chosen;
     private static volatile String reason;
 
@@ -26,7 +25,10 @@ public final class Backends {
             synchronized (Backends.class) {
                 if (chosen == null) {
                     chosen = select(System.getProperty("nfn4j.backend", ""));
-                    LOG.info("nfn4j backend: " + chosen.describe() + " (" + reason + ")");
+                    LOG.log(System.Logger.Level.INFO, "nfn4j backend: " + chosen.describe() + " (" + reason + ")");
+                    if (chosen instanceof ReferenceOps && simdUnavailableReason() != null && System.getProperty("nfn4j.backend", "").isBlank())
+                        LOG.log(System.Logger.Level.WARNING, "nfn4j runs on the scalar reference backend, several times slower than simd: "
+                                + "start the JVM with --add-modules jdk.incubator.vector");
                 }
                 o = chosen;
             }
