@@ -3,7 +3,6 @@ package dev.nfn4j.ops.simd;
 import dev.nfn4j.ops.SirenShape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import static dev.nfn4j.ops.simd.Lanes.S;
@@ -41,8 +40,6 @@ final class SirenKernel {
     static final float PIO2_1 = 0x1.921fb6p+0f, PIO2_2 = -0x1.777a5cp-25f, PIO2_3 = -0x1.ee59dap-50f;
     static final float S1 = -0x1.555546p-3f, S2 = 0x1.11073cp-7f, S3 = -0x1.9943f2p-13f;
     static final float C1 = 0x1.55554ap-5f, C2 = -0x1.6c0c34p-10f, C3 = 0x1.99eb9cp-16f;
-
-    private static final IntVector ZERO_I = IntVector.zero(S.vectorShape().withLanes(int.class));
 
     /** Per-thread work arrays for one shape. */
     static final class Work {
@@ -402,11 +399,12 @@ final class SirenKernel {
         FloatVector cp = r2.fma(C3, C2);
         cp = r2.fma(cp, FloatVector.broadcast(S, C1));
         FloatVector cr = r2.mul(r2).fma(cp, r2.fma(-0.5f, 1f));   // cos r
-        VectorMask<Float> odd = q.and(1).compare(VectorOperators.NE, ZERO_I).cast(S);
-        FloatVector sv = sr.blend(cr, odd), cv = cr.blend(sr, odd);
+        IntVector odd = q.and(1).neg();                              // all ones where the quadrant is odd: swap sin and cos
+        IntVector si = sr.reinterpretAsInts(), ci = cr.reinterpretAsInts();
+        IntVector sv = si.lanewise(VectorOperators.BITWISE_BLEND, ci, odd), cv = ci.lanewise(VectorOperators.BITWISE_BLEND, si, odd);
         IntVector sSign = q.and(2).lanewise(VectorOperators.LSHL, 30), cSign = q.add(1).and(2).lanewise(VectorOperators.LSHL, 30);
-        sv.reinterpretAsInts().lanewise(VectorOperators.XOR, sSign).reinterpretAsFloats().intoArray(h, at);
-        cv.reinterpretAsInts().lanewise(VectorOperators.XOR, cSign).reinterpretAsFloats().intoArray(c, at);
+        sv.lanewise(VectorOperators.XOR, sSign).reinterpretAsFloats().intoArray(h, at);
+        cv.lanewise(VectorOperators.XOR, cSign).reinterpretAsFloats().intoArray(c, at);
     }
 
     /** sin z to h[at ..]: {@link #sinCos}'s sine. */
@@ -425,9 +423,9 @@ final class SirenKernel {
         FloatVector cp = r2.fma(C3, C2);
         cp = r2.fma(cp, FloatVector.broadcast(S, C1));
         FloatVector cr = r2.mul(r2).fma(cp, r2.fma(-0.5f, 1f));
-        VectorMask<Float> odd = q.and(1).compare(VectorOperators.NE, ZERO_I).cast(S);
-        IntVector sSign = q.and(2).lanewise(VectorOperators.LSHL, 30);
-        sr.blend(cr, odd).reinterpretAsInts().lanewise(VectorOperators.XOR, sSign).reinterpretAsFloats().intoArray(h, at);
+        IntVector odd = q.and(1).neg();
+        IntVector sv = sr.reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, cr.reinterpretAsInts(), odd);
+        sv.lanewise(VectorOperators.XOR, q.and(2).lanewise(VectorOperators.LSHL, 30)).reinterpretAsFloats().intoArray(h, at);
     }
 
     /** The scalar form of {@link #sinCos}'s sine (the same operations; tests). */
