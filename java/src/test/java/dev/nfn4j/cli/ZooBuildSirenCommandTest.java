@@ -54,6 +54,17 @@ class ZooBuildSirenCommandTest {
                 "--steps", "3", "--batch", "6");
         assertEquals(0, again[0], again[2].toString());
         assertTrue(again[1].toString().contains("already complete"), again[1].toString());
+
+        Path png = tmp.resolve("grid.png");
+        Object[] r = CliTest.run("render", zoo.toString(), "--data", data().toString(), "--out", png.toString());
+        assertEquals(0, r[0], r[2].toString());
+        assertTrue(r[1].toString().contains("1 SIRENs") && r[1].toString().contains("[18]"), r[1].toString()); // copy 0 of the one test image
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(8 + 2 * (8 * 4 + 8) + 150, img.getWidth());
+        Object[] bad = CliTest.run("render", zoo.toString(), "--data", data().toString(), "--out", tmp.resolve("b.png").toString(), "--rows", "3,20");
+        assertEquals(2, bad[0]);
+        assertTrue(bad[2].toString().contains("SIREN 20 is outside"), bad[2].toString());
+        assertFalse(Files.exists(tmp.resolve("b.png")));
     }
 
     @Test
