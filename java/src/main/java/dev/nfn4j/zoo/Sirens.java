@@ -1,5 +1,6 @@
 package dev.nfn4j.zoo;
 
+import dev.nfn4j.io.DType;
 import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.TensorSource;
@@ -107,7 +108,8 @@ public final class Sirens {
             if (!Arrays.equals(h.shape(), shapes[t]))
                 throw new NfnFormatException(sd.path(), name, "shape " + h.shapeString() + ", expected " + Arrays.toString(shapes[t])
                         + " (a SIREN 2-32-32-1)");
-            if (h.dtype() == dev.nfn4j.io.DType.I32 || h.dtype() == dev.nfn4j.io.DType.I64) throw new NfnFormatException(sd.path(), name, "holds integers (" + h.dtype() + "), expected floats");
+            if (h.dtype() == DType.I32 || h.dtype() == DType.I64)
+                throw new NfnFormatException(sd.path(), name, "holds integers (" + h.dtype() + "), expected floats");
             float[] v = h.toFloats();
             System.arraycopy(v, 0, p, at, v.length);
             at += v.length;
