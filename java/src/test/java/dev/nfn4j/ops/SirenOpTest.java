@@ -122,6 +122,24 @@ class SirenOpTest {
         Compare.assertBitIdentical(run(ops, one, w1, x), Arrays.copyOfRange(y, b * 100, (b + 1) * 100), "outputs of SIREN " + b);
     }
 
+    /** Hidden widths that pad to the same vector width, one after the other on one backend: each as on a fresh one. */
+    @Test
+    void consecutiveWidthsDoNotShareState() {
+        for (Ops ops : TestBackends.fast())
+            for (int h : new int[]{32, 31, 17, 31, 13, 15, 13}) {
+                SirenShape s = new SirenShape(2, 40, 2, h, 1, 30f, 30f);
+                float[] w = BackendEquivalenceTest.sirenWeights(s, h), x = BackendEquivalenceTest.sirenCoords(s, 3);
+                Ops ref = new ReferenceOps();
+                Compare.assertClose(run(ops, s, w, x), run(ref, s, w, x), BackendEquivalenceTest.SIREN_TOL, ops.name() + " hidden " + h);
+                float[] g = new float[(int) s.outSize()];
+                Arrays.fill(g, 1f);
+                Ptr a = ops.alloc(s.size()).at(0), b = ref.alloc(s.size()).at(0);
+                ops.sirenBackward(s, put(ops, w), put(ops, x), put(ops, g), null, a, null);
+                ref.sirenBackward(s, put(ref, w), put(ref, x), put(ref, g), null, b, null);
+                Compare.assertClose(get(ops, a, s.size()), get(ref, b, s.size()), 5 * BackendEquivalenceTest.SIREN_TOL, ops.name() + " hidden " + h);
+            }
+    }
+
     @Test
     void argumentsAreChecked() {
         Ops ops = TestBackends.fast().getFirst();

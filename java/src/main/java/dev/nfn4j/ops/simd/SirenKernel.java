@@ -41,15 +41,19 @@ final class SirenKernel {
     static final float S1 = -0x1.555546p-3f, S2 = 0x1.11073cp-7f, S3 = -0x1.9943f2p-13f;
     static final float C1 = 0x1.55554ap-5f, C2 = -0x1.6c0c34p-10f, C3 = 0x1.99eb9cp-16f;
 
-    /** Per-thread work arrays for one shape. */
+    /**
+     * Per-thread work arrays for one shape. The padding (hidden units H .. Hp) must stay zero, so
+     * a Work serves only its own H, not every H with the same padded width.
+     */
     static final class Work {
-        final int Hp, I, K;
+        final int H, Hp, I, K;
         final float[] w0t, b0, w1t, w1, b1, w2, b2;   // weights, padded: W0^T [I][Hp], W1^T [Hp][Hp] ([i][o]), W1 [Hp][Hp] ([o][i]), W2 [K][Hp]
         final float[] dw0t, db0, dw1, db1, dw2;       // gradients, the same layouts (dW1 [o][i])
         final double[] db2;
         final float[] h0, c0, h1, c1, g;              // a tile: [T][Hp] and g [T][K]
 
-        Work(int Hp, int I, int K) {
+        Work(int H, int Hp, int I, int K) {
+            this.H = H;
             this.Hp = Hp;
             this.I = I;
             this.K = K;
@@ -74,7 +78,7 @@ final class SirenKernel {
         }
 
         boolean fits(SirenShape s) {
-            return Hp == padded(s.hidden()) && I == s.in() && K == s.out();
+            return H == s.hidden() && I == s.in() && K == s.out();
         }
     }
 
@@ -86,7 +90,7 @@ final class SirenKernel {
 
     private static Work work(SirenShape s) {
         Work w = WORK.get();
-        if (w == null || !w.fits(s)) WORK.set(w = new Work(padded(s.hidden()), s.in(), s.out()));
+        if (w == null || !w.fits(s)) WORK.set(w = new Work(s.hidden(), padded(s.hidden()), s.in(), s.out()));
         return w;
     }
 
