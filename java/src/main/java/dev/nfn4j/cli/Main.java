@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code nfn4j} command line; see {@code --help}. Exit codes: 0 success, 1 a check failed, 2 bad usage or input. */
 @Command(name = "nfn4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural functional networks on the JVM: permutation-equivariant layers over the weights of other networks.",
-        subcommands = {DemoCommand.class, ZooCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ImportCommand.class, ConformanceCommand.class, MaskCommand.class,
+        subcommands = {DemoCommand.class, ZooCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ImportCommand.class, ConformanceCommand.class, MaskCommand.class, RenderCommand.class,
                 InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
-@Command(name = "zoo", mixinStandardHelpOptions = true, description = "Model zoos.", subcommands = {ZooCommand.Build.class, ZooBuildCnnCommand.class, ZooBuildTicketsCommand.class})
+@Command(name = "zoo", mixinStandardHelpOptions = true, description = "Model zoos.", subcommands = {ZooCommand.Build.class, ZooBuildCnnCommand.class, ZooBuildTicketsCommand.class, ZooBuildSirenCommand.class})
 final class ZooCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -31,6 +31,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.ops.reference.ReferenceOps;
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
@@ -95,8 +96,12 @@ public final class Conformance {
         try {
             SafetensorsFile f = Safetensors.read(file);
             module = meta(f, "module");
-            if (module.equals("SirenRender")) return new Result(file, module, List.of(), null, "not implemented: siren_render (SIREN op)");
-            return new Result(file, module, module.equals("InvariantNFN") ? runModel(f, ops) : runLayer(f, ops, module), null);
+            List<Check> checks = switch (module) {
+                case "InvariantNFN" -> runModel(f, ops);
+                case "SirenRender" -> runSiren(f, ops);
+                default -> runLayer(f, ops, module);
+            };
+            return new Result(file, module, checks, null);
         } catch (IOException | RuntimeException e) {
             return new Result(file, module, List.of(), e.getClass().getSimpleName() + ": " + e.getMessage());
         }
@@ -160,6 +165,39 @@ public final class Conformance {
         WeightSpace dx = (WeightSpace) m.backward(gradOut);
         checks.add(compareWeights(f, "grad_input", download(ops, dx), GRAD_TOL));
         if (params.count() > 0) checks.add(compareParamGrads(f, params));
+        return checks;
+    }
+
+    // ---- SIRENs ------------------------------------------------------------------------------------
+
+    /**
+     * The SIREN op on the fixture's batch of SIREN weights ({@code input.*}, 2 -> w -> w -> 1,
+     * a linear last layer) at its coordinates: the outputs, then the weights' gradients from
+     * {@code grad_output}.
+     */
+    private static List<Check> runSiren(SafetensorsFile f, Ops ops) throws IOException {
+        NetworkSpec spec = specOf(f);
+        int B = intMeta(f, "batch");
+        if (spec.numLayers() != 3 || spec.rows(0) != spec.rows(1) || !boolMeta(f, "outermost_linear"))
+            throw new NfnFormatException(f.path(), "the SIREN op runs in -> w -> w -> out with a linear last layer, got layer_sizes "
+                    + meta(f, "layer_sizes") + ", outermost_linear " + meta(f, "outermost_linear"));
+        int in = spec.cols(0), hidden = spec.rows(0), out = spec.rows(2);
+        HostTensor coords = f.get("coords");
+        if (coords.shape().length != 2 || coords.shape()[1] != in)
+            throw new NfnFormatException(f.path(), "coords", "shape " + coords.shapeString() + ", expected [points, " + in + "]");
+        int P = coords.shape()[0];
+        SirenShape s = new SirenShape(B, P, in, hidden, out, (float) doubleMeta(f, "first_omega_0"), (float) doubleMeta(f, "omega_0"));
+        WsLayout lay = new WsLayout(spec, B, 1);
+        WeightSpace w = upload(ops, readWeights(f, "input", lay));
+        Ptr x = ops.alloc(s.coordSize()).at(0), y = ops.alloc(s.outSize()).at(0), dy = ops.alloc(s.outSize()).at(0);
+        ops.upload(coords.toFloats(), 0, x, (int) s.coordSize());
+        ops.siren(s, w.data(), x, y);
+        List<Check> checks = new ArrayList<>();
+        checks.add(compare("output", Map.of("output", pair(f.get("output", B, P, out), read(ops, y, s.outSize()))), OUTPUT_TOL));
+        ops.upload(f.get("grad_output", B, P, out).toFloats(), 0, dy, (int) s.outSize());
+        Ptr dw = ops.alloc(s.size()).at(0);
+        ops.sirenBackward(s, w.data(), x, dy, null, dw, null);
+        checks.add(compareWeights(f, "grad_input", new HostWeights(lay, read(ops, dw, s.size())), GRAD_TOL));
         return checks;
     }
 

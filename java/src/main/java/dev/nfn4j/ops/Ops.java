@@ -257,6 +257,27 @@ public interface Ops {
     void attentionBackward(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv);
 
     /**
+     * A batch of SIRENs ({@link SirenShape}: weights in the weight-space layout it describes),
+     * each evaluated at every coordinate, out {@code [B][points][out]} overwritten:
+     * <pre>
+     * h0[j] = sin(omega0 (sum_i W0[j][i] x[p][i] + b0[j]))     h1[j] = sin(omega (sum_i W1[j][i] h0[i] + b1[j]))
+     * out[b][p][k] = sum_j W2[k][j] h1[j] + b2[k]
+     * </pre>
+     */
+    void siren(SirenShape s, Ptr weights, Ptr coords, Ptr out);
+
+    /**
+     * Backward of {@link #siren} with respect to the weights, dWeights (the weights' layout)
+     * overwritten; the activations are taken again from weights and coords (nothing is kept
+     * between the two calls), and the coordinates get no gradient. The cotangent of the outputs
+     * is dOut {@code [B][points][out]}, or, when dOut is null and target is given, the gradient
+     * of each SIREN's mean squared error {@code L[b] = mean_{p,k} (out[b][p][k] - target[b][p][k])^2},
+     * {@code (2 / (points out)) (out - target)}, taken in the same pass (a fitting step is one
+     * call); then {@code loss[b] = L[b]} is written too when loss is not null (summed in double).
+     */
+    void sirenBackward(SirenShape s, Ptr weights, Ptr coords, Ptr dOut, Ptr target, Ptr dWeights, Ptr loss);
+
+    /**
      * One Adam/AdamW step over n parameters with PyTorch's semantics, {@code step} counting from 1:
      * bias-corrected moments and eps added after the square root. Weight decay is L2 (added to
      * the gradient) for Adam, decoupled for AdamW.

@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code nfn4j conformance} on nfn's other layers: every case passes, the SIREN case is listed as not implemented, not as passed. */
+/** {@code nfn4j conformance} on nfn's other layers: every case passes, the SIREN case (the SIREN op) included. */
 class ConformanceCommandTest {
     @Test
-    void theOtherLayersPassAndTheSirenCaseIsReportedNotImplemented() {
+    void theOtherLayersAndTheSirenCasePass() {
         String configured = System.getProperty("nfn4j.conformanceLayersDir", "");
         Path dir = Path.of(configured.isBlank() ? "../shared/conformance/nfn-layers" : configured);
         Assumptions.assumeTrue(Files.isDirectory(dir), "fixtures absent at " + dir + " (ConformanceTest reports this too)");
@@ -21,8 +21,7 @@ class ConformanceCommandTest {
         assertEquals(0, r[0], out);
         assertTrue(out.contains("0 failed"), out);
         if (Files.exists(dir.resolve("siren_render.safetensors"))) {
-            assertTrue(out.contains("not implemented: siren_render (SIREN op)  SKIP"), out);
-            assertTrue(out.contains("1 not implemented (not passed)"), out);
+            assertTrue(out.contains("SirenRender") && !out.contains("not implemented"), out);
         }
         assertTrue(out.contains("NPAttention") && out.contains("ParamLayerNorm") && !out.contains("FAIL"), out);
     }

@@ -932,6 +932,84 @@ class BackendEquivalenceTest {
         h.expect(dqkv, FWD);
     }
 
+    // ---- SIRENs -----------------------------------------------------------------------------------
+
+    record Siren(int batch, int points, int in, int hidden, int out, float omega0, float omega) {
+        SirenShape shape() {
+            return new SirenShape(batch, points, in, hidden, out, omega0, omega);
+        }
+
+        @Override
+        public String toString() {
+            return shape().toString();
+        }
+    }
+
+    /**
+     * One point and one unit; hidden widths off the vector width (13, 17, 31: simd pads them);
+     * points off the simd tile (32) and the cuda tile (64), past both (65, 100, the 28 x 28 grid);
+     * several inputs and outputs (cuda's limits: 4, 32, 4); nfn's omega 30 and gentler ones.
+     */
+    static Stream<Arguments> sirens() {
+        return against(List.of(new Siren(1, 1, 1, 1, 1, 30f, 30f), new Siren(3, 37, 2, 32, 1, 30f, 30f), new Siren(2, 100, 3, 13, 2, 10f, 5f),
+                new Siren(5, 33, 2, 17, 3, 30f, 30f), new Siren(2, 784, 2, 32, 1, 30f, 30f), new Siren(1, 65, 4, 31, 4, 3f, 2f)));
+    }
+
+    /** Weights drawn as nfn's Siren initialises them, a little wider, per tensor of the batch layout. */
+    static float[] sirenWeights(SirenShape s, long seed) {
+        Random r = new Random(seed);
+        float[] w = new float[(int) s.size()];
+        int B = s.batch(), H = s.hidden();
+        double hid = 2 * Math.sqrt(6.0 / H) / s.omega();
+        double[][] parts = {{s.w0(), (long) B * H * s.in(), 1.0 / s.in()}, {s.b0(), (long) B * H, 1 / Math.sqrt(s.in())},
+                {s.w1(), (long) B * H * H, hid}, {s.b1(), (long) B * H, 1 / Math.sqrt(H)}, {s.w2(), (long) B * s.out() * H, hid},
+                {s.b2(), (long) B * s.out(), 1 / Math.sqrt(H)}};
+        for (double[] p : parts)
+            for (int i = 0; i < (int) p[1]; i++) w[(int) p[0] + i] = (float) ((2 * r.nextDouble() - 1) * p[2]);
+        return w;
+    }
+
+    /** Coordinates in [-1, 1]. */
+    static float[] sirenCoords(SirenShape s, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[(int) s.coordSize()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (2 * r.nextDouble() - 1);
+        return x;
+    }
+
+    // omega 30 multiplies every pre-activation: float rounding of the sums, and the backends' own
+    // sin and cos (1-2 ulps), come out of two sine layers magnified; the reference is in double.
+    static final double SIREN_TOL = 2e-4;
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("sirens")
+    void siren(Ops fast, Siren c) {
+        SirenShape s = c.shape();
+        OpsHarness h = harness(fast, s.size() * 13 + s.points());
+        Arg w = h.in("weights", sirenWeights(s, s.size())), x = h.in("coords", sirenCoords(s, s.points()));
+        Arg y = h.out("out", (int) s.outSize());
+        h.run((ops, p) -> ops.siren(s, p.at(w), p.at(x), p.at(y)));
+        h.expect(y, SIREN_TOL);
+    }
+
+    /** dWeights overwritten, from a cotangent; and from a target, with the per-SIREN loss. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("sirens")
+    void sirenBackward(Ops fast, Siren c) {
+        SirenShape s = c.shape();
+        for (boolean fromTarget : new boolean[]{false, true}) {
+            OpsHarness h = harness(fast, s.size() * 17 + s.points() + (fromTarget ? 1 : 0));
+            Arg w = h.in("weights", sirenWeights(s, s.size() + 1)), x = h.in("coords", sirenCoords(s, s.points() + 1));
+            Arg dOut = fromTarget ? null : h.in("dOut", h.gaussian((int) s.outSize()));
+            Arg target = fromTarget ? h.in("target", h.gaussian((int) s.outSize())) : null;
+            Arg dw = h.out("dWeights", (int) s.size()), loss = fromTarget ? h.out("loss", s.batch()) : null;
+            h.run((ops, p) -> ops.sirenBackward(s, p.at(w), p.at(x), dOut == null ? null : p.at(dOut), target == null ? null : p.at(target),
+                    p.at(dw), loss == null ? null : p.at(loss)));
+            h.expect(dw, SIREN_TOL * 5);
+            if (loss != null) h.expect(loss, SIREN_TOL);
+        }
+    }
+
     // ---- optimizer --------------------------------------------------------------------------------
 
     /**

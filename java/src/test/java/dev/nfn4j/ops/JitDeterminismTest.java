@@ -73,6 +73,15 @@ class JitDeterminismTest {
             out.put("planeReduce 17x31: rowOut", get(ops, ro, 5 * 31));
             out.put("planeReduce 17x31: colOut", get(ops, co, 5 * 17));
             out.put("planeReduce 17x31: allOut", get(ops, al, 5));
+            // SIRENs: the sin/cos polynomial, the register blocks and a partial tile, forward and a fitting step's backward.
+            SirenShape ss = new SirenShape(2, 37, 2, 17, 1, 30f, 30f);
+            Ptr sw = put(ops, rnd, (int) ss.size()), sx = put(ops, rnd, (int) ss.coordSize()), st = put(ops, rnd, 74);
+            Ptr sy = ops.alloc(74).at(0), sdw = ops.alloc(ss.size()).at(0), sl = ops.alloc(2).at(0);
+            ops.siren(ss, sw, sx, sy);
+            ops.sirenBackward(ss, sw, sx, null, st, sdw, sl);
+            out.put("siren: out", get(ops, sy, 74));
+            out.put("sirenBackward: dWeights", get(ops, sdw, (int) ss.size()));
+            out.put("sirenBackward: loss", get(ops, sl, 2));
             return out;
         }
 

@@ -95,6 +95,8 @@ class OpsHarnessTest {
         @Override public void layerNormBackward(NormShape s, Ptr x, Ptr g, Ptr dy, Ptr dx, Ptr dg, Ptr db) { d.layerNormBackward(s, x, g, dy, dx, dg, db); }
         @Override public void attention(long g, int t, int n, float sc, Ptr qkv, Ptr p, Ptr o) { d.attention(g, t, n, sc, qkv, p, o); }
         @Override public void attentionBackward(long g, int t, int n, float sc, Ptr qkv, Ptr p, Ptr dO, Ptr dq) { d.attentionBackward(g, t, n, sc, qkv, p, dO, dq); }
+        @Override public void siren(SirenShape s, Ptr w, Ptr c, Ptr o) { d.siren(s, w, c, o); }
+        @Override public void sirenBackward(SirenShape s, Ptr w, Ptr c, Ptr dO, Ptr t, Ptr dw, Ptr l) { d.sirenBackward(s, w, c, dO, t, dw, l); }
     }
 
     private static void mix(Ops other, long seed) {

@@ -240,6 +240,22 @@ class ThreadDeterminismTest {
         for (Arg a : List.of(probs, out, dqkv)) ha.expect(a, 0);
     }
 
+    /** Seven SIRENs at the 28 x 28 grid's 784 points: forward, and backward from a cotangent and from a target. */
+    @Test
+    void sirens() {
+        SirenShape s = SirenShape.nfn(7, 784, 1);
+        OpsHarness h = harness(11);
+        Arg w = h.in("weights", BackendEquivalenceTest.sirenWeights(s, 3)), x = h.in("coords", BackendEquivalenceTest.sirenCoords(s, 4));
+        Arg dOut = h.in("dOut", h.gaussian((int) s.outSize())), target = h.in("target", h.gaussian((int) s.outSize()));
+        Arg y = h.out("out", (int) s.outSize()), dw = h.out("dw", (int) s.size()), dw2 = h.out("dw2", (int) s.size()), loss = h.out("loss", 7);
+        h.run((ops, p) -> {
+            ops.siren(s, p.at(w), p.at(x), p.at(y));
+            ops.sirenBackward(s, p.at(w), p.at(x), p.at(dOut), null, p.at(dw), null);
+            ops.sirenBackward(s, p.at(w), p.at(x), null, p.at(target), p.at(dw2), p.at(loss));
+        });
+        for (Arg a : List.of(y, dw, dw2, loss)) h.expect(a, 0);
+    }
+
     @Test
     void planeStatsAndAdam() {
         OpsHarness h = harness(5);

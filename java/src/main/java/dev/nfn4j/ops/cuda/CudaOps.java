@@ -10,6 +10,7 @@ import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.PlanePools;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.ops.reference.ReferenceOps;
 import jcuda.CudaException;
 import jcuda.NativePointerObject;
@@ -594,6 +595,29 @@ public final class CudaOps implements Ops {
         need(dqkv, groups * 3L * tokens * dim, "attentionBackward dqkv");
         DevPtr dScores = scratch(2 * KernelPlans.attentionScratchDoubles(groups, tokens));
         run(KernelPlans.attentionBackward(groups, tokens, dim, scale, dev(qkv), dev(probs), dev(dOut), dev(dqkv), dScores));
+    }
+
+    @Override
+    public synchronized void siren(SirenShape s, Ptr weights, Ptr coords, Ptr out) {
+        enter();
+        need(weights, s.size(), "siren weights");
+        need(coords, s.coordSize(), "siren coords");
+        need(out, s.outSize(), "siren out");
+        run(KernelPlans.siren(s, dev(weights), dev(coords), dev(out)));
+    }
+
+    @Override
+    public synchronized void sirenBackward(SirenShape s, Ptr weights, Ptr coords, Ptr dOut, Ptr target, Ptr dWeights, Ptr loss) {
+        enter();
+        s.checkCotangent(dOut, target, loss);
+        need(weights, s.size(), "sirenBackward weights");
+        need(coords, s.coordSize(), "sirenBackward coords");
+        need(dOut, s.outSize(), "sirenBackward dOut");
+        need(target, s.outSize(), "sirenBackward target");
+        need(dWeights, s.size(), "sirenBackward dWeights");
+        need(loss, s.batch(), "sirenBackward loss");
+        run(KernelPlans.sirenBackward(s, dev(weights), dev(coords), dOut == null ? null : dev(dOut), target == null ? null : dev(target),
+                dev(dWeights), loss == null ? null : dev(loss)));
     }
 
     private void needAdam(long n, Ptr param, Ptr grad, Ptr m, Ptr v) {

@@ -56,6 +56,10 @@ enum Kernel {
     ATTENTION("attention", "float* qkv, float* probs, float* out, long long groups, int tokens, int dim, float scale"),
     ATTENTION_BACKWARD("attention_backward", "float* qkv, float* probs, float* dOut, float* dqkv, double* dScores, long long groups, int tokens, "
             + "int dim, float scale"),
+    SIREN_FORWARD("siren_forward", "float* w, float* coords, float* out, int batch, int points, int in, int hidden, int outs, float omega0, float omega"),
+    /** The SIRENs' weight gradients from dOut or from their mean squared error against target (then loss too). */
+    SIREN_BACKWARD("siren_backward", "float* w, float* coords, float* dOut, float* target, float* dw, float* loss, int batch, int points, int in, "
+            + "int hidden, int outs, float omega0, float omega"),
     ADAM_HYPER_SET("adam_hyper_set", "double* hyper, double stepSize, double bc2Sqrt, double decay, double l2"),
     ADAM_HYPER_FROM_COUNTER("adam_hyper_from_counter",
             "float* counter, double* hyper, double lr, double beta1, double beta2, double weightDecay, int decoupled, int warmup"),

@@ -5,6 +5,7 @@ import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.NormShape;
+import dev.nfn4j.ops.SirenShape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -461,6 +462,32 @@ final class KernelPlans {
         return List.of(Launch.of(Kernel.ATTENTION_BACKWARD, "attentionBackward " + groups + " sets of " + tokens + " tokens x " + dim)
                 .ptr(qkv).ptr(probs).ptr(dOut).ptr(dqkv).ptr(dScores).l(groups).i(tokens).i(dim).f(scale)
                 .grid1d(Math.min(groups, ATTENTION_BLOCKS)));
+    }
+
+    // ---- SIRENs ------------------------------------------------------------------------------------
+
+    /** The largest sizes kernels/siren.cu holds in shared memory (SIREN_MAX_IN, SIREN_MAX_HIDDEN, SIREN_MAX_OUT). */
+    static final int SIREN_MAX_IN = 4, SIREN_MAX_HIDDEN = 32, SIREN_MAX_OUT = 4;
+    /** Blocks of the SIREN kernels: one SIREN each, grid-stride beyond. */
+    static final int SIREN_BLOCKS = 1 << 16;
+
+    private static void sirenExtents(SirenShape s) {
+        if (s.in() > SIREN_MAX_IN || s.hidden() > SIREN_MAX_HIDDEN || s.out() > SIREN_MAX_OUT)
+            throw new IllegalArgumentException("the cuda SIREN kernels take in <= " + SIREN_MAX_IN + ", hidden <= " + SIREN_MAX_HIDDEN + ", out <= "
+                    + SIREN_MAX_OUT + ", got " + s);
+    }
+
+    static List<Launch> siren(SirenShape s, DevPtr weights, DevPtr coords, DevPtr out) {
+        sirenExtents(s);
+        return List.of(Launch.of(Kernel.SIREN_FORWARD, "siren " + s).ptr(weights).ptr(coords).ptr(out).i(s.batch()).i(s.points()).i(s.in())
+                .i(s.hidden()).i(s.out()).f(s.omega0()).f(s.omega()).grid1d(Math.min(s.batch(), SIREN_BLOCKS)));
+    }
+
+    static List<Launch> sirenBackward(SirenShape s, DevPtr weights, DevPtr coords, DevPtr dOut, DevPtr target, DevPtr dWeights, DevPtr loss) {
+        sirenExtents(s);
+        return List.of(Launch.of(Kernel.SIREN_BACKWARD, "sirenBackward " + s).ptr(weights).ptr(coords).ptr(orNull(dOut)).ptr(orNull(target))
+                .ptr(dWeights).ptr(orNull(loss)).i(s.batch()).i(s.points()).i(s.in()).i(s.hidden()).i(s.out()).f(s.omega0()).f(s.omega())
+                .grid1d(Math.min(s.batch(), SIREN_BLOCKS)));
     }
 
     // ---- Adam --------------------------------------------------------------------------------------

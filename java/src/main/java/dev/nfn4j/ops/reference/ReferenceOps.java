@@ -7,6 +7,7 @@ import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.SirenShape;
 
 import java.util.Arrays;
 
@@ -416,6 +417,116 @@ public final class ReferenceOps implements Ops {
                     DQ[db + t * 3 * D + 2 * D + d] = (float) dv;
                 }
         }
+    }
+
+    // ---- SIRENs: each point's forward and backward in double, straight from the formulas ---------
+
+    private static void needSiren(SirenShape s, Ptr weights, Ptr coords, String op) {
+        need(weights, s.size(), op + " weights");
+        need(coords, s.coordSize(), op + " coords");
+    }
+
+    /** Weight {@code k} of SIREN b's tensor at {@code base} (per-SIREN stride {@code per}). */
+    private static double at(float[] W, int wo, long base, int b, int per, int k) {
+        return W[(int) (wo + base + (long) b * per + k)];
+    }
+
+    /**
+     * One point of SIREN b: fills z0, h0 (hidden), z1, h1 (hidden) and y (out) from x (in),
+     * omega times the pre-activations in z0 and z1.
+     */
+    private static void sirenPoint(SirenShape s, float[] W, int wo, int b, float[] X, int xo, double[] z0, double[] h0, double[] z1, double[] h1,
+                                   double[] y) {
+        int I = s.in(), H = s.hidden(), K = s.out();
+        for (int j = 0; j < H; j++) {
+            double acc = at(W, wo, s.b0(), b, H, j);
+            for (int i = 0; i < I; i++) acc += at(W, wo, s.w0(), b, H * I, j * I + i) * X[xo + i];
+            z0[j] = s.omega0() * acc;
+            h0[j] = Math.sin(z0[j]);
+        }
+        for (int j = 0; j < H; j++) {
+            double acc = at(W, wo, s.b1(), b, H, j);
+            for (int i = 0; i < H; i++) acc += at(W, wo, s.w1(), b, H * H, j * H + i) * h0[i];
+            z1[j] = s.omega() * acc;
+            h1[j] = Math.sin(z1[j]);
+        }
+        for (int k = 0; k < K; k++) {
+            double acc = at(W, wo, s.b2(), b, K, k);
+            for (int i = 0; i < H; i++) acc += at(W, wo, s.w2(), b, K * H, k * H + i) * h1[i];
+            y[k] = acc;
+        }
+    }
+
+    @Override
+    public void siren(SirenShape s, Ptr weights, Ptr coords, Ptr out) {
+        needSiren(s, weights, coords, "siren");
+        need(out, s.outSize(), "siren out");
+        int H = s.hidden(), K = s.out();
+        float[] W = arr(weights), X = arr(coords), O = arr(out);
+        double[] z0 = new double[H], h0 = new double[H], z1 = new double[H], h1 = new double[H], y = new double[K];
+        for (int b = 0; b < s.batch(); b++)
+            for (int p = 0; p < s.points(); p++) {
+                sirenPoint(s, W, off(weights), b, X, off(coords) + p * s.in(), z0, h0, z1, h1, y);
+                for (int k = 0; k < K; k++) O[off(out) + (b * s.points() + p) * K + k] = (float) y[k];
+            }
+    }
+
+    @Override
+    public void sirenBackward(SirenShape s, Ptr weights, Ptr coords, Ptr dOut, Ptr target, Ptr dWeights, Ptr loss) {
+        s.checkCotangent(dOut, target, loss);
+        needSiren(s, weights, coords, "sirenBackward");
+        need(dOut, s.outSize(), "sirenBackward dOut");
+        need(target, s.outSize(), "sirenBackward target");
+        need(dWeights, s.size(), "sirenBackward dWeights");
+        need(loss, s.batch(), "sirenBackward loss");
+        int I = s.in(), H = s.hidden(), K = s.out(), P = s.points();
+        float[] W = arr(weights), X = arr(coords), D = arr(dWeights);
+        double[] z0 = new double[H], h0 = new double[H], z1 = new double[H], h1 = new double[H], y = new double[K];
+        double[] g1 = new double[H], g0 = new double[H], g = new double[K];
+        double scale = 2.0 / ((double) P * K);
+        for (int b = 0; b < s.batch(); b++) {
+            double[] dW0 = new double[H * I], db0 = new double[H], dW1 = new double[H * H], db1 = new double[H], dW2 = new double[K * H], db2 = new double[K];
+            double sq = 0;
+            for (int p = 0; p < P; p++) {
+                sirenPoint(s, W, off(weights), b, X, off(coords) + p * I, z0, h0, z1, h1, y);
+                int oi = (b * P + p) * K;
+                for (int k = 0; k < K; k++) {
+                    if (target != null) {
+                        double e = y[k] - arr(target)[off(target) + oi + k];
+                        sq += e * e;
+                        g[k] = scale * e;
+                    } else g[k] = arr(dOut)[off(dOut) + oi + k];
+                    db2[k] += g[k];
+                    for (int i = 0; i < H; i++) dW2[k * H + i] += g[k] * h1[i];
+                }
+                for (int j = 0; j < H; j++) { // d/dz of h1 = sin(omega (W1 h0 + b1)), per unit of (W1 h0 + b1)
+                    double acc = 0;
+                    for (int k = 0; k < K; k++) acc += g[k] * at(W, off(weights), s.w2(), b, K * H, k * H + j);
+                    g1[j] = acc * s.omega() * Math.cos(z1[j]);
+                    db1[j] += g1[j];
+                    for (int i = 0; i < H; i++) dW1[j * H + i] += g1[j] * h0[i];
+                }
+                for (int i = 0; i < H; i++) {
+                    double acc = 0;
+                    for (int j = 0; j < H; j++) acc += g1[j] * at(W, off(weights), s.w1(), b, H * H, j * H + i);
+                    g0[i] = acc * s.omega0() * Math.cos(z0[i]);
+                    db0[i] += g0[i];
+                    for (int c = 0; c < I; c++) dW0[i * I + c] += g0[i] * X[off(coords) + p * I + c];
+                }
+            }
+            int d = off(dWeights);
+            store(D, d + s.w0() + (long) b * H * I, dW0);
+            store(D, d + s.b0() + (long) b * H, db0);
+            store(D, d + s.w1() + (long) b * H * H, dW1);
+            store(D, d + s.b1() + (long) b * H, db1);
+            store(D, d + s.w2() + (long) b * K * H, dW2);
+            store(D, d + s.b2() + (long) b * K, db2);
+            if (loss != null) arr(loss)[off(loss) + b] = (float) (sq / ((double) P * K));
+        }
+    }
+
+    private static void store(float[] dst, long at, double[] v) {
+        for (int i = 0; i < v.length; i++) dst[(int) at + i] = (float) v[i];
     }
 
     @Override

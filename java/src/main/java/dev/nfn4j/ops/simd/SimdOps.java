@@ -10,6 +10,7 @@ import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Parallel;
 import dev.nfn4j.ops.PlanePools;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.ops.reference.HostBuf;
 import dev.nfn4j.ops.reference.ReferenceOps;
 import jdk.incubator.vector.DoubleVector;
@@ -470,6 +471,39 @@ public final class SimdOps implements Ops {
         long tt = (long) tokens * tokens, work = tt * dim * 4;
         par.forEach(Math.toIntExact(groups), groups * work, g -> scalar.attentionBackward(1, tokens, dim, scale,
                 qkv.plus(g * 3L * tokens * dim), probs.plus(g * tt), dOut.plus((long) g * tokens * dim), dqkv.plus(g * 3L * tokens * dim)));
+    }
+
+    // SIRENs: one task per SIREN (SirenKernel), so a SIREN's results do not depend on the threads or its batch.
+
+    @Override
+    public void siren(SirenShape s, Ptr weights, Ptr coords, Ptr out) {
+        need(weights, s.size(), "siren weights");
+        need(coords, s.coordSize(), "siren coords");
+        need(out, s.outSize(), "siren out");
+        float[] W = arr(weights), X = arr(coords), O = arr(out);
+        long work = (long) s.points() * s.hidden() * (s.hidden() + s.in() + s.out());
+        par.forEach(s.batch(), s.batch() * work, b -> SirenKernel.run(s, b, W, off(weights), X, off(coords), O,
+                off(out) + b * s.points() * s.out(), null, 0, null, 0, null, 0));
+    }
+
+    @Override
+    public void sirenBackward(SirenShape s, Ptr weights, Ptr coords, Ptr dOut, Ptr target, Ptr dWeights, Ptr loss) {
+        s.checkCotangent(dOut, target, loss);
+        need(weights, s.size(), "sirenBackward weights");
+        need(coords, s.coordSize(), "sirenBackward coords");
+        need(dOut, s.outSize(), "sirenBackward dOut");
+        need(target, s.outSize(), "sirenBackward target");
+        need(dWeights, s.size(), "sirenBackward dWeights");
+        need(loss, s.batch(), "sirenBackward loss");
+        float[] W = arr(weights), X = arr(coords), D = arr(dWeights), G = dOut == null ? null : arr(dOut), T = target == null ? null : arr(target);
+        float[] L = loss == null ? null : arr(loss);
+        int per = s.points() * s.out();
+        long work = 3L * s.points() * s.hidden() * (s.hidden() + s.in() + s.out());
+        par.forEach(s.batch(), s.batch() * work, b -> {
+            double mse = SirenKernel.run(s, b, W, off(weights), X, off(coords), null, 0, G, G == null ? 0 : off(dOut) + b * per,
+                    T, T == null ? 0 : off(target) + b * per, D, off(dWeights));
+            if (L != null) L[off(loss) + b] = (float) mse;
+        });
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.nfn4j.ops.NormShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.PlanePools;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.testing.TestBackends;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -279,6 +280,12 @@ class CudaEmulationTest {
         Ptr qkv = input((long) groups * tokens * 3 * dim), probs = cuda.alloc((long) groups * tokens * tokens).at(0);
         cuda.attention(groups, tokens, dim, 0.5f, qkv, probs, cuda.alloc((long) groups * tokens * dim).at(0));
         cuda.attentionBackward(groups, tokens, dim, 0.5f, qkv, probs, input((long) groups * tokens * dim), cuda.alloc((long) groups * tokens * 3 * dim).at(0));
+        SirenShape ss = new SirenShape(3, 70, 2, 13, 2, 30f, 30f); // two tiles of points, a hidden width off the warps
+        Ptr sw = cuda.alloc(ss.size()).at(0), sx = input(ss.coordSize());
+        cuda.fill(sw, ss.size(), 0.05f);
+        cuda.siren(ss, sw, sx, cuda.alloc(ss.outSize()).at(0));
+        cuda.sirenBackward(ss, sw, sx, input(ss.outSize()), null, cuda.alloc(ss.size()).at(0), null);
+        cuda.sirenBackward(ss, sw, sx, null, input(ss.outSize()), cuda.alloc(ss.size()).at(0), cuda.alloc(ss.batch()).at(0));
         Ptr p = input(1000), g = input(1000), m = cuda.alloc(1000).at(0), v = cuda.alloc(1000).at(0), counter = cuda.alloc(1).at(0);
         cuda.adamStep(1000, p, g, m, v, AdamConfig.adamW(1e-3, 1e-2), 1);
         cuda.adamStep(1000, p, g, m, v, AdamConfig.adam(1e-3), 3, counter);

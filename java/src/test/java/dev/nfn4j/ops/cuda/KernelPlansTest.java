@@ -5,6 +5,7 @@ import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.NormShape;
+import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.ops.reference.ReferenceOps;
 import dev.nfn4j.testing.Compare;
 import org.junit.jupiter.api.Test;
@@ -509,6 +510,21 @@ class KernelPlansTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> KernelPlans.attention(1, 1 << 16, 1, 1f, p("q"), p("p"), p("o")));
         assertTrue(e.getMessage().contains("attention tokens^2"), e.getMessage());
+    }
+
+    @Test
+    void sirenPlansOneBlockPerSirenAndRefusesSizesBeyondSharedMemory() {
+        SirenShape s = SirenShape.nfn(7, 784, 1);
+        List<Launch> fwd = KernelPlans.siren(s, p("w"), p("x"), p("y"));
+        check(fwd);
+        assertEquals(7, fwd.get(0).gridX());
+        List<Launch> bwd = KernelPlans.sirenBackward(s, p("w"), p("x"), null, p("t"), p("dw"), null);
+        check(bwd);
+        assertEquals(Kernel.SIREN_BACKWARD, bwd.get(0).kernel());
+        assertEquals(KernelPlans.SIREN_BLOCKS, KernelPlans.siren(new SirenShape(1 << 20, 10, 2, 32, 1, 30f, 30f), p("w"), p("x"), p("y")).get(0).gridX());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KernelPlans.siren(new SirenShape(1, 10, 2, 64, 1, 30f, 30f), p("w"), p("x"), p("y")));
+        assertTrue(e.getMessage().contains("hidden <= 32"), e.getMessage());
     }
 
     @Test

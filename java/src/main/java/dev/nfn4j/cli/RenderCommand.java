@@ -1,0 +1,61 @@
+package dev.nfn4j.cli;
+
+import dev.nfn4j.ops.Backends;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.SirenGrid;
+import dev.nfn4j.zoo.SirenZoo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Draw SIRENs of a SIREN zoo (nfn4j zoo build-siren) as a PNG: per SIREN its source image beside its reconstruction,",
+                "captioned with index, split, class and PSNR."})
+final class RenderCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "ZOO", description = "A SIREN zoo folder (weights.npy and sirens.csv).")
+    Path zoo;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "The PNG to write.")
+    Path out;
+
+    @Option(names = "--rows", split = ",", paramLabel = "I,J,...", description = "SIREN indices to draw (default: the first --count of --split, copy 0).")
+    List<Integer> rows;
+
+    @Option(names = "--split", defaultValue = "test", description = "Split to draw from when --rows is not given (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--count", defaultValue = "8", description = "How many SIRENs when --rows is not given (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "The Fashion-MNIST folder the zoo was built from (default: ${DEFAULT-VALUE}).")
+    Path data = ImageData.DEBIAN_FASHION_MNIST;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!out.getFileName().toString().endsWith(".png")) throw new IllegalArgumentException("--out " + out + ": expected a .png file name");
+        SirenZoo z = SirenZoo.read(zoo);
+        int[] ids;
+        if (rows != null) {
+            ids = rows.stream().mapToInt(Integer::intValue).toArray();
+            for (int i : ids)
+                if (i < 0 || i >= z.size()) throw new IllegalArgumentException("--rows: SIREN " + i + " is outside the zoo's 0-" + (z.size() - 1));
+        } else {
+            if (!SirenZoo.SPLITS.contains(split)) throw new IllegalArgumentException("--split " + split + ": expected one of " + SirenZoo.SPLITS);
+            if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
+            ids = Arrays.stream(z.indices(split)).filter(i -> z.copy()[i] == 0).limit(count).toArray();
+            if (ids.length == 0) throw new IllegalArgumentException(zoo + " has no SIRENs in split " + split);
+        }
+        ImageData.Split d = ImageData.load(data);
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        SirenGrid.write(out, z, ids, d, Backends.get());
+        System.out.printf("wrote %s: %d SIRENs (image | reconstruction): %s%n", out, ids.length, Arrays.toString(ids));
+        return 0;
+    }
+}

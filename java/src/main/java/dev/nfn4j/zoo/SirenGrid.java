@@ -1,0 +1,98 @@
+package dev.nfn4j.zoo;
+
+import dev.nfn4j.io.AtomicFile;
+import dev.nfn4j.ops.Ops;
+import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.ops.SirenShape;
+import dev.nfn4j.space.WsLayout;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A picture of SIRENs from a zoo: per SIREN one row, its source image beside the SIREN's
+ * reconstruction (rendered with the SIREN op on the image's grid), captioned with the index,
+ * split, class and PSNR. Pixels in [-1, 1] are drawn as grey levels, clipped.
+ */
+public final class SirenGrid {
+    /** Fashion-MNIST's class names, by label. */
+    public static final String[] FASHION_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+            "Ankle boot"};
+    static final int SCALE = 4, GAP = 8, CAPTION = 150;
+
+    private SirenGrid() {
+    }
+
+    /** The reconstructions {@code [n][rows * cols]} of the zoo's SIRENs {@code ids}, on the grid of rows x cols. */
+    public static float[] render(SirenZoo zoo, int[] ids, int rows, int cols, Ops ops) {
+        int n = ids.length;
+        SirenShape s = Sirens.shape(n, rows, cols);
+        WsLayout lay = new WsLayout(Sirens.SPEC, n, 1);
+        float[] batch = new float[(int) lay.size()];
+        lay.gather(zoo.weights(), ids, batch);
+        float[] grid = Sirens.grid(rows, cols);
+        Ptr w = ops.alloc(s.size()).at(0), x = ops.alloc(s.coordSize()).at(0), y = ops.alloc(s.outSize()).at(0);
+        ops.upload(batch, 0, w, batch.length);
+        ops.upload(grid, 0, x, grid.length);
+        ops.siren(s, w, x, y);
+        float[] out = new float[(int) s.outSize()];
+        ops.download(y, out, 0, out.length);
+        return out;
+    }
+
+    /** Writes the PNG (atomically): for each id, the source image and the reconstruction. */
+    public static void write(Path png, SirenZoo zoo, int[] ids, ImageData.Split data, Ops ops) throws IOException {
+        int rows = data.train().rows(), cols = data.train().cols(), P = rows * cols;
+        float[] rec = render(zoo, ids, rows, cols, ops);
+        int cellW = cols * SCALE, cellH = rows * SCALE;
+        int width = GAP + 2 * (cellW + GAP) + CAPTION, height = GAP + 20 + ids.length * (cellH + GAP);
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.drawString("image", GAP, GAP + 12);
+        g.drawString("SIREN", GAP + cellW + GAP, GAP + 12);
+        float[] src = new float[P];
+        for (int r = 0; r < ids.length; r++) {
+            int id = ids[r], top = GAP + 20 + r * (cellH + GAP);
+            ImageData d = zoo.source()[id].equals("test") ? data.test() : data.train();
+            if (zoo.image()[id] >= d.count())
+                throw new IllegalArgumentException("SIREN " + id + " was fitted to " + zoo.source()[id] + " image " + zoo.image()[id] + ", the data has "
+                        + d.count());
+            Sirens.target(d, zoo.image()[id], src, 0);
+            draw(img, src, 0, rows, cols, GAP, top);
+            draw(img, rec, r * P, rows, cols, GAP + cellW + GAP, top);
+            int label = zoo.label()[id];
+            g.setColor(Color.BLACK);
+            g.drawString(String.format(Locale.ROOT, "#%d %s", id, zoo.split()[id]), GAP + 2 * (cellW + GAP), top + 14);
+            g.drawString(label < FASHION_CLASSES.length ? FASHION_CLASSES[label] : "class " + label, GAP + 2 * (cellW + GAP), top + 30);
+            g.drawString(String.format(Locale.ROOT, "%.1f dB", zoo.psnr()[id]), GAP + 2 * (cellW + GAP), top + 46);
+        }
+        g.dispose();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", bytes);
+        AtomicFile.write(png, bytes.toByteArray());
+    }
+
+    private static void draw(BufferedImage img, float[] v, int at, int rows, int cols, int left, int top) {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                float x = Math.max(-1f, Math.min(1f, v[at + r * cols + c]));
+                int grey = Math.round((x + 1) / 2 * 255);
+                int rgb = grey << 16 | grey << 8 | grey;
+                for (int dy = 0; dy < SCALE; dy++)
+                    for (int dx = 0; dx < SCALE; dx++) img.setRGB(left + c * SCALE + dx, top + r * SCALE + dy, rgb);
+            }
+    }
+}
