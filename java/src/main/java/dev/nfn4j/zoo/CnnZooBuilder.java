@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -175,28 +174,12 @@ public final class CnnZooBuilder {
         m.put("batch_size", c.batchSize());
         m.put("checkpoints", c.checkpoints());
         m.put("test_images", c.testImages());
-        m.put("data", String.format(Locale.ROOT, "%d train + %d test images of %dx%d, crc32 %08x", data.train().count(), data.test().count(),
-                data.train().rows(), data.train().cols(), crc(data)));
+        m.put("data", BuildSettings.data(data));
         m.put("architecture", "conv3x3s2(16)-conv3x3s2(16)-conv3x3s2(16)-gap-dense(10), TF same padding");
         m.put("hyperparameters", CnnHyperparameters.SPACE);
-        StringBuilder sb = new StringBuilder("{\n");
-        int k = 0;
-        for (var e : m.entrySet()) {
-            Object v = e.getValue();
-            String s = v instanceof String str ? "\"" + str.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : String.valueOf(v).replace(" ", "");
-            sb.append("  \"").append(e.getKey()).append("\": ").append(s).append(++k < m.size() ? ",\n" : "\n");
-        }
-        return sb.append("}\n").toString();
+        return BuildSettings.json(m);
     }
 
-    private static long crc(ImageData.Split d) {
-        CRC32 crc = new CRC32();
-        for (ImageData x : List.of(d.train(), d.test())) {
-            crc.update(x.images());
-            crc.update(x.labels());
-        }
-        return crc.getValue();
-    }
 
     static Path partFile(Path parts, int i) {
         return parts.resolve(String.format(Locale.ROOT, "net-%06d.safetensors", i));

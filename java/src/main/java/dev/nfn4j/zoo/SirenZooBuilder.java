@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 
 /**
  * Builds a SIREN zoo on an image dataset (Fashion-MNIST): one SIREN ({@link Sirens}) fitted to
@@ -257,27 +256,11 @@ public final class SirenZooBuilder {
         m.put("splits", String.format(Locale.ROOT, "train %d (training images 0-%d), val %d (training images %d-%d), test %d (test images 0-%d)",
                 c.trainImages(), c.trainImages() - 1, c.valImages(), c.trainImages(), c.trainImages() + c.valImages() - 1, c.testImages(),
                 c.testImages() - 1));
-        m.put("data", String.format(Locale.ROOT, "%d train + %d test images of %dx%d, crc32 %08x", data.train().count(), data.test().count(),
-                data.train().rows(), data.train().cols(), crc(data)));
+        m.put("data", BuildSettings.data(data));
         m.put("architecture", "siren 2-32-32-1, omega 30, linear last layer, nfn init; pixels scaled to [-1, 1] on the grid linspace(-1, 1)^2");
-        StringBuilder sb = new StringBuilder("{\n");
-        int k = 0;
-        for (var e : m.entrySet()) {
-            Object v = e.getValue();
-            String s = v instanceof String str ? "\"" + str.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : String.valueOf(v);
-            sb.append("  \"").append(e.getKey()).append("\": ").append(s).append(++k < m.size() ? ",\n" : "\n");
-        }
-        return sb.append("}\n").toString();
+        return BuildSettings.json(m);
     }
 
-    private static long crc(ImageData.Split d) {
-        CRC32 crc = new CRC32();
-        for (ImageData x : List.of(d.train(), d.test())) {
-            crc.update(x.images());
-            crc.update(x.labels());
-        }
-        return crc.getValue();
-    }
 
     static Path partFile(Path parts, int j) {
         return parts.resolve(String.format(Locale.ROOT, "chunk-%06d.safetensors", j));

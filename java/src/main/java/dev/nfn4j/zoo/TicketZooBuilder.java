@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 
 /**
  * Builds a zoo of lottery tickets: for each network a random initialisation (family and scale
@@ -210,21 +209,8 @@ public final class TicketZooBuilder {
         m.put("optimizer", "adam (0.9, 0.999)");
         m.put("test_images", c.recipe().testImages());
         m.put("init", TicketArch.Init.SPACE);
-        CRC32 crc = new CRC32();
-        for (ImageData x : List.of(data.train(), data.test())) {
-            crc.update(x.images());
-            crc.update(x.labels());
-        }
-        m.put("data", String.format(Locale.ROOT, "%d train + %d test images of %dx%d, crc32 %08x", data.train().count(), data.test().count(),
-                data.train().rows(), data.train().cols(), crc.getValue()));
-        StringBuilder sb = new StringBuilder("{\n");
-        int k = 0;
-        for (var e : m.entrySet()) {
-            Object v = e.getValue();
-            String s = v instanceof String str ? "\"" + str.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : String.valueOf(v);
-            sb.append("  \"").append(e.getKey()).append("\": ").append(s).append(++k < m.size() ? ",\n" : "\n");
-        }
-        return sb.append("}\n").toString();
+        m.put("data", BuildSettings.data(data));
+        return BuildSettings.json(m);
     }
 
     static Path partFile(Path parts, int i) {
