@@ -189,26 +189,7 @@ public final class TicketMlp {
 
     /** Summed cross-entropy and correct count of the first B rows; with {@code grad}, dLoss/dlogits (mean) into d[L-1]. */
     private double[] lossAndGrad(int B, int[] y, boolean grad) {
-        float[] z = a[L], dz = d[L - 1];
-        int K = n[L];
-        double[] e = expScratch;
-        double loss = 0;
-        int correct = 0;
-        for (int b = 0; b < B; b++) {
-            int o = b * K, arg = 0;
-            float max = z[o];
-            for (int c = 1; c < K; c++)
-                if (z[o + c] > max) {
-                    max = z[o + c];
-                    arg = c;
-                }
-            if (arg == y[b]) correct++;
-            double sum = 0;
-            for (int c = 0; c < K; c++) sum += (e[c] = StrictMath.exp((double) z[o + c] - max));
-            loss += max + StrictMath.log(sum) - z[o + y[b]];
-            if (grad) for (int c = 0; c < K; c++) dz[o + c] = (float) ((e[c] / sum - (c == y[b] ? 1 : 0)) / B);
-        }
-        return new double[]{loss, correct};
+        return MlpTrainer.softmaxCrossEntropy(a[L], grad ? d[L - 1] : null, n[L], B, y, expScratch);
     }
 
     private void backward(int B) {
