@@ -81,18 +81,6 @@ public class NfnFormatException extends IOException {
 
     /** {@code s} with control characters escaped, then cut in the middle to at most about {@code max} characters. */
     static String oneLine(String s, int max) {
-        String text = String.valueOf(s);
-        StringBuilder sb = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\n') sb.append("\\n");
-            else if (c == '\r') sb.append("\\r");
-            else if (c == '\t') sb.append("\\t");
-            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
-            else sb.append(c);
-        }
-        if (sb.length() <= max) return sb.toString();
-        int head = max * 3 / 4, tail = max - head;
-        return sb.substring(0, head) + " ...[" + (sb.length() - max) + " chars]... " + sb.substring(sb.length() - tail);
+        return JsonFields.printable(s, max);
     }
 }
