@@ -1,5 +1,11 @@
 package dev.nfn4j.zoo;
 
+import dev.nfn4j.io.AtomicFile;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -9,7 +15,8 @@ import java.util.zip.CRC32;
  * The {@code build.json} of the zoo builders (CNN, SIREN, ticket): everything a zoo's contents
  * depend on, one key per line. A resumed build compares it as text with the folder's, so its
  * format stays fixed: strings quoted and escaped, other values as printed with their spaces
- * removed.
+ * removed. Also the folder's claim: a build starts in an empty folder or resumes one built with
+ * the same settings, never another's.
  */
 final class BuildSettings {
     private BuildSettings() {}
@@ -35,5 +42,34 @@ final class BuildSettings {
         }
         return String.format(Locale.ROOT, "%d train + %d test images of %dx%d, crc32 %08x", data.train().count(), data.test().count(),
                 data.train().rows(), data.train().cols(), crc.getValue());
+    }
+
+    /** The settings file of a build folder. */
+    static final String FILE = "build.json";
+
+    /**
+     * Claims {@code out} for a build with these settings: a folder without {@link #FILE} gets one
+     * (refused when it holds any of {@code ownFiles}, which only this builder writes); one with it
+     * must have the same settings. Returns true when the build there is already complete (no
+     * {@code parts} folder left and {@code finished} present), else creates {@code parts}.
+     *
+     * @param what the builder's zoo in messages ("a SIREN zoo")
+     */
+    static boolean claim(Path out, String settings, String what, Path parts, Path finished, List<String> ownFiles) throws IOException {
+        Files.createDirectories(out);
+        Path buildFile = out.resolve(FILE);
+        if (Files.exists(buildFile)) {
+            String old = Files.readString(buildFile);
+            if (!old.equals(settings))
+                throw new IllegalArgumentException(out + " holds " + what + " built with other settings (" + buildFile + "):\n" + old
+                        + "requested:\n" + settings + "use another folder, or delete it to start over");
+            if (!Files.exists(parts) && Files.exists(finished)) return true;
+        } else {
+            for (String f : ownFiles)
+                if (Files.exists(out.resolve(f))) throw new IllegalArgumentException(out + " holds " + f + " but no " + FILE + ": not a folder this builder made");
+            AtomicFile.write(buildFile, settings.getBytes(StandardCharsets.UTF_8));
+        }
+        Files.createDirectories(parts);
+        return false;
     }
 }

@@ -57,7 +57,7 @@ public final class CnnZooBuilder {
     public static final int GENERATOR_VERSION = 1;
     public static final int DEFAULT_NETWORKS = 2000, DEFAULT_BATCH = 64, DEFAULT_TEST_IMAGES = 1000;
     public static final List<Integer> DEFAULT_CHECKPOINTS = List.of(20, 40, 60, 86);
-    static final String PARTS = "parts", BUILD_FILE = "build.json";
+    static final String PARTS = "parts", BUILD_FILE = BuildSettings.FILE;
 
     /**
      * What to build.
@@ -116,25 +116,12 @@ public final class CnnZooBuilder {
             throw new IllegalArgumentException("--test-images " + c.testImages() + " exceeds the " + data.test().count() + " test images");
         if (c.batchSize() > data.train().count())
             throw new IllegalArgumentException("--batch " + c.batchSize() + " exceeds the " + data.train().count() + " training images");
-        Files.createDirectories(out);
-        Path parts = out.resolve(PARTS), buildFile = out.resolve(BUILD_FILE);
-        String settings = settings(data, c);
-        if (Files.exists(buildFile)) {
-            String old = Files.readString(buildFile);
-            if (!old.equals(settings))
-                throw new IllegalArgumentException(out + " holds a zoo built with other settings (" + buildFile + "):\n" + old
-                        + "requested:\n" + settings + "use another folder, or delete it to start over");
-            if (!Files.exists(parts) && Files.exists(out.resolve("metrics.csv.gz"))) {
-                LOG.info(() -> "cnn zoo: " + out + " is already complete");
-                if (progress != null) progress.accept(c.networks());
-                return new Summary(c.networks(), 0, c.networks(), true, finalAccuracies(out, c));
-            }
-        } else {
-            for (String f : List.of("weights.npy", "metrics.csv.gz", PARTS))
-                if (Files.exists(out.resolve(f))) throw new IllegalArgumentException(out + " holds " + f + " but no " + BUILD_FILE + ": not a folder this builder made");
-            AtomicFile.write(buildFile, ch -> Channels.newOutputStream(ch).write(settings.getBytes(StandardCharsets.UTF_8)));
+        Path parts = out.resolve(PARTS);
+        if (BuildSettings.claim(out, settings(data, c), "a zoo", parts, out.resolve("metrics.csv.gz"), List.of("weights.npy", "metrics.csv.gz", PARTS))) {
+            LOG.info(() -> "cnn zoo: " + out + " is already complete");
+            if (progress != null) progress.accept(c.networks());
+            return new Summary(c.networks(), 0, c.networks(), true, finalAccuracies(out, c));
         }
-        Files.createDirectories(parts);
 
         int N = c.networks();
         List<Integer> todo = new ArrayList<>();

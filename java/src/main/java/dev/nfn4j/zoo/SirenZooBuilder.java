@@ -57,7 +57,7 @@ public final class SirenZooBuilder {
     public static final int GENERATOR_VERSION = 1;
     public static final int DEFAULT_IMAGES = 1000, DEFAULT_PER_IMAGE = 10, DEFAULT_STEPS = 250, DEFAULT_BATCH = 100;
     public static final double LR = 1e-3;
-    static final String PARTS = "parts", BUILD_FILE = "build.json", WEIGHTS = "weights.npy", TABLE = "sirens.csv";
+    static final String PARTS = "parts", BUILD_FILE = BuildSettings.FILE, WEIGHTS = "weights.npy", TABLE = "sirens.csv";
 
     /**
      * What to build.
@@ -137,25 +137,12 @@ public final class SirenZooBuilder {
                     + data.train().count());
         if (c.testImages() > data.test().count())
             throw new IllegalArgumentException("--images " + c.images() + " needs " + c.testImages() + " test images, the data has " + data.test().count());
-        Files.createDirectories(out);
-        Path parts = out.resolve(PARTS), buildFile = out.resolve(BUILD_FILE);
-        String settings = settings(data, c);
+        Path parts = out.resolve(PARTS);
         long t0 = System.nanoTime();
-        if (Files.exists(buildFile)) {
-            String old = Files.readString(buildFile);
-            if (!old.equals(settings))
-                throw new IllegalArgumentException(out + " holds a SIREN zoo built with other settings (" + buildFile + "):\n" + old
-                        + "requested:\n" + settings + "use another folder, or delete it to start over");
-            if (!Files.exists(parts) && Files.exists(out.resolve(TABLE))) {
-                if (progress != null) progress.accept(c.sirens());
-                return new Summary(c.sirens(), 0, c.sirens(), true, SirenZoo.read(out).psnr(), 0);
-            }
-        } else {
-            for (String f : List.of(WEIGHTS, TABLE, PARTS))
-                if (Files.exists(out.resolve(f))) throw new IllegalArgumentException(out + " holds " + f + " but no " + BUILD_FILE + ": not a folder this builder made");
-            AtomicFile.write(buildFile, settings.getBytes(StandardCharsets.UTF_8));
+        if (BuildSettings.claim(out, settings(data, c), "a SIREN zoo", parts, out.resolve(TABLE), List.of(WEIGHTS, TABLE, PARTS))) {
+            if (progress != null) progress.accept(c.sirens());
+            return new Summary(c.sirens(), 0, c.sirens(), true, SirenZoo.read(out).psnr(), 0);
         }
-        Files.createDirectories(parts);
         List<Integer> todo = new ArrayList<>();
         for (int j = 0; j < c.chunks(); j++) if (readPart(parts, j, c) == null) todo.add(j);
         int resumed = c.sirens() - todo.stream().mapToInt(j -> chunkSize(c, j)).sum();

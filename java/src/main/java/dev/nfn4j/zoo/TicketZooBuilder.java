@@ -1,6 +1,5 @@
 package dev.nfn4j.zoo;
 
-import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
@@ -8,8 +7,6 @@ import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.ops.Parallel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +43,7 @@ public final class TicketZooBuilder {
     /** Bump whenever anything that changes the numbers changes (trainers, pruning, sampling). */
     public static final int GENERATOR_VERSION = 1;
     public static final String ZOO_FILE = "tickets.safetensors";
-    static final String PARTS = "parts", BUILD_FILE = "build.json";
+    static final String PARTS = "parts", BUILD_FILE = BuildSettings.FILE;
 
     /**
      * What to build.
@@ -146,26 +143,13 @@ public final class TicketZooBuilder {
             throw new IllegalArgumentException("--test-images " + c.recipe().testImages() + " exceeds the " + data.test().count() + " test images");
         if (c.arch() instanceof TicketArch.Mlp m && m.sizes()[0] != data.train().pixels())
             throw new IllegalArgumentException("the MLP takes " + m.sizes()[0] + " inputs but the images have " + data.train().pixels() + " pixels");
-        Files.createDirectories(out);
-        Path parts = out.resolve(PARTS), buildFile = out.resolve(BUILD_FILE), zooFile = out.resolve(ZOO_FILE);
+        Path parts = out.resolve(PARTS), zooFile = out.resolve(ZOO_FILE);
         String settings = settings(data, c);
-        if (Files.exists(buildFile)) {
-            String old = Files.readString(buildFile);
-            if (!old.equals(settings))
-                throw new IllegalArgumentException(out + " holds a ticket zoo built with other settings (" + buildFile + "):\n" + old
-                        + "requested:\n" + settings + "use another folder, or delete it to start over");
-            if (!Files.exists(parts) && Files.exists(zooFile)) {
-                LOG.info(() -> "ticket zoo: " + out + " is already complete");
-                if (progress != null) progress.accept(c.networks());
-                TicketZoo z = TicketZoo.read(zooFile);
-                return new Summary(c.networks(), 0, c.networks(), true, z.accuracies());
-            }
-        } else {
-            for (String f : List.of(ZOO_FILE, PARTS))
-                if (Files.exists(out.resolve(f))) throw new IllegalArgumentException(out + " holds " + f + " but no " + BUILD_FILE + ": not a folder this builder made");
-            AtomicFile.write(buildFile, ch -> Channels.newOutputStream(ch).write(settings.getBytes(StandardCharsets.UTF_8)));
+        if (BuildSettings.claim(out, settings, "a ticket zoo", parts, zooFile, List.of(ZOO_FILE, PARTS))) {
+            LOG.info(() -> "ticket zoo: " + out + " is already complete");
+            if (progress != null) progress.accept(c.networks());
+            return new Summary(c.networks(), 0, c.networks(), true, TicketZoo.read(zooFile).accuracies());
         }
-        Files.createDirectories(parts);
         int N = c.networks();
         List<Integer> todo = new ArrayList<>();
         for (int i = 0; i < N; i++) if (readPart(parts, i, c) == null) todo.add(i);
