@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The one-shot GPU check (issue 4; native/README.md). The GPU machine has CUDA, nvcc and
+# The one-shot GPU check (native/README.md). The GPU machine has CUDA, nvcc and
 # PyTorch but no Java, no Maven and no network, so it runs in two halves:
 #
 #   native/gpu-check.sh prepare    HERE: builds the jars (with the kernel fatbin), the test classes
 #                                  and their dependencies, the JUnit console launcher, a jlinked
-#                                  JDK 25 and a copy of the conformance fixtures into .gpu-carry/
-#                                  (ignored by git), checks what travels fits in 64 MiB, and
+#                                  JDK 25 into .gpu-carry/ (ignored by git; the conformance
+#                                  fixtures travel with the repository), checks what travels fits in 64 MiB, and
 #                                  prints the device call to make.
 #   native/gpu-check.sh device     THERE, from the repo root, $OUT set: the test suite with the
 #                                  CUDA backend forced, GpuBench, the PyTorch baseline, the
@@ -14,7 +14,7 @@
 #   native/gpu-check.sh selftest   HERE: prepare (fatbin optional), then the device half on the CPU
 #                                  (simd backend, PyTorch on the CPU, small workloads).
 #
-# Environment: NFN4J_FIXTURES (default ../shared/conformance/nfn), NFN4J_LAYER_FIXTURES (default ../shared/conformance/nfn-layers), NFN4J_GPU_ALLOW_NO_FATBIN=1
+# Environment: NFN4J_GPU_ALLOW_NO_FATBIN=1
 # (prepare without kernels), and for the device half GPU_CHECK_STAGES (default
 # tests,bench,torch,lab), GPU_CHECK_BUDGET_S (default 450: every stage ends within it),
 # GPU_CHECK_DRYRUN=1 (no GPU: what selftest sets).
@@ -127,32 +127,14 @@ prepare() {
         echo "$stamp" > "$CARRY/jre.txt"
     fi
 
-    # 4. The conformance fixtures: ../shared does not travel with the repo.
-    local fx="${NFN4J_FIXTURES:-$ROOT/../shared/conformance/nfn}" fxstamp
-    [ -d "$fx" ] && ls "$fx"/*.safetensors >/dev/null 2>&1 || die "no conformance fixtures at $fx (set NFN4J_FIXTURES)"
-    fxstamp=$(cd "$fx" && ls -l --time-style=+%s ./*.safetensors | awk '{print $5, $6, $7}' | md5sum | cut -c1-32)
-    if [ -f "$CARRY/fixtures.tar.xz" ] && [ "$(cat "$CARRY/fixtures.txt" 2>/dev/null)" = "$fxstamp" ]; then
-        say "fixtures: up to date"
-    else
-        say "packing the fixtures from $fx"
-        XZ_OPT=-T0 tar -C "$fx" -cJf "$CARRY/fixtures.tar.xz.tmp" . && mv "$CARRY/fixtures.tar.xz.tmp" "$CARRY/fixtures.tar.xz" || die "packing the fixtures failed"
-        echo "$fxstamp" > "$CARRY/fixtures.txt"
-    fi
-    # nfn's other layers (norms, attention, encodings), if the shared folder has them.
-    local lfx="${NFN4J_LAYER_FIXTURES:-$ROOT/../shared/conformance/nfn-layers}"
-    if ls "$lfx"/*.safetensors >/dev/null 2>&1; then
-        XZ_OPT=-T0 tar -C "$lfx" -cJf "$CARRY/layer-fixtures.tar.xz.tmp" . && mv "$CARRY/layer-fixtures.tar.xz.tmp" "$CARRY/layer-fixtures.tar.xz" \
-            || die "packing the layer fixtures failed"
-    fi
-
-    # 5. A font: xchart's PNG (TrainerTest, CliTest) needs fontconfig to find one, and the GPU
+    # 4. A font: xchart's PNG (TrainerTest, CliTest) needs fontconfig to find one, and the GPU
     #    image may have none; the device half adds this folder to fontconfig's.
     mkdir -p "$CARRY/fonts"
     local font
     font=$(ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf 2>/dev/null || fc-match -f '%{file}' sans 2>/dev/null || true)
     if [ -f "$font" ]; then cp "$font" "$CARRY/fonts/"; else say "WARNING: no font found to carry (plots there need the machine's own)"; fi
 
-    # 6. What travels: tracked and untracked-not-ignored files, shared/ if the checkout has one, the carry.
+    # 5. What travels: tracked and untracked-not-ignored files, shared/ if the checkout has one, the carry.
     { git -C "$ROOT" rev-parse HEAD; git -C "$ROOT" status --short | head -n 20; date -u +%FT%TZ; } > "$CARRY/COMMIT.txt" 2>/dev/null
     local tree carry total
     tree=$(cd "$ROOT" && { git ls-files -z; git ls-files -z -o --exclude-standard; } | xargs -0 -r stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
@@ -222,9 +204,7 @@ device_main() {
     fi
     echo "python: $PY ($("$PY" -c 'import torch, sys; print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1 | tail -n1))"
 
-    say "== unpacking the JDK and the fixtures"
-    unpack "$CARRY/fixtures.tar.xz" "$work/fixtures" || echo "    could not unpack the fixtures: conformance will fail"
-    [ -f "$CARRY/layer-fixtures.tar.xz" ] && { unpack "$CARRY/layer-fixtures.tar.xz" "$work/nfn-layers" || echo "    could not unpack the layer fixtures"; }
+    say "== unpacking the JDK"
     JAVA="$work/jre/bin/java"
     if unpack "$CARRY/jre.tar.xz" "$work/jre" && "$JAVA" -version > "$work/java-version" 2>&1; then
         head -n 2 "$work/java-version"
@@ -233,7 +213,7 @@ device_main() {
         rc_tests=no-jdk rc_bench=no-jdk
         GPU_CHECK_STAGES=torch
     fi
-    local fx="$work/fixtures" backend=cuda cp_test cp_bench
+    local fx="$ROOT/java/src/test/conformance/nfn" lfx="$ROOT/java/src/test/conformance/nfn-layers" backend=cuda cp_test cp_bench
     [ "$dry" = 1 ] && backend=simd
     cp_test="$CARRY/test-classes:$CARRY/nfn4j.jar:$CARRY/lib/*:$CARRY/console.jar"
     cp_bench="$CARRY/nfn4j-jmh.jar:$CARRY/nfn4j.jar:$CARRY/lib/*"
@@ -249,7 +229,7 @@ device_main() {
         printf '<?xml version="1.0"?>\n<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
             "$CARRY/fonts" "$work/fc-cache" > "$work/fonts.conf"
         ( cd "$ROOT/java" && export FONTCONFIG_FILE="$work/fonts.conf" && timeout -k 10 "$t" "$JAVA" "${JVM_FLAGS[@]}" -Xmx4g -Djava.awt.headless=true \
-            -Dnfn4j.backend=$backend -Dnfn4j.requireBackend=$backend,simd -Dnfn4j.conformanceDir="$fx" -Dnfn4j.conformanceLayersDir="$work/nfn-layers" \
+            -Dnfn4j.backend=$backend -Dnfn4j.requireBackend=$backend,simd -Dnfn4j.conformanceDir="$fx" -Dnfn4j.conformanceLayersDir="$lfx" \
             -cp "$cp_test" org.junit.platform.console.ConsoleLauncher execute \
             --scan-classpath "$CARRY/test-classes" --reports-dir "$work/reports" \
             --disable-banner --details=tree --details-theme=ascii ) > "$OUT/tests.txt" 2>&1

@@ -133,8 +133,7 @@ class CliTest {
 
     @Test
     void anNfnTrainedModelImportsByNameAndPredictsWhatNfnDid() throws Exception {
-        Path fixture = Path.of(System.getProperty("nfn4j.conformanceDir", "../shared/conformance/nfn"), "model_np_io_embed_invariant.safetensors");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(fixture), "fixture absent: " + fixture + " (ConformanceTest reports this too)");
+        Path fixture = dev.nfn4j.conformance.ConformanceFixtures.nfnFile("model_np_io_embed_invariant.safetensors");
         // The fixture holds nfn's state_dict under "param." and a batch of networks under "input".
         Path ckpt = tmp.resolve("imported.safetensors");
         Object[] r = run("import", fixture.toString(), "--prefix", "param.", "--spec-from", fixture.toString(),
@@ -202,9 +201,8 @@ class CliTest {
     }
 
     @Test
-    void conformanceOnTheSharedFixturesPassesWhenPresent() {
-        Path dir = Path.of(System.getProperty("nfn4j.conformanceDir", "../shared/conformance/nfn"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dir), "fixtures absent at " + dir + " (ConformanceTest reports this too)");
+    void conformanceOnTheNfnFixturesPasses() {
+        Path dir = dev.nfn4j.conformance.ConformanceFixtures.nfnDir();
         Object[] r = run("conformance", dir.toString());
         assertEquals(0, r[0], (String) r[1]);
         assertTrue(((String) r[1]).contains("17 passed, 0 failed"), (String) r[1]);

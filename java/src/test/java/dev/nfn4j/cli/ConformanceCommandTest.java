@@ -1,6 +1,7 @@
 package dev.nfn4j.cli;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.nfn4j.conformance.ConformanceFixtures;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -13,9 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConformanceCommandTest {
     @Test
     void theOtherLayersAndTheSirenCasePass() {
-        String configured = System.getProperty("nfn4j.conformanceLayersDir", "");
-        Path dir = Path.of(configured.isBlank() ? "../shared/conformance/nfn-layers" : configured);
-        Assumptions.assumeTrue(Files.isDirectory(dir), "fixtures absent at " + dir + " (ConformanceTest reports this too)");
+        Path dir = ConformanceFixtures.layersDir();
         Object[] r = CliTest.run("conformance", dir.toString());
         String out = (String) r[1];
         assertEquals(0, r[0], out);

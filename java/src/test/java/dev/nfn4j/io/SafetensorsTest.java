@@ -321,7 +321,7 @@ class SafetensorsTest {
 
     @Test
     void readsTheNpMlpConformanceFixture() throws IOException {
-        Path file = conformanceFile("np_mlp.safetensors");
+        Path file = dev.nfn4j.conformance.ConformanceFixtures.nfnFile("np_mlp.safetensors");
         Assumptions.assumeTrue(Files.isRegularFile(file), "conformance fixture absent: " + file);
         SafetensorsFile f = Safetensors.read(file);
         HostTensor in = f.get("input.weight.0", 2, 2, 7, 5);
@@ -332,12 +332,6 @@ class SafetensorsTest {
     }
 
     // ---- helpers ----
-
-    /** A fixture of -Dnfn4j.conformanceDir (Maven sets it), else of ../shared/conformance/nfn beside the checkout. */
-    private static Path conformanceFile(String name) {
-        String configured = System.getProperty("nfn4j.conformanceDir", "");
-        return Path.of(configured.isBlank() ? "../shared/conformance/nfn" : configured, name);
-    }
 
     /** Reads {@code file}, expecting a format error that names the file and, if given, the tensor. */
     private static NfnFormatException assertBad(Path file, String tensor) {
