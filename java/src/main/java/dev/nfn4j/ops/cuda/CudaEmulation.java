@@ -81,9 +81,10 @@ public final class CudaEmulation {
                 throw new IOException("it is not built into this jar (native/build-cuda-emu.sh needs g++ on x86-64 when the jar is built)");
             Path dir = Files.createTempDirectory("nfn4j-cuda-emulation");
             Path p = dir.resolve("libcuda.so.1");
-            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
-            p.toFile().deleteOnExit();
+            // deleteOnExit runs in reverse order of registration: the file first, then its folder.
             dir.toFile().deleteOnExit();
+            p.toFile().deleteOnExit();
+            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
             return p;
         }
     }
