@@ -49,6 +49,7 @@ class CheckpointFuzzTest {
         try {
             DIR = Files.createTempDirectory("nfn4j-checkpoint-fuzz");
             DIR.toFile().deleteOnExit();
+            DIR.resolve("checkpoint.safetensors").toFile().deleteOnExit(); // deleted first: the folder must be empty
             ModelConfig model = new ModelConfig("np", new int[]{2}, "relu", InvariantNfn.Pool.HNP, new int[]{3});
             Params params = new Params(OPS);
             model.build(params, SPEC, 1);
