@@ -21,15 +21,16 @@ final class TicketTraining {
     }
 
     /**
-     * The equivariant NFN of the chosen kind (HNP or NP) with NF-Layers {@code --hidden} and a
+     * The equivariant NFN of the chosen kind (HNP, NP, or NP_IO: NP with learned input and output
+     * neuron embeddings, so it can tell input pixels apart) with NF-Layers {@code --hidden} and a
      * one-channel output NF-Layer, or (mlp) the non-equivariant baseline with a hidden layer as
      * wide as the first {@code --hidden}; {@code --pool} and {@code --head} do not apply.
      */
     static TicketModel model(ModelOptions o) {
         String kind = o.kind.trim().toUpperCase(Locale.ROOT);
         if (kind.equals("MLP")) return TicketModel.mlp(o.hidden[0]);
-        if (!kind.equals("HNP") && !kind.equals("NP"))
-            throw new IllegalArgumentException("--task ticket trains an equivariant NFN (--model hnp or np) or the MLP baseline (--model mlp), got " + o.kind);
+        if (!kind.equals("HNP") && !kind.equals("NP") && !kind.equals("NP_IO"))
+            throw new IllegalArgumentException("--task ticket trains an equivariant NFN (--model hnp, np or np_io) or the MLP baseline (--model mlp), got " + o.kind);
         int[] hidden = Arrays.copyOf(o.hidden, o.hidden.length + 1);
         hidden[o.hidden.length] = 1;
         return TicketModel.nfn(new ModelConfig(kind, hidden, o.act, InvariantNfn.Pool.NONE, new int[0], o.fourier, o.fourierScale, o.dropout));

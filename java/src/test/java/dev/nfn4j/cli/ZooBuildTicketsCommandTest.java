@@ -109,7 +109,7 @@ class ZooBuildTicketsCommandTest {
         assertTrue(t[1].toString().contains("mask IoU with IMP: nfn") && t[1].toString().contains("12 mlp networks"), t[1].toString());
         assertTrue(Files.exists(run.resolve("best.safetensors")));
         String[][] bad = {{"--sparsity", "1.5"}, {"--sparsity", "0.2"}, {"--model", "statnn"}};
-        String[] expect = {"(0, 1)", "not one of the zoo's densities", "hnp or np"};
+        String[] expect = {"(0, 1)", "not one of the zoo's densities", "hnp, np or np_io"};
         for (int i = 0; i < bad.length; i++) {
             Path out = tmp.resolve("bad-run" + i);
             Object[] r = CliTest.run("train", "--task", "ticket", "--zoo", zoo.toString(), "--out", out.toString(), bad[i][0], bad[i][1]);
