@@ -55,7 +55,7 @@ final class TicketDemo {
         Splits splits = Splits.nfn(zoo.size(), 0);
         int density = TicketTraining.densityIndex(zoo, 0.1);
         Map<String, List<TicketPredictor>> predictors = new LinkedHashMap<>();
-        TicketModel nfn = TicketModel.nfn(new ModelConfig("NP_IO", new int[]{16, 16, 1}, "relu", InvariantNfn.Pool.NONE, new int[0]));
+        TicketModel nfn = TicketModel.nfn(new ModelConfig("NP", new int[]{16, 16, 1}, "relu", InvariantNfn.Pool.NONE, new int[0]));
         for (TicketModel m : List.of(nfn, TicketModel.mlp(64))) {
             long s0 = System.nanoTime();
             Path dir = out.resolve(m.kind().toLowerCase(java.util.Locale.ROOT));
