@@ -266,21 +266,25 @@ public final class MlpTrainer {
 
     /** PyTorch order to this trainer's input-major order. */
     private float[] toInternal(float[] pt) {
-        float[] out = new float[numParams];
-        for (int l = 0; l < L; l++) {
-            int in = n[l], o = n[l + 1];
-            for (int j = 0; j < o; j++) for (int k = 0; k < in; k++) out[wOff[l] + k * o + j] = pt[wOff[l] + j * in + k];
-            System.arraycopy(pt, bOff[l], out, bOff[l], o);
-        }
-        return out;
+        return reorder(pt, true);
     }
 
     private float[] toPyTorch(float[] im) {
+        return reorder(im, false);
+    }
+
+    /** Each weight transposed between PyTorch's {@code W[j][k]} and the input-major {@code wt[k][j]}; biases as they are. */
+    private float[] reorder(float[] src, boolean toInternal) {
         float[] out = new float[numParams];
         for (int l = 0; l < L; l++) {
             int in = n[l], o = n[l + 1];
-            for (int j = 0; j < o; j++) for (int k = 0; k < in; k++) out[wOff[l] + j * in + k] = im[wOff[l] + k * o + j];
-            System.arraycopy(im, bOff[l], out, bOff[l], o);
+            for (int j = 0; j < o; j++)
+                for (int k = 0; k < in; k++) {
+                    int pt = wOff[l] + j * in + k, im = wOff[l] + k * o + j;
+                    if (toInternal) out[im] = src[pt];
+                    else out[pt] = src[im];
+                }
+            System.arraycopy(src, bOff[l], out, bOff[l], o);
         }
         return out;
     }
