@@ -95,6 +95,18 @@ class ZooBuildTicketsCommandTest {
         assertFalse(Files.exists(tmp.resolve("o")));
     }
 
+    /** demo --task names accuracy or ticket; anything else is one line, exit 2. */
+    @Test
+    void demoRefusesAnUnknownTask() {
+        Path out = tmp.resolve("demo");
+        Object[] r = CliTest.run("demo", "--task", "tickets", "--out", out.toString());
+        assertEquals(2, r[0], r[2].toString());
+        String err = r[2].toString().strip();
+        assertFalse(err.contains("\n"), err);
+        assertTrue(err.contains("accuracy or ticket"), err);
+        assertFalse(Files.exists(out));
+    }
+
     /** train --task ticket on a built zoo: a checkpoint and the IoU line; a density the zoo lacks or outside (0, 1) is refused. */
     @Test
     void trainTaskTicketOnTheBuiltZoo() throws IOException {
