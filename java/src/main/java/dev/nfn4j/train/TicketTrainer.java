@@ -29,8 +29,9 @@ import java.util.StringJoiner;
 /**
  * Trains the mask predictor: an equivariant NFN (pool NONE, one output channel) that reads a
  * network's initialisation ({@link TicketMasks#normalise}d, one channel) and writes one logit
- * per parameter, or the non-equivariant MLP baseline on the same input ({@link TicketModel}), against the IMP mask of one density of a {@link TicketZoo}, with the weighted
- * binary cross-entropy of {@link MaskLoss} ({@link TicketMasks#lossWeights}: kept and pruned
+ * per parameter, or the non-equivariant MLP baseline on the same input ({@link TicketModel}),
+ * against the IMP mask of one density of a {@link TicketZoo}, with the weighted binary
+ * cross-entropy of {@link MaskLoss} ({@link TicketMasks#lossWeights}: kept and pruned
  * weights balanced per layer, layers equal, biases left out). The predicted mask keeps the
  * top-k logits per layer at IMP's per-layer density ({@link TicketMasks#topK}).
  *
