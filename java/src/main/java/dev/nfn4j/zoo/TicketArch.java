@@ -103,7 +103,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
         };
     }
 
-    /** The ReLU MLP 784 -> hidden -> 10 trained by {@link TicketMlp}; PyTorch order is canonical order. */
+    /** The ReLU MLP 784 -> hidden -> 10 trained by {@link MlpTrainer#trainOnImages}; PyTorch order is canonical order. */
     record Mlp(int[] sizes) implements TicketArch {
         public static final Mlp DEFAULT = new Mlp(new int[]{784, 64, 64, 10});
 
@@ -132,7 +132,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
         public int[][] weightRanges() {
             int[][] r = new int[sizes.length - 1][];
             for (int l = 0; l < r.length; l++) {
-                int o = TicketMlp.weightOffset(sizes, l);
+                int o = MlpTrainer.weightOffset(sizes, l);
                 r[l] = new int[]{o, o + sizes[l] * sizes[l + 1]};
             }
             return r;
@@ -151,8 +151,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
 
         @Override
         public Trained train(ImageData.Split data, float[] init, float[] keep, Recipe c, long dataSeed) {
-            TicketMlp.Result r = TicketMlp.train(data, sizes, init, keep, c.steps(), c.batch(), c.learningRate(), c.testImages(), dataSeed);
-            return new Trained(r.params(), r.testAccuracy(), r.diverged());
+            return MlpTrainer.trainOnImages(data, sizes, init, keep, c.steps(), c.batch(), c.learningRate(), c.testImages(), dataSeed);
         }
 
         @Override

@@ -102,7 +102,7 @@ public final class TicketZooBuilder {
         TicketArch arch = c.arch();
         TicketArch.Init init = TicketArch.Init.sample(new ZooRandom(ZooRandom.seedFor(c.seed(), i, 0)));
         float[] initial = arch.initialise(init, new ZooRandom(ZooRandom.seedFor(c.seed(), i, 1)));
-        long dataSeed = ZooRandom.seedFor(c.seed(), i, 2);
+        long dataSeed = dataSeed(c.seed(), i);
         int D = c.densities().length, P = initial.length;
         int[][] ranges = arch.weightRanges();
         double[][] targets = Imp.schedule(c.densities(), ranges.length);
@@ -131,6 +131,11 @@ public final class TicketZooBuilder {
             if (t.diverged()) diverged |= 1 << (k + 1);
         }
         return new Network(init, initial, survived, accuracy, diverged);
+    }
+
+    /** The seed of network i's data stream (batch order), the same for every training run of its IMP. */
+    static long dataSeed(long zooSeed, int i) {
+        return ZooRandom.seedFor(zooSeed, i, 2);
     }
 
     /**

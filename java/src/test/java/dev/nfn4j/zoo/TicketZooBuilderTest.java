@@ -91,7 +91,7 @@ class TicketZooBuilderTest {
                     for (int q = ranges[l][0]; q < ranges[l][1]; q++) kept += (int) m[q];
                     assertEquals(Imp.keepCount(z.layerDensity(k, l), ranges[l][1] - ranges[l][0]), kept);
                 }
-                int bias = TicketMlp.weightOffset(MLP.sizes(), 0) + 99 * 12;
+                int bias = MlpTrainer.weightOffset(MLP.sizes(), 0) + 99 * 12;
                 for (int q = bias; q < bias + 12; q++) assertEquals(1f, m[q], "biases are never pruned");
             }
         }
