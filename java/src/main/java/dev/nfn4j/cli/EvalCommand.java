@@ -22,7 +22,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).")
+        description = {"Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).",
+                "An INR-editing checkpoint (train --task edit): the MSE of the edited SIRENs and of the SIRENs unedited (--zoo: default the one it was trained on)."})
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0..*", arity = "1..*", paramLabel = "CHECKPOINT", description = "One or more model checkpoints (best.safetensors).")
     List<Path> checkpoints;
@@ -39,6 +40,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (EditTraining.isEditCheckpoint(checkpoints.get(0))) return EditTraining.evaluate(checkpoints, zoo.zooDir, split);
         ZooDataset data = zoo.load(true);
         try (Ensemble models = Ensemble.load(checkpoints, Backends.get())) {
             return evaluate(data, models);
