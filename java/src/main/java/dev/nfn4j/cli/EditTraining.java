@@ -29,6 +29,9 @@ import java.util.function.Predicate;
  */
 final class EditTraining {
     static final int NFN_BATCH = 32, NFN_WARMUP = 1000;
+    /** Options of {@code train} that the editing nets do not have. */
+    static final List<String> NOT_FOR_EDIT = List.of("--pool", "--head", "--append-stats", "--act", "--dropout", "--normalize", "--no-normalize",
+            "--loss", "--resume", "--sparsity");
 
     private EditTraining() {
     }
@@ -47,10 +50,12 @@ final class EditTraining {
         if (zo.zooDir == null) throw new IllegalArgumentException("--task edit needs --zoo DIR (a SIREN zoo made by 'nfn4j zoo build-siren')");
         if (eo.style == null) throw new IllegalArgumentException("--task edit needs --style (" + ImageStyle.names() + ")");
         ImageStyle style = ImageStyle.parse(eo.style);
+        for (String o : NOT_FOR_EDIT)
+            if (given.test(o)) throw new IllegalArgumentException(o + " does not apply to --task edit (its nets: --model hnp, np or mlp; see train --help)");
         EditNet net = net(mo, given);
         to.check();
         EditTrainer.Config cfg = new EditTrainer.Config(to.epochs, given.test("--batch") ? to.batch : NFN_BATCH, to.lr,
-                given.test("--warmup") ? to.warmup : NFN_WARMUP, to.seed, to.patience);
+                given.test("--warmup") ? to.warmup : NFN_WARMUP, to.seed, to.patience, to.weightDecay, to.adamW);
         refuseOtherTask(out.resolve("best.safetensors"));
         SirenZoo zoo = SirenZoo.read(zo.zooDir);
         ImageData.Split data = ImageData.load(eo.data);
@@ -87,11 +92,12 @@ final class EditTraining {
 
     /** An editing checkpoint with the zoo (its recorded one unless given) and the images its metadata names. */
     record Loaded(EditModel model, SirenZoo zoo, EditTargets targets) {
-        static Loaded of(Path checkpoint, Path zooDir) throws IOException {
+        /** With the zoo and images given, or (null) those the checkpoint names. */
+        static Loaded of(Path checkpoint, Path zooDir, Path dataDir) throws IOException {
             Map<String, String> md = EditModel.requireEdit(checkpoint).metadata();
             if (zooDir == null && !md.containsKey("zoo")) throw new NfnFormatException(checkpoint, "metadata names no zoo: give --zoo DIR");
             SirenZoo z = SirenZoo.read(zooDir != null ? zooDir : Path.of(md.get("zoo")));
-            ImageData.Split data = ImageData.load(Path.of(md.getOrDefault("data", ImageData.DEBIAN_FASHION_MNIST.toString())));
+            ImageData.Split data = ImageData.load(dataDir != null ? dataDir : Path.of(md.getOrDefault("data", ImageData.DEBIAN_FASHION_MNIST.toString())));
             EditModel m = EditModel.load(checkpoint, Backends.get(), data.train().rows(), data.train().cols());
             return new Loaded(m, z, new EditTargets(z, data, m.style()));
         }
@@ -101,7 +107,7 @@ final class EditTraining {
     static int evaluate(List<Path> checkpoints, Path zooDir, String split) throws IOException {
         if (!SirenZoo.SPLITS.contains(split)) throw new IllegalArgumentException("--split " + split + ": expected one of " + SirenZoo.SPLITS);
         for (Path c : checkpoints) {
-            Loaded l = Loaded.of(c, zooDir);
+            Loaded l = Loaded.of(c, zooDir, null);
             int[] ids = EditTrainer.split(l.zoo(), split);
             if (ids.length == 0) throw new IllegalArgumentException(l.zoo().dir() + " has no SIRENs in split " + split);
             double mse = l.model().meanMse(l.zoo(), l.targets(), ids, true), none = l.model().meanMse(l.zoo(), l.targets(), ids, false);
@@ -112,8 +118,9 @@ final class EditTraining {
     }
 
     /** {@code render}: per SIREN the source image, its reconstruction, the edited SIREN and the target. */
-    static void render(Path checkpoint, Path zooDir, Path png, List<Integer> rows, String split, int count) throws IOException {
-        Loaded l = Loaded.of(checkpoint, zooDir);
+    static void render(Path checkpoint, Path zooDir, Path dataDir, Path png, List<Integer> rows, String split, int count) throws IOException {
+        if (!SirenZoo.SPLITS.contains(split)) throw new IllegalArgumentException("--split " + split + ": expected one of " + SirenZoo.SPLITS);
+        Loaded l = Loaded.of(checkpoint, zooDir, dataDir);
         SirenZoo z = l.zoo();
         int[] ids = rows != null ? rows.stream().mapToInt(Integer::intValue).toArray()
                 : EditTrainer.split(z, split).length == 0 ? new int[0] : java.util.Arrays.stream(EditTrainer.split(z, split)).limit(count).toArray();

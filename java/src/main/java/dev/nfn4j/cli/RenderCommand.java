@@ -37,8 +37,9 @@ final class RenderCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "8", description = "How many SIRENs when --rows is not given (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "The Fashion-MNIST folder the zoo was built from (default: ${DEFAULT-VALUE}).")
-    Path data = ImageData.DEBIAN_FASHION_MNIST;
+    @Option(names = "--data", paramLabel = "DIR", description = "The Fashion-MNIST folder the zoo was built from (default: the one a checkpoint names, else "
+            + "/usr/share/datasets/fashion-mnist).")
+    Path data;
 
     @Override
     public Integer call() throws Exception {
@@ -46,7 +47,7 @@ final class RenderCommand implements Callable<Integer> {
         if (Files.isRegularFile(zoo)) {
             if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
             createParent();
-            EditTraining.render(zoo, checkpointZoo, out, rows, split, count);
+            EditTraining.render(zoo, checkpointZoo, data, out, rows, split, count);
             return 0;
         }
         SirenZoo z = SirenZoo.read(zoo);
@@ -61,7 +62,7 @@ final class RenderCommand implements Callable<Integer> {
             ids = Arrays.stream(z.indices(split)).filter(i -> z.copy()[i] == 0).limit(count).toArray();
             if (ids.length == 0) throw new IllegalArgumentException(zoo + " has no SIRENs in split " + split);
         }
-        ImageData.Split d = ImageData.load(data);
+        ImageData.Split d = ImageData.load(data != null ? data : ImageData.DEBIAN_FASHION_MNIST);
         createParent();
         SirenGrid.write(out, z, ids, d, Backends.get());
         System.out.printf("wrote %s: %d SIRENs (image | reconstruction): %s%n", out, ids.length, Arrays.toString(ids));

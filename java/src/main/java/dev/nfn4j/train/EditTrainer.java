@@ -24,11 +24,22 @@ import java.util.Map;
  * on the seed and the epoch.
  */
 public final class EditTrainer {
-    public record Config(int epochs, int batchSize, double lr, int warmup, long seed, int patience) {
+    /**
+     * @param warmup      steps of linear learning-rate warm-up (0: none)
+     * @param patience    stop after this many epochs without a better validation MSE (0: never)
+     * @param weightDecay L2 (Adam) or decoupled (AdamW) weight decay
+     */
+    public record Config(int epochs, int batchSize, double lr, int warmup, long seed, int patience, double weightDecay, boolean adamW) {
         public Config {
             if (epochs < 1 || batchSize < 1) throw new IllegalArgumentException("epochs and batch size must be >= 1");
             if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
             if (warmup < 0 || patience < 0) throw new IllegalArgumentException("warm-up and patience must be >= 0");
+            if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        }
+
+        /** nfn's stylize optimizer: Adam without weight decay. */
+        public Config(int epochs, int batchSize, double lr, int warmup, long seed, int patience) {
+            this(epochs, batchSize, lr, warmup, seed, patience, 0, false);
         }
     }
 
@@ -59,7 +70,7 @@ public final class EditTrainer {
         this.cfg = cfg;
         this.out = out;
         this.describe = describe;
-        this.adam = new Adam(model.params(), new AdamConfig(cfg.lr(), 0.9, 0.999, 1e-8, 0, false));
+        this.adam = new Adam(model.params(), new AdamConfig(cfg.lr(), 0.9, 0.999, 1e-8, cfg.weightDecay(), cfg.adamW()));
         this.log = out == null ? null : out.resolve("log.jsonl");
         if (out != null) {
             Files.createDirectories(out);

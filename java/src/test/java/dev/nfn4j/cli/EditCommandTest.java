@@ -82,6 +82,7 @@ class EditCommandTest {
         assertRefused(edit(zoo, data, tmp.resolve("o2")), "needs --style", tmp.resolve("o2"));
         assertRefused(edit(zoo, data, tmp.resolve("o3"), "--style", "erode", "--model", "statnn"), "hnp, np or mlp", tmp.resolve("o3"));
         assertRefused(edit(zoo, data("other", 2), tmp.resolve("o4"), "--style", "erode"), "the images given are", tmp.resolve("o4"));
+        assertRefused(edit(zoo, data, tmp.resolve("o7"), "--style", "erode", "--pool", "np"), "--pool does not apply to --task edit", tmp.resolve("o7"));
 
         // another task's checkpoint: not overwritten by training, refused by render
         Path other = tmp.resolve("acc");
