@@ -63,8 +63,9 @@ final class EditTraining {
         System.out.printf(Locale.ROOT, "data     %s: %d SIRENs; train %d, val %d, test %d (copy 0); style %s%n", zo.zooDir, zoo.size(),
                 EditTrainer.split(zoo, "train").length, EditTrainer.split(zoo, "val").length, EditTrainer.split(zoo, "test").length, style.cliName());
         EditModel model = new EditModel(Backends.get(), net, style, targets.rows(), targets.cols(), to.seed);
-        System.out.printf(Locale.ROOT, "model    %s (%d parameters); %d epochs, batch %d, Adam lr %s, warm-up %d steps, seed %d on %s%n", net,
-                model.params().count(), cfg.epochs(), cfg.batchSize(), cfg.lr(), cfg.warmup(), cfg.seed(), Backends.get().describe());
+        System.out.printf(Locale.ROOT, "model    %s (%d parameters); %d epochs, batch %d, %s lr %s wd %s, warm-up %d steps, seed %d on %s%n", net,
+                model.params().count(), cfg.epochs(), cfg.batchSize(), cfg.adamW() ? "AdamW" : "Adam", cfg.lr(), cfg.weightDecay(), cfg.warmup(),
+                cfg.seed(), Backends.get().describe());
         Map<String, String> md = new LinkedHashMap<>();
         md.put("zoo", zo.zooDir.toAbsolutePath().toString());
         md.put("data", eo.data.toAbsolutePath().toString());
