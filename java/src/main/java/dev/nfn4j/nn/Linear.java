@@ -1,6 +1,7 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
@@ -34,7 +35,7 @@ public final class Linear implements FusesActivation {
             throw new IllegalArgumentException(this + " takes [B, " + in + "], got " + v);
         last = x;
         Ptr y = ws.get("out", (long) x.batch() * out);
-        ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), bias.value(), null, null, null, post, y);
+        ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), MixEpilogue.bias(bias.value()).then(post), y);
         lastOut = new Tensor(new int[]{x.batch(), out}, y);
         return lastOut;
     }

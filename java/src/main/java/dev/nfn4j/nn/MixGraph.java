@@ -1,10 +1,12 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.PlanePools;
+import dev.nfn4j.ops.PoolGrads;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.WsLayout;
 
@@ -303,8 +305,8 @@ final class MixGraph {
                         outPools.put(p.layer, p.bias, mp);
                     }
             ops.channelMix(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
-                    m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
-                    appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), mp);
+                    new MixEpilogue(m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
+                            appliesPost(m) ? post : Act.IDENTITY, mp), run.at(m.outRegion, m.outOffset));
         }
         if (outPools != null) run.outPools = outPools.build();
         for (Place p : places)
@@ -384,9 +386,9 @@ final class MixGraph {
                 ops.planeBroadcast(p.planes, p.rows, p.cols, row, sRow, col, sCol, all, sAll, grad.get(p.from).plus(p.fromOffset));
                 continue;
             }
-            ops.channelMixInputGrad(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
+            ops.channelMixBackward(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
-                    grad.get(m.inRegion).plus(m.inOffset), row, sRow, col, sCol, all, sAll);
+                    MixGrads.inputWithPools(grad.get(m.inRegion).plus(m.inOffset), new PoolGrads(row, sRow, col, sCol, all, sAll)));
         }
         return grad.get(Region.IN);
     }
@@ -433,7 +435,7 @@ final class MixGraph {
 
     /**
      * Per pool, the mix whose input gradient takes the pool's adjoint as its epilogue
-     * ({@link Ops#channelMixInputGrad}), or null: the mix that reads exactly the pooled tensor
+     * ({@link MixGrads#pools}), or null: the mix that reads exactly the pooled tensor
      * and writes its gradient first, when nothing else in the backward writes that gradient (no
      * other mix, concat, pool or placement reads an overlapping range of the input) and the mix's
      * own dy is final when the mixes have run (it writes the output, which nothing in the backward

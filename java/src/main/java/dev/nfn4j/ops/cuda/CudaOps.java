@@ -4,14 +4,16 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.LossFn;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.NormShape;
+import dev.nfn4j.ops.OpArgs;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.PlanePools;
+import dev.nfn4j.ops.PoolGrads;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.SirenShape;
-import dev.nfn4j.ops.reference.ReferenceOps;
 import jcuda.CudaException;
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
@@ -38,7 +40,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.nfn4j.ops.reference.ReferenceOps.need;
+import static dev.nfn4j.ops.OpArgs.need;
 import static jcuda.driver.JCudaDriver.*;
 
 /**
@@ -284,9 +286,7 @@ public final class CudaOps implements Ops {
     public synchronized void upload(float[] src, int srcOff, Ptr dst, int n) {
         enter();
         noCapture("upload");
-        need(dst, n, "upload");
-        if (srcOff < 0 || srcOff + n > src.length)
-            throw new IndexOutOfBoundsException("upload of " + n + " floats from offset " + srcOff + " of an array of " + src.length);
+        OpArgs.upload(src, srcOff, dst, n);
         if (n == 0) return;
         CUdeviceptr base = address(dev(dst));
         try {
@@ -316,9 +316,7 @@ public final class CudaOps implements Ops {
     public synchronized void download(Ptr src, float[] dst, int dstOff, int n) {
         enter();
         noCapture("download");
-        need(src, n, "download");
-        if (dstOff < 0 || dstOff + n > dst.length)
-            throw new IndexOutOfBoundsException("download of " + n + " floats to offset " + dstOff + " of an array of " + dst.length);
+        OpArgs.download(src, dst, dstOff, n);
         if (n == 0) return;
         CUdeviceptr base = address(dev(src));
         try {
@@ -409,169 +407,109 @@ public final class CudaOps implements Ops {
 
     // ---- ops ---------------------------------------------------------------------------------------
 
+    /**
+     * The activation is applied in the mix kernel's store (the same device function as the
+     * activation kernel's); the output's plane means are taken by the mix kernel where the planes
+     * are large enough (KernelPlans.pooledMixApplies).
+     */
     @Override
-    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
-        channelMix(s, x, a, bias, row, col, glob, Act.IDENTITY, y);
-    }
-
-    /** The activation is applied in the mix kernel's store (the same device function as the activation kernel's). */
-    @Override
-    public synchronized void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
+    public synchronized void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y) {
         enter();
-        checkMix(s, x, a, bias, row, col, glob, y);
-        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), act, dev(y), tf32));
-    }
-
-    private static void checkMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
-        long plane = s.plane(), B = s.batch();
-        need(x, B * s.cin() * plane, "channelMix x");
-        need(a, (long) s.cout() * s.cin(), "channelMix a");
-        need(y, B * s.cout() * plane, "channelMix y");
-        need(bias, s.cout(), "channelMix bias");
-        need(row, B * s.cout() * s.cols(), "channelMix row");
-        need(col, B * s.cout() * s.rows(), "channelMix col");
-        need(glob, B * s.cout(), "channelMix glob");
-    }
-
-    @Override
-    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
-        channelMixBackward(s, x, a, Act.IDENTITY, null, dy, MixGrads.of(dx, da, dbias));
-    }
-
-    /** The output's plane means taken by the mix kernel where the planes are large enough (KernelPlans.pooledMixApplies). */
-    @Override
-    public synchronized void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
+        OpArgs.channelMix(s, x, a, e, y);
+        PlanePools pools = e.pools();
         if (pools == null) {
-            channelMix(s, x, a, bias, row, col, glob, act, y);
+            run(KernelPlans.channelMix(s, dev(x), dev(a), dev(e.bias()), dev(e.row()), dev(e.col()), dev(e.glob()), e.act(), dev(y), tf32));
             return;
         }
-        enter();
-        checkMix(s, x, a, bias, row, col, glob, y);
-        long planes = (long) s.batch() * s.cout();
-        need(pools.rowMean(), planes * s.cols(), "channelMix pools rowMean");
-        need(pools.colMean(), planes * s.rows(), "channelMix pools colMean");
-        need(pools.allMean(), planes, "channelMix pools allMean");
         long scratchFloats = KernelPlans.pooledMixScratch(s, tf32);
-        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(bias), dev(row), dev(col), dev(glob), act, dev(y), dev(pools.rowMean()),
-                dev(pools.colMean()), dev(pools.allMean()), scratchFloats == 0 ? null : scratch(scratchFloats), tf32));
+        run(KernelPlans.channelMix(s, dev(x), dev(a), dev(e.bias()), dev(e.row()), dev(e.col()), dev(e.glob()), e.act(), dev(y),
+                dev(pools.rowMean()), dev(pools.colMean()), dev(pools.allMean()), scratchFloats == 0 ? null : scratch(scratchFloats), tf32));
     }
 
-    @Override
-    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
-        channelMixBackward(s, x, a, Act.IDENTITY, null, dy, new MixGrads(dx, da, dbias, null, null, null, overwriteDx));
-    }
-
-    /** Fused: act' is applied by each kernel as it loads dy (KernelPlans.channelMixBackward), never stored. */
+    /**
+     * Fused: act' is applied by each kernel as it loads dy (KernelPlans.channelMixBackward), never
+     * stored; the input's pool gradients are broadcast into dx after it ({@link #planeBroadcast}).
+     */
     @Override
     public synchronized void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads g) {
         enter();
-        Ops.checkBackwardThrough(s, act);
-        long plane = s.plane(), B = s.batch();
-        need(x, B * s.cin() * plane, "channelMixBackward x");
-        need(dy, B * s.cout() * plane, "channelMixBackward dy");
-        if (act != Act.IDENTITY) need(y, B * s.cout() * plane, "channelMixBackward y");
-        need(g.dx(), B * s.cin() * plane, "channelMixBackward dx");
-        need(g.da(), (long) s.cout() * s.cin(), "channelMixBackward da");
-        need(g.dbias(), s.cout(), "channelMixBackward dbias");
-        need(g.dRow(), B * s.cout() * s.cols(), "channelMixBackward dRow");
-        need(g.dCol(), B * s.cout() * s.rows(), "channelMixBackward dCol");
-        need(g.dGlob(), B * s.cout(), "channelMixBackward dGlob");
+        OpArgs.channelMixBackward(s, act, x, a, y, dy, g);
         long scratchFloats = KernelPlans.backwardScratch(s, g.da() != null, g.dbias() != null, g.anyTerm());
         DevPtr work = scratchFloats == 0 ? null : scratch(scratchFloats);
         run(KernelPlans.channelMixBackward(s, dev(x), dev(a), act, act == Act.IDENTITY ? null : dev(y), dev(dy), dev(g.dRow()), dev(g.dCol()),
                 dev(g.dGlob()), dev(g.dx()), g.overwriteDx(), dev(g.da()), dev(g.dbias()), work, tf32));
+        PoolGrads p = g.pools();
+        if (p != null)
+            planeBroadcast((long) s.batch() * s.cin(), s.rows(), s.cols(), p.row(), p.sRow(), p.col(), p.sCol(), p.all(), p.sAll(), g.dx());
     }
 
     @Override
     public synchronized void planeReduce(long planes, int rows, int cols, Ptr x, Ptr rowOut, Ptr colOut, Ptr allOut, boolean mean) {
         enter();
-        need(x, planes * rows * cols, "planeReduce x");
-        need(rowOut, planes * cols, "planeReduce rowOut");
-        need(colOut, planes * rows, "planeReduce colOut");
-        need(allOut, planes, "planeReduce allOut");
+        OpArgs.planeReduce(planes, rows, cols, x, rowOut, colOut, allOut);
         run(KernelPlans.planeReduce(planes, rows, cols, dev(x), dev(rowOut), dev(colOut), dev(allOut), mean));
     }
 
     @Override
     public synchronized void planeBroadcast(long planes, int rows, int cols, Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll, Ptr dx) {
         enter();
-        need(dx, planes * rows * cols, "planeBroadcast dx");
-        need(row, planes * cols, "planeBroadcast row");
-        need(col, planes * rows, "planeBroadcast col");
-        need(all, planes, "planeBroadcast all");
+        OpArgs.planeBroadcast(planes, rows, cols, row, col, all, dx);
         run(KernelPlans.planeBroadcast(planes, rows, cols, dev(row), sRow, dev(col), sCol, dev(all), sAll, dev(dx)));
     }
 
     @Override
     public synchronized void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean accumulate) {
         enter();
-        need(src, 1 + ReferenceOps.maxIndex(dims, ss), "copy4d src");
-        need(dst, 1 + ReferenceOps.maxIndex(dims, ds), "copy4d dst");
+        OpArgs.copy4d(dims, src, ss, dst, ds);
         run(KernelPlans.copy4d(dims, dev(src), ss, dev(dst), ds, accumulate));
     }
 
     @Override
     public synchronized void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y) {
         enter();
-        need(x, planes * n, "planeScale x");
-        need(y, planes * n, "planeScale y");
-        need(scale, planes, "planeScale scale");
+        OpArgs.planeScale(planes, n, x, scale, y);
         run(KernelPlans.planeScale(planes, n, dev(x), dev(scale), dev(y)));
     }
 
     @Override
     public synchronized void activation(Act act, long n, Ptr x, Ptr y) {
         enter();
-        need(x, n, "activation x");
-        need(y, n, "activation y");
+        OpArgs.activation(n, x, y);
         run(KernelPlans.activation(act, n, dev(x), dev(y)));
     }
 
     @Override
     public synchronized void activationBackward(Act act, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) {
         enter();
-        need(x, n, "activationBackward x");
-        need(dy, n, "activationBackward dy");
-        need(dx, n, "activationBackward dx");
+        OpArgs.activationBackward(n, x, dy, dx);
         run(KernelPlans.activationBackward(act, n, dev(x), dev(dy), dev(dx)));
     }
 
     @Override
     public synchronized void planeStats(long planes, int n, Ptr x, Ptr out) {
         enter();
-        need(x, planes * n, "planeStats x");
-        need(out, planes * 7, "planeStats out");
+        OpArgs.planeStats(planes, n, x, out);
         run(KernelPlans.planeStats(planes, n, dev(x), dev(out)));
     }
 
     @Override
     public synchronized void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
         enter();
-        need(x, planes * n, "planeStatsBackward x");
-        need(dOut, planes * 7, "planeStatsBackward dOut");
-        need(dx, planes * n, "planeStatsBackward dx");
+        OpArgs.planeStatsBackward(planes, n, x, dOut, dx);
         run(KernelPlans.planeStatsBackward(planes, n, dev(x), dev(dOut), dev(dx)));
     }
 
     @Override
     public synchronized void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y) {
         enter();
-        need(x, s.size(), "layerNorm x");
-        need(y, s.size(), "layerNorm y");
-        need(gamma, s.n(), "layerNorm gamma");
-        need(beta, s.n(), "layerNorm beta");
+        OpArgs.layerNorm(s, x, gamma, beta, y);
         run(KernelPlans.layerNorm(s, dev(x), dev(gamma), dev(beta), dev(y)));
     }
 
     @Override
     public synchronized void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta) {
         enter();
-        need(x, s.size(), "layerNormBackward x");
-        need(dy, s.size(), "layerNormBackward dy");
-        need(dx, s.size(), "layerNormBackward dx");
-        need(gamma, s.n(), "layerNormBackward gamma");
-        need(dgamma, s.n(), "layerNormBackward dgamma");
-        need(dbeta, s.n(), "layerNormBackward dbeta");
+        OpArgs.layerNormBackward(s, x, gamma, dy, dx, dgamma, dbeta);
         DevPtr stats = scratch(2 * KernelPlans.layerNormScratchDoubles(s));
         run(KernelPlans.layerNormBackward(s, dev(x), dev(gamma), dev(dy), dx == null ? null : dev(dx), dgamma == null ? null : dev(dgamma),
                 dbeta == null ? null : dev(dbeta), stats));
@@ -580,19 +518,14 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized void attention(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr out) {
         enter();
-        need(qkv, groups * 3L * tokens * dim, "attention qkv");
-        need(probs, groups * tokens * (long) tokens, "attention probs");
-        need(out, groups * tokens * (long) dim, "attention out");
+        OpArgs.attention(groups, tokens, dim, qkv, probs, out);
         run(KernelPlans.attention(groups, tokens, dim, scale, dev(qkv), dev(probs), dev(out)));
     }
 
     @Override
     public synchronized void attentionBackward(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv) {
         enter();
-        need(qkv, groups * 3L * tokens * dim, "attentionBackward qkv");
-        need(probs, groups * tokens * (long) tokens, "attentionBackward probs");
-        need(dOut, groups * tokens * (long) dim, "attentionBackward dOut");
-        need(dqkv, groups * 3L * tokens * dim, "attentionBackward dqkv");
+        OpArgs.attentionBackward(groups, tokens, dim, qkv, probs, dOut, dqkv);
         DevPtr dScores = scratch(2 * KernelPlans.attentionScratchDoubles(groups, tokens));
         run(KernelPlans.attentionBackward(groups, tokens, dim, scale, dev(qkv), dev(probs), dev(dOut), dev(dqkv), dScores));
     }
@@ -600,44 +533,29 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized void siren(SirenShape s, Ptr weights, Ptr coords, Ptr out) {
         enter();
-        need(weights, s.size(), "siren weights");
-        need(coords, s.coordSize(), "siren coords");
-        need(out, s.outSize(), "siren out");
+        OpArgs.siren(s, weights, coords, out);
         run(KernelPlans.siren(s, dev(weights), dev(coords), dev(out)));
     }
 
     @Override
     public synchronized void sirenBackward(SirenShape s, Ptr weights, Ptr coords, Ptr dOut, Ptr target, Ptr dWeights, Ptr loss) {
         enter();
-        s.checkCotangent(dOut, target, loss);
-        need(weights, s.size(), "sirenBackward weights");
-        need(coords, s.coordSize(), "sirenBackward coords");
-        need(dOut, s.outSize(), "sirenBackward dOut");
-        need(target, s.outSize(), "sirenBackward target");
-        need(dWeights, s.size(), "sirenBackward dWeights");
-        need(loss, s.batch(), "sirenBackward loss");
+        OpArgs.sirenBackward(s, weights, coords, dOut, target, dWeights, loss);
         run(KernelPlans.sirenBackward(s, dev(weights), dev(coords), dOut == null ? null : dev(dOut), target == null ? null : dev(target),
                 dev(dWeights), loss == null ? null : dev(loss)));
-    }
-
-    private void needAdam(long n, Ptr param, Ptr grad, Ptr m, Ptr v) {
-        need(param, n, "adam param");
-        need(grad, n, "adam grad");
-        need(m, n, "adam m");
-        need(v, n, "adam v");
     }
 
     @Override
     public synchronized void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step) {
         enter();
-        needAdam(n, param, grad, m, v);
+        OpArgs.adamStep(n, param, grad, m, v);
         run(KernelPlans.adamStep(n, dev(param), dev(grad), dev(m), dev(v), cfg, step, new DevPtr(hyper, 0)));
     }
 
     @Override
     public synchronized void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, int warmupSteps, Ptr counter) {
         enter();
-        needAdam(n, param, grad, m, v);
+        OpArgs.adamStep(n, param, grad, m, v);
         need(counter, 1, "adam step counter");
         run(KernelPlans.adamStepCounter(n, dev(param), dev(grad), dev(m), dev(v), cfg, warmupSteps, dev(counter), new DevPtr(hyper, 0)));
     }
@@ -645,9 +563,7 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized void lossGradient(LossFn fn, int n, Ptr pred, Ptr target, Ptr grad) {
         enter();
-        need(pred, n, "lossGradient pred");
-        need(target, n, "lossGradient target");
-        need(grad, n, "lossGradient grad");
+        OpArgs.lossGradient(n, pred, target, grad);
         run(KernelPlans.lossGradient(fn, n, dev(pred), dev(target), dev(grad)));
     }
 
