@@ -1,6 +1,5 @@
 package dev.nfn4j.space;
 
-import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.Ptr;
 
 /**

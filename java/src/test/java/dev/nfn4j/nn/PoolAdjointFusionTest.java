@@ -11,6 +11,7 @@ import dev.nfn4j.nn.EquivarianceTest.Case;
 import dev.nfn4j.nn.LayerEquivalenceTest.Kind;
 import dev.nfn4j.ops.ProfilingOps;
 import dev.nfn4j.ops.reference.ReferenceOps;
+import dev.nfn4j.space.Value;
 
 import java.util.ArrayList;
 import java.util.List;
