@@ -18,6 +18,7 @@ public final class PlaneStats {
 
     private PlaneStats() {}
 
+    /** {@link dev.nfn4j.ops.Ops#planeStats}, plane by plane. */
     public static void planeStats(long planes, int n, Ptr x, Ptr out) {
         float[] X = array(x), O = array(out);
         double[] sorted = new double[n];
@@ -28,6 +29,7 @@ public final class PlaneStats {
         }
     }
 
+    /** {@link dev.nfn4j.ops.Ops#planeStatsBackward}, plane by plane. */
     public static void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
         float[] X = array(x), G = array(dOut), DX = array(dx);
         double[] grad = new double[n];

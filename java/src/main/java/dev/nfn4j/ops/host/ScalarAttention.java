@@ -9,6 +9,7 @@ import static dev.nfn4j.ops.host.HostBuf.offset;
 public final class ScalarAttention {
     private ScalarAttention() {}
 
+    /** {@link dev.nfn4j.ops.Ops#attention}. */
     public static void attention(long groups, int T, int D, float scale, Ptr qkv, Ptr probs, Ptr out) {
         float[] Q = array(qkv), P = array(probs), O = array(out);
         double[] row = new double[T];
@@ -34,6 +35,7 @@ public final class ScalarAttention {
         }
     }
 
+    /** {@link dev.nfn4j.ops.Ops#attentionBackward}. */
     public static void attentionBackward(long groups, int T, int D, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv) {
         float[] Q = array(qkv), P = array(probs), DO = array(dOut), DQ = array(dqkv);
         double[] dS = new double[T * T];

@@ -15,6 +15,7 @@ import static dev.nfn4j.ops.host.HostBuf.offset;
 public final class ScalarElementwise {
     private ScalarElementwise() {}
 
+    /** {@link dev.nfn4j.ops.Ops#copy4d}, in index order. */
     public static void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean accumulate) {
         float[] S = array(src), D = array(dst);
         long so = src.offset(), dso = dst.offset();
@@ -29,6 +30,7 @@ public final class ScalarElementwise {
                     }
     }
 
+    /** {@link dev.nfn4j.ops.Ops#planeScale}. */
     public static void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y) {
         float[] X = array(x), Y = array(y), S = array(scale);
         for (int p = 0; p < planes; p++)
@@ -38,18 +40,21 @@ public final class ScalarElementwise {
             }
     }
 
+    /** {@link dev.nfn4j.ops.Ops#activation}, computed in double. */
     public static void activation(Act act, long n, Ptr x, Ptr y) {
         float[] X = array(x), Y = array(y);
         int xo = offset(x), yo = offset(y);
         for (int i = 0; i < n; i++) Y[yo + i] = (float) Activations.apply(act, X[xo + i]);
     }
 
+    /** {@link dev.nfn4j.ops.Ops#activationBackward}, computed in double. */
     public static void activationBackward(Act act, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) {
         float[] X = array(x), DY = array(dy), DX = array(dx);
         int xo = offset(x), dyo = offset(dy), dxo = offset(dx);
         for (int i = 0; i < n; i++) DX[dxo + i] = (float) (DY[dyo + i] * Activations.derivative(act, X[xo + i]));
     }
 
+    /** {@link dev.nfn4j.ops.Ops#adamStep}, updated in double. */
     public static void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step) {
         float[] P = array(param), G = array(grad), M = array(m), V = array(v);
         int po = offset(param), go = offset(grad), mo = offset(m), vo = offset(v);

@@ -10,6 +10,7 @@ import static dev.nfn4j.ops.host.HostBuf.offset;
 public final class ScalarNorm {
     private ScalarNorm() {}
 
+    /** {@link dev.nfn4j.ops.Ops#layerNorm}. */
     public static void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y) {
         int A = s.a(), G = s.groups(), I = s.inner(), n = s.n();
         float[] X = array(x), Y = array(y), GA = array(gamma), BE = array(beta);
@@ -26,6 +27,7 @@ public final class ScalarNorm {
             }
     }
 
+    /** {@link dev.nfn4j.ops.Ops#layerNormBackward}. */
     public static void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta) {
         int A = s.a(), G = s.groups(), I = s.inner(), n = s.n();
         float[] X = array(x), DY = array(dy), GA = array(gamma);
@@ -65,7 +67,6 @@ public final class ScalarNorm {
             for (int i = 0; i < I; i++) sum += X[base + a * stride + i];
         return sum / ((long) A * I);
     }
-
 
     private static double groupSquares(float[] X, int base, int A, int stride, int I, double mean) {
         double ss = 0;
