@@ -2,6 +2,7 @@ package dev.nfn4j.cli;
 
 import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.Classifier;
 import dev.nfn4j.train.Ensemble;
 import dev.nfn4j.train.Metrics;
 import dev.nfn4j.zoo.ZooDataset;
@@ -22,7 +23,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).")
+        description = {"Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).",
+                "A classifier checkpoint (train --task classify) with --zoo SIREN_ZOO: top-1 accuracy, loss and the confusion matrix."})
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0..*", arity = "1..*", paramLabel = "CHECKPOINT", description = "One or more model checkpoints (best.safetensors).")
     List<Path> checkpoints;
@@ -39,6 +41,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Classifier.isClassifier(checkpoints.getFirst())) return ClassifierRuns.eval(checkpoints, zoo.zooDir, split);
         ZooDataset data = zoo.load(true);
         try (Ensemble models = Ensemble.load(checkpoints, Backends.get())) {
             return evaluate(data, models);

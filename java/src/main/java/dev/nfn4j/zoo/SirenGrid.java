@@ -50,6 +50,16 @@ public final class SirenGrid {
 
     /** Writes the PNG (atomically): for each id, the source image and the reconstruction. */
     public static void write(Path png, SirenZoo zoo, int[] ids, ImageData.Split data, Ops ops) throws IOException {
+        write(png, zoo, ids, data, ops, null, null);
+    }
+
+    /**
+     * As above, with a classifier's predicted class under each SIREN's caption ({@code predicted[r]}
+     * the class of ids[r], {@code probability[r]} its probability), green when it is the label, red
+     * when not; {@code predicted} null draws none.
+     */
+    public static void write(Path png, SirenZoo zoo, int[] ids, ImageData.Split data, Ops ops, int[] predicted, float[] probability)
+            throws IOException {
         int rows = data.train().rows(), cols = data.train().cols(), P = rows * cols;
         float[] rec = render(zoo, ids, rows, cols, ops);
         int cellW = cols * SCALE, cellH = rows * SCALE;
@@ -78,6 +88,13 @@ public final class SirenGrid {
             g.drawString(String.format(Locale.ROOT, "#%d %s", id, zoo.split()[id]), GAP + 2 * (cellW + GAP), top + 14);
             g.drawString(label < FASHION_CLASSES.length ? FASHION_CLASSES[label] : "class " + label, GAP + 2 * (cellW + GAP), top + 30);
             g.drawString(String.format(Locale.ROOT, "%.1f dB", zoo.psnr()[id]), GAP + 2 * (cellW + GAP), top + 46);
+            if (predicted != null) {
+                int k = predicted[r];
+                g.setColor(k == label ? new Color(0, 128, 0) : new Color(192, 0, 0));
+                g.drawString(String.format(Locale.ROOT, "predicted: %s", k < FASHION_CLASSES.length ? FASHION_CLASSES[k] : "class " + k),
+                        GAP + 2 * (cellW + GAP), top + 70);
+                g.drawString(String.format(Locale.ROOT, "p = %.2f", probability[r]), GAP + 2 * (cellW + GAP), top + 86);
+            }
         }
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

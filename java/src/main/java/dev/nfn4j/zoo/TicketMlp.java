@@ -1,5 +1,7 @@
 package dev.nfn4j.zoo;
 
+import dev.nfn4j.train.SoftmaxCrossEntropy;
+
 import java.util.Arrays;
 
 /**
@@ -189,7 +191,7 @@ public final class TicketMlp {
 
     /** Summed cross-entropy and correct count of the first B rows; with {@code grad}, dLoss/dlogits (mean) into d[L-1]. */
     private double[] lossAndGrad(int B, int[] y, boolean grad) {
-        return MlpTrainer.softmaxCrossEntropy(a[L], grad ? d[L - 1] : null, n[L], B, y, expScratch);
+        return SoftmaxCrossEntropy.sum(a[L], grad ? d[L - 1] : null, n[L], B, y, expScratch);
     }
 
     private void backward(int B) {
