@@ -149,7 +149,7 @@ public record ClassifierConfig(String kind, int[] hidden, int fourier, double fo
             mods.add(Activation.after(linear, params.ops(), Act.RELU));
             index += 2;
             if (headDropout > 0 || dropoutAlways) {
-                mods.add(new Dropout(params.ops(), headDropout, 1000 + index));
+                mods.add(new ChannelDropout(params.ops(), headDropout, 1000 + index));
                 index++;
             }
             in = h;
