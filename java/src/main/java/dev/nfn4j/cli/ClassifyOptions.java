@@ -7,6 +7,6 @@ final class ClassifyOptions {
     @Option(names = "--io-encoding", description = "--task classify: nfn's IOSinusoidalEncoding of the input and output neurons after the Fourier features (nfn's inv_ff_io).")
     boolean ioEncoding;
 
-    @Option(names = "--head-dropout", paramLabel = "P", description = "--task classify: dropout after each head ReLU (default: 0.5, nfn's inv_ff).")
+    @Option(names = "--head-dropout", paramLabel = "P", description = "--task classify: dropout after each head ReLU (default: 0; nfn's inv_ff: 0.5).")
     Double headDropout;
 }

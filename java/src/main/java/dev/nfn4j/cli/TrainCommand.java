@@ -31,7 +31,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--task", defaultValue = "accuracy", paramLabel = "accuracy|ticket|classify",
             description = "accuracy: predict each network's test accuracy (default); ticket: predict IMP masks from initialisations (--zoo DIR of 'zoo build-tickets', --sparsity D); "
-                    + "classify: classify SIRENs by their image's class (--zoo DIR of 'zoo build-siren'; --model hnp, np, np_io, mlp or statnn).")
+                    + "classify: classify SIRENs by their image's class (--zoo DIR of 'zoo build-siren'; --model hnp, np, np_io, mlp or statnn; "
+                    + "defaults there: --hidden 32,32,32 --fourier 16 --fourier-scale 1 --batch 32).")
     String task;
 
     @Option(names = "--sparsity", defaultValue = "0.1", paramLabel = "D", description = "--task ticket: the density (fraction of weights kept) whose IMP masks are the target (default: ${DEFAULT-VALUE}).")
@@ -39,6 +40,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!task.equalsIgnoreCase("classify") && (classify.ioEncoding || classify.headDropout != null))
+            throw new IllegalArgumentException("--io-encoding and --head-dropout apply to --task classify only");
         if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out);
         if (task.equalsIgnoreCase("classify")) return ClassifyTraining.run(zoo, opts, classify, training, out, spec.commandLine().getParseResult());
         if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy, ticket or classify)");
