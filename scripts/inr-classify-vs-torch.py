@@ -9,7 +9,10 @@ features (nfn's GaussianFourierFeatureTransform), NF-Layers each followed by ReL
 flatten, an MLP head to 10 logits, cross-entropy, torch.optim.Adam; eager mode. Its inputs are
 SIRENs of the zoo, standardized per tensor as nfn4j does. The nfn4j side trains the same model for
 two epochs on a subset of the zoo holding batch x steps training SIRENs and reports the second
-epoch's steps per second (the first warms the JIT up).
+epoch's steps per second (the first warms the JIT up). Also printed: CPU seconds per step, PyTorch's
+over its timed steps, nfn4j's over its whole process (start-up, JIT, evaluations included), since on
+a host loaded by other jobs the wall-clock rates depend on how the scheduler treats each side's
+threads (PyTorch's OpenMP threads spin while they wait for each other).
 
     /usr/bin/python3 scripts/inr-classify-vs-torch.py [--zoo /tmp/siren-zoo-default] [--model hnp]
         [--hidden 32,32,32] [--fourier 16] [--head 1000,1000] [--batch 32] [--steps 40] [--threads 2]
@@ -21,6 +24,7 @@ import csv
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -111,10 +115,10 @@ def torch_steps_per_second(a, rows, labels):
 
     for x, y in data[:a.warmup]:
         step(x, y)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for x, y in data[a.warmup:]:
         step(x, y)
-    return a.steps / (time.perf_counter() - t0)
+    return a.steps / (time.perf_counter() - t0), (time.process_time() - c0) / a.steps
 
 
 def subset_zoo(zoo, folder, train_count):
@@ -143,9 +147,12 @@ def nfn4j_steps_per_second(a):
                "--zoo", zoo, "--out", out, "--epochs", "2", "--batch", str(a.batch), "--model", a.model,
                "--hidden", ",".join(map(str, a.hidden)), "--fourier", str(a.fourier), "--fourier-scale", str(a.fourier_scale),
                "--head", ",".join(map(str, a.head)), "--head-dropout", "0"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         log = [json.loads(line) for line in open(os.path.join(out, "log.jsonl"))]
-        return log[1]["train_steps_per_second"]
+        return log[1]["train_steps_per_second"], cpu / (2 * a.steps)
 
 
 def main():
@@ -167,12 +174,13 @@ def main():
     train = np.arange(min(len(w), a.batch * (a.steps + a.warmup)))
     rows = standardize(w[train].astype(np.float32).copy(), slice(None))
     load = os.getloadavg()[0]
-    t = torch_steps_per_second(a, rows, labels[train])
-    j = nfn4j_steps_per_second(a)
+    t, t_cpu = torch_steps_per_second(a, rows, labels[train])
+    j, j_cpu = nfn4j_steps_per_second(a)
     print(f"model {a.model} hidden {a.hidden} fourier {a.fourier} head {a.head}, batch {a.batch}, {a.threads} threads, "
           f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
-    print(f"pytorch {torch.__version__} eager: {t:.2f} steps/s")
-    print(f"nfn4j:                {j:.2f} steps/s  ({j / t:.2f}x)")
+    print(f"pytorch {torch.__version__} eager: {t:.2f} steps/s, {t_cpu:.3f} CPU-s per step")
+    print(f"nfn4j:                {j:.2f} steps/s ({j / t:.2f}x), {j_cpu:.3f} CPU-s per step (whole JVM run: start-up, JIT,"
+          f" both epochs and the evaluations, over the steps)")
 
 
 if __name__ == "__main__":
