@@ -29,9 +29,17 @@ public final class Classifier {
         this.names = names;
     }
 
-    /** True when a checkpoint's metadata says it is a classifier (what {@link #load} reads). */
-    public static boolean isClassifier(Path checkpoint) throws IOException {
-        return ClassifyTrainer.TASK.equals(Safetensors.read(checkpoint).metadata().get("task"));
+    /**
+     * True when a checkpoint's metadata says it is a classifier (what {@link #load} reads); false
+     * for anything else, a file that cannot be read included (its reader names the problem).
+     */
+    public static boolean isClassifier(Path checkpoint) {
+        if (!java.nio.file.Files.isRegularFile(checkpoint)) return false;
+        try {
+            return ClassifyTrainer.TASK.equals(Safetensors.read(checkpoint).metadata().get("task"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Loads a checkpoint; a file that is not a classifier, or whose metadata or tensors are bad, is refused naming what is wrong. */
