@@ -3,6 +3,7 @@ package dev.nfn4j.cli;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.ops.Ops;
 import dev.nfn4j.train.Classifier;
 import dev.nfn4j.train.ConfusionMatrix;
 import dev.nfn4j.train.EditModel;
@@ -68,31 +69,11 @@ final class RenderCommand implements Callable<Integer> {
         }
         SirenZoo z = SirenZoo.read(classifier == null ? zoo : zooDir);
         if (classifier != null) ClassifierRuns.requireSpec(classifier, zooDir);
-        int[] ids;
-        if (rows != null) {
-            ids = rows.stream().mapToInt(Integer::intValue).toArray();
-            for (int i : ids)
-                if (i < 0 || i >= z.size()) throw new IllegalArgumentException("--rows: SIREN " + i + " is outside the zoo's 0-" + (z.size() - 1));
-        } else {
-            if (!SirenZoo.SPLITS.contains(split)) throw new IllegalArgumentException("--split " + split + ": expected one of " + SirenZoo.SPLITS);
-            if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
-            ids = Arrays.stream(z.indices(split)).filter(i -> z.copy()[i] == 0).limit(count).toArray();
-            if (ids.length == 0) throw new IllegalArgumentException(zoo + " has no SIRENs in split " + split);
-        }
+        int[] ids = ids(z, rows, split, count);
         ImageData.Split d = ImageData.load(data != null ? data : ImageData.DEBIAN_FASHION_MNIST);
         createParent();
         if (classifier == null) SirenGrid.write(out, z, ids, d, Backends.get());
-        else {
-            int K = classifier.config().classes();
-            float[] p = classifier.probabilities(z.weights(), ids);
-            int[] predicted = new int[ids.length];
-            float[] probability = new float[ids.length];
-            for (int r = 0; r < ids.length; r++) {
-                predicted[r] = ConfusionMatrix.argMax(p, r * K, K);
-                probability[r] = p[r * K + predicted[r]];
-            }
-            SirenGrid.write(out, z, ids, d, Backends.get(), predicted, probability);
-        }
+        else writeWithPredictions(classifier, z, ids, d, Backends.get(), out);
         System.out.printf("wrote %s: %d SIRENs (image | reconstruction%s): %s%n", out, ids.length, classifier == null ? "" : " | predicted class",
                 Arrays.toString(ids));
         return 0;
@@ -101,5 +82,33 @@ final class RenderCommand implements Callable<Integer> {
     private void createParent() throws java.io.IOException {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
+    }
+
+    /** The SIRENs to draw: {@code rows}, or the first {@code count} of {@code split} (copy 0). */
+    static int[] ids(SirenZoo z, List<Integer> rows, String split, int count) {
+        if (rows != null) {
+            int[] ids = rows.stream().mapToInt(Integer::intValue).toArray();
+            for (int i : ids)
+                if (i < 0 || i >= z.size()) throw new IllegalArgumentException("--rows: SIREN " + i + " is outside the zoo's 0-" + (z.size() - 1));
+            return ids;
+        }
+        if (!SirenZoo.SPLITS.contains(split)) throw new IllegalArgumentException("--split " + split + ": expected one of " + SirenZoo.SPLITS);
+        if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
+        int[] ids = Arrays.stream(z.indices(split)).filter(i -> z.copy()[i] == 0).limit(count).toArray();
+        if (ids.length == 0) throw new IllegalArgumentException(z.dir() + " has no SIRENs in split " + split);
+        return ids;
+    }
+
+    /** The grid with the classifier's predicted class and its probability under each SIREN. */
+    static void writeWithPredictions(Classifier classifier, SirenZoo z, int[] ids, ImageData.Split d, Ops ops, Path png) throws java.io.IOException {
+        int K = classifier.config().classes();
+        float[] p = classifier.probabilities(z.weights(), ids);
+        int[] predicted = new int[ids.length];
+        float[] probability = new float[ids.length];
+        for (int r = 0; r < ids.length; r++) {
+            predicted[r] = ConfusionMatrix.argMax(p, r * K, K);
+            probability[r] = p[r * K + predicted[r]];
+        }
+        SirenGrid.write(png, z, ids, d, ops, predicted, probability);
     }
 }

@@ -95,7 +95,7 @@ class ZooBuildTicketsCommandTest {
         assertFalse(Files.exists(tmp.resolve("o")));
     }
 
-    /** demo --task names accuracy or ticket; anything else is one line, exit 2. */
+    /** demo --task names accuracy, ticket or inr; anything else is one line, exit 2. */
     @Test
     void demoRefusesAnUnknownTask() {
         Path out = tmp.resolve("demo");
@@ -103,7 +103,7 @@ class ZooBuildTicketsCommandTest {
         assertEquals(2, r[0], r[2].toString());
         String err = r[2].toString().strip();
         assertFalse(err.contains("\n"), err);
-        assertTrue(err.contains("accuracy or ticket"), err);
+        assertTrue(err.contains("accuracy, ticket or inr"), err);
         assertFalse(Files.exists(out));
     }
 
