@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 @Command(name = "conformance", mixinStandardHelpOptions = true,
-        description = {"Check this library against fixtures made by the PyTorch nfn (format: java/src/test/conformance/README.md in the repository).",
+        description = {"Check this library against fixtures made by the PyTorch nfn (format: java/core/src/test/conformance/README.md in the repository).",
                 "Prints one row per *.safetensors file with the worst relative error of each group; exits 1 if any case fails or a file cannot be read.",
                 "A case this library cannot run yet is listed as not implemented (SKIP): not counted as passed, not a failure."})
 final class ConformanceCommand implements Callable<Integer> {

@@ -86,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
                 Path dir = base.resolve(m[1].toLowerCase());
                 deleteRun(dir);
                 long s0 = System.nanoTime();
-                Trainer.Result r = new Trainer(ops, cfg, data, tc, dir, false).fit();
+                Trainer.Result r = new Trainer(ops, cfg, data, tc, dir, false).observedBy(new TerminalObserver()).fit();
                 double secs = (System.nanoTime() - s0) / 1e9;
                 tau[si][mi] = r.test().tau();
                 System.out.printf("trained  %-8s tau %.4f in %.1f s (best epoch %d, seed %d)%n", m[0], r.test().tau(), secs, r.bestEpoch(),

@@ -1,4 +1,4 @@
-package dev.nfn4j.train;
+package dev.nfn4j.cli;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** A PNG scatter plot of predicted against actual values, with the diagonal, written atomically. */
-public final class ScatterPlot {
+final class ScatterPlot {
     private ScatterPlot() {}
 
-    public static void write(Path png, String title, float[] actual, float[] predicted) throws IOException {
+    static void write(Path png, String title, float[] actual, float[] predicted) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(640).height(560).title(title).xAxisTitle("actual").yAxisTitle("predicted").build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);

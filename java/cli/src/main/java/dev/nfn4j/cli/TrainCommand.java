@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf("data     %s: %d networks, %s; split %d/%d/%d%n", zoo.describe(), data.size(), data.spec(),
                 data.splits().train().length, data.splits().val().length, data.splits().test().length);
         System.out.printf("model    %s, %s, input normalization %s on %s%n", opts, training, config.normalization(), Backends.get().describe());
-        Trainer trainer = new Trainer(Backends.get(), model, data, config, out, resume);
+        Trainer trainer = new Trainer(Backends.get(), model, data, config, out, resume).observedBy(new TerminalObserver());
         if (trainer.finished()) {
             System.out.printf("done     the run in %s is finished (%d epochs): nothing to resume, no file changed (its test result is in %s)%n",
                     out, trainer.epochsDone(), out.resolve("log.jsonl"));

@@ -4,6 +4,11 @@ import dev.nfn4j.zoo.CnnHyperparameters.Activation;
 import dev.nfn4j.zoo.CnnHyperparameters.Optimizer;
 import java.util.Arrays;
 
+import static dev.nfn4j.zoo.SmallCnn.CONV_LAYERS;
+import static dev.nfn4j.zoo.SmallCnn.FILTERS;
+import static dev.nfn4j.zoo.SmallCnn.KERNEL;
+import static dev.nfn4j.zoo.SmallCnn.STRIDE;
+
 /**
  * Trains one network of the Small CNN Zoo architecture (Unterthiner et al. 2020) in plain Java:
  * three 3x3 conv layers of 16 filters with stride 2 and TensorFlow "same" padding (28x28 ->
@@ -24,7 +29,6 @@ import java.util.Arrays;
  * {@code sqrt}, {@link StrictMath} and table-based tanh), never on the thread that runs it.
  */
 public final class CnnTrainer {
-    public static final int FILTERS = 16, KERNEL = 3, STRIDE = 2, CONV_LAYERS = 3;
     static final float MOMENTUM = 0.9f, BETA1 = 0.9f, BETA2 = 0.999f, RHO = 0.9f, EPS = 1e-7f;
     static final float SELU_ALPHA = 1.6732632f, SELU_SCALE = 1.050701f;
     /** Fashion-MNIST's pixel mean and standard deviation (on [0, 1]): inputs are standardised with them. */
@@ -130,27 +134,6 @@ public final class CnnTrainer {
         int n = 0, in = inChannels;
         for (int l = 0; l < CONV_LAYERS; l++, in = FILTERS) n += KERNEL * KERNEL * in * FILTERS + FILTERS;
         return n + FILTERS * classes + classes;
-    }
-
-    /**
-     * The tensors as layout.csv lists them: TensorFlow variable name and shape, in parameter order
-     * (Keras' default names, as in the Small CNN Zoo).
-     */
-    public static java.util.List<TfLayout.Tensor> tensors(int inChannels, int classes) {
-        java.util.List<TfLayout.Tensor> out = new java.util.ArrayList<>();
-        int start = 0, in = inChannels;
-        for (int l = 0; l <= CONV_LAYERS; l++) {
-            boolean dense = l == CONV_LAYERS;
-            String scope = "sequential/" + (dense ? "dense" : l == 0 ? "conv2d" : "conv2d_" + l) + "/";
-            int[] kernel = dense ? new int[]{FILTERS, classes} : new int[]{KERNEL, KERNEL, in, FILTERS};
-            int outs = kernel[kernel.length - 1], size = Arrays.stream(kernel).reduce(1, (x, z) -> x * z);
-            out.add(new TfLayout.Tensor(scope + "kernel:0", out.size(), start, start + size, kernel));
-            start += size;
-            out.add(new TfLayout.Tensor(scope + "bias:0", out.size(), start, start + outs, new int[]{outs}));
-            start += outs;
-            in = FILTERS;
-        }
-        return out;
     }
 
     /**

@@ -268,7 +268,7 @@ public final class CnnZooBuilder {
     /** layout.csv as pandas writes it: an unnamed index column, then varname, start_idx, end_idx, size, shape. */
     static void writeLayout(Path file) throws IOException {
         StringBuilder sb = new StringBuilder(",varname,start_idx,end_idx,size,shape\n");
-        for (TfLayout.Tensor t : CnnTrainer.tensors(1, ImageData.CLASSES))
+        for (TfLayout.Tensor t : SmallCnn.tensors(1, ImageData.CLASSES))
             sb.append(t.row()).append(',').append(t.varname()).append(',').append(t.start()).append(',').append(t.end()).append(',')
                     .append(t.end() - t.start()).append(",\"").append(TfLayout.tuple(t.shape())).append("\"\n");
         byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);

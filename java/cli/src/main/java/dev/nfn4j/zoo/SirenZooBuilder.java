@@ -57,7 +57,7 @@ public final class SirenZooBuilder {
     public static final int GENERATOR_VERSION = 1;
     public static final int DEFAULT_IMAGES = 1000, DEFAULT_PER_IMAGE = 10, DEFAULT_STEPS = 250, DEFAULT_BATCH = 100;
     public static final double LR = 1e-3;
-    static final String PARTS = "parts", BUILD_FILE = BuildSettings.FILE, WEIGHTS = "weights.npy", TABLE = "sirens.csv";
+    static final String PARTS = "parts", BUILD_FILE = BuildSettings.FILE, WEIGHTS = SirenZoo.WEIGHTS, TABLE = SirenZoo.TABLE;
 
     /**
      * What to build.

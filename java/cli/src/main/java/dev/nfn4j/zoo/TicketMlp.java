@@ -64,13 +64,6 @@ public final class TicketMlp {
         return MlpTrainer.numParams(sizes);
     }
 
-    /** Where layer l's weight starts in the PyTorch-order parameter array. */
-    static int weightOffset(int[] sizes, int l) {
-        int off = 0;
-        for (int i = 0; i < l; i++) off += sizes[i] * sizes[i + 1] + sizes[i + 1];
-        return off;
-    }
-
     /**
      * The result of one training run.
      *

@@ -110,7 +110,7 @@ public final class TicketZooBuilder {
         Arrays.fill(keep, 1f);
         Arrays.fill(survived, D);
         int diverged = 0;
-        TicketArch.Trained t = arch.train(data, initial, null, c.recipe(), dataSeed);
+        TicketArch.Trained t = TicketArchTraining.train(arch, data, initial, null, c.recipe(), dataSeed);
         accuracy[0] = t.testAccuracy();
         if (t.diverged()) diverged |= 1;
         for (int k = 0; k < D; k++) {
@@ -126,7 +126,7 @@ public final class TicketZooBuilder {
                         survived[a + q] = k;
                     }
             }
-            t = arch.train(data, initial, keep, c.recipe(), dataSeed);
+            t = TicketArchTraining.train(arch, data, initial, keep, c.recipe(), dataSeed);
             accuracy[k + 1] = t.testAccuracy();
             if (t.diverged()) diverged |= 1 << (k + 1);
         }

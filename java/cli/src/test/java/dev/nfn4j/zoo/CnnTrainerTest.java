@@ -33,7 +33,7 @@ class CnnTrainerTest {
     void parameterCountMatchesTheSmallCnnZoo() {
         assertEquals(4970, CnnTrainer.numParams(1, 10));
         assertEquals(4970, new CnnTrainer(28, 28, 1, 10, Activation.RELU, 0, 2).numParams());
-        assertEquals(4970, CnnTrainer.tensors(1, 10).getLast().end());
+        assertEquals(4970, SmallCnn.tensors(1, 10).getLast().end());
     }
 
     /** Central differences of the loss (cross-entropy plus L2) against backward, every activation, on uneven images. */

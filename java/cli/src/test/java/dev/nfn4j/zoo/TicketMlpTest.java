@@ -38,9 +38,9 @@ class TicketMlpTest {
         }
         assertEquals((P + 2) / 3, checked);
         // Layer offsets in PyTorch order: W_0 [5][12], b_0, W_1 [4][5], b_1, W_2 [10][4], b_2.
-        assertEquals(0, TicketMlp.weightOffset(sizes, 0));
-        assertEquals(65, TicketMlp.weightOffset(sizes, 1));
-        assertEquals(89, TicketMlp.weightOffset(sizes, 2));
+        assertEquals(0, TicketArch.Mlp.weightOffset(sizes, 0));
+        assertEquals(65, TicketArch.Mlp.weightOffset(sizes, 1));
+        assertEquals(89, TicketArch.Mlp.weightOffset(sizes, 2));
         assertEquals(139, P);
         assertThrows(IllegalArgumentException.class, () -> TicketMlp.train(data, new int[]{11, 4, 10}, new float[94], null, 1, 2, 1e-3f, 2, 0));
         assertThrows(IllegalArgumentException.class, () -> TicketMlp.train(data, sizes, new float[P - 1], null, 1, 2, 1e-3f, 2, 0));

@@ -45,7 +45,7 @@ class TicketZooBuilderTest {
             double[][] targets = Imp.schedule(DENSITIES, ranges.length);
             float[] keep = new float[initial.length];
             Arrays.fill(keep, 1f);
-            TicketArch.Trained t = arch.train(data, initial, null, RECIPE, dataSeed);
+            TicketArch.Trained t = TicketArchTraining.train(arch, data, initial, null, RECIPE, dataSeed);
             assertEquals(t.testAccuracy(), n.accuracy()[0]);
             for (int k = 0; k < DENSITIES.length; k++) {
                 for (int l = 0; l < ranges.length; l++) {
@@ -61,7 +61,7 @@ class TicketZooBuilderTest {
                     assertEquals(Imp.keepCount(targets[k][l], b - a), kept);
                 }
                 for (int q = 0; q < keep.length; q++) assertEquals(keep[q] == 1f, n.survived()[q] > k, arch.name() + " round " + k + " param " + q);
-                t = arch.train(data, initial, keep, RECIPE, dataSeed);
+                t = TicketArchTraining.train(arch, data, initial, keep, RECIPE, dataSeed);
                 assertEquals(t.testAccuracy(), n.accuracy()[k + 1]);
                 for (int q = 0; q < keep.length; q++) if (keep[q] == 0f) assertEquals(0f, t.params()[q], "pruned weight " + q + " moved");
             }
@@ -91,7 +91,7 @@ class TicketZooBuilderTest {
                     for (int q = ranges[l][0]; q < ranges[l][1]; q++) kept += (int) m[q];
                     assertEquals(Imp.keepCount(z.layerDensity(k, l), ranges[l][1] - ranges[l][0]), kept);
                 }
-                int bias = TicketMlp.weightOffset(MLP.sizes(), 0) + 99 * 12;
+                int bias = TicketArch.Mlp.weightOffset(MLP.sizes(), 0) + 99 * 12;
                 for (int q = bias; q < bias + 12; q++) assertEquals(1f, m[q], "biases are never pruned");
             }
         }
@@ -141,7 +141,7 @@ class TicketZooBuilderTest {
             float[] keep = new float[init.length];
             Random r = new Random(3);
             for (int q = 0; q < keep.length; q++) keep[q] = r.nextInt(4) == 0 ? 0f : 1f;
-            TicketArch.Trained t = arch.train(data, init, keep, longer, 99);
+            TicketArch.Trained t = TicketArchTraining.train(arch, data, init, keep, longer, 99);
             int moved = 0, kept = 0;
             for (int q = 0; q < keep.length; q++) {
                 if (keep[q] == 0f) assertEquals(0f, t.params()[q], arch.name() + " pruned parameter " + q);
@@ -153,8 +153,8 @@ class TicketZooBuilderTest {
             assertTrue(moved > kept * 9 / 10, arch.name() + ": only " + moved + " of " + kept + " kept parameters moved");
             assertArrayEquals(init, arch.initialise(new TicketArch.Init(TicketArch.Family.NORMAL, 1f), new ZooRandom(5)), "init unchanged");
             // Same seed, same run; the dense run differs.
-            assertArrayEquals(t.params(), arch.train(data, init, keep, longer, 99).params());
-            assertNotEquals(Arrays.hashCode(t.params()), Arrays.hashCode(arch.train(data, init, null, longer, 99).params()));
+            assertArrayEquals(t.params(), TicketArchTraining.train(arch, data, init, keep, longer, 99).params());
+            assertNotEquals(Arrays.hashCode(t.params()), Arrays.hashCode(TicketArchTraining.train(arch, data, init, null, longer, 99).params()));
         }
     }
 

@@ -49,7 +49,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs one conformance fixture of the PyTorch {@code nfn} (format: java/src/test/conformance/README.md in the repository)
+ * Runs one conformance fixture of the PyTorch {@code nfn} (format: java/core/src/test/conformance/README.md in the repository)
  * on a backend: builds the named module from the metadata, loads its {@code param.*} tensors by
  * name, and compares outputs, input and parameter gradients, and for model cases the loss and
  * an Adam training run, in relative L2 error per tensor.

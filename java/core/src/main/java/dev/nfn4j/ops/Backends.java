@@ -1,15 +1,16 @@
 package dev.nfn4j.ops;
 
-import dev.nfn4j.ops.cuda.CudaProbe;
 import dev.nfn4j.ops.reference.ReferenceOps;
+
+import java.util.ServiceLoader;
 
 
 /**
  * Picks the backend once, at first use, and logs why (as Lucene's VectorizationProvider does).
  * {@code -Dnfn4j.backend=reference|simd|cuda} forces one; a forced backend that cannot load is an
- * error, never a silent fallback. Unforced, the order is cuda (a device, a driver and the
- * kernels built into this jar: {@link CudaProbe}), then simd (the vector module readable), then
- * reference.
+ * error, never a silent fallback. Unforced, the order is cuda (the {@code nfn4j-cuda} jar on the
+ * class path, found as a {@link BackendProvider}, with a device, a driver and its kernels), then
+ * simd (the vector module readable), then reference.
  */
 public final class Backends {
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
@@ -47,7 +48,7 @@ public final class Backends {
         return switch (name) {
             case "reference" -> new ReferenceOps();
             case "simd" -> simd(0);
-            case "cuda" -> CudaProbe.open();
+            case "cuda" -> cuda().open();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected reference, simd or cuda)");
         };
     }
@@ -61,6 +62,28 @@ public final class Backends {
     public static String simdUnavailableReason() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty())
             return "the JVM was started without --add-modules jdk.incubator.vector";
+        return null;
+    }
+
+    /** Why the cuda backend cannot run here (its jar missing, no device, driver or kernels), or null when it can. */
+    public static String cudaUnavailableReason() {
+        BackendProvider p = provider("cuda");
+        return p == null ? NO_CUDA_JAR : p.unavailableReason();
+    }
+
+    private static final String NO_CUDA_JAR = "the nfn4j-cuda jar is not on the class path";
+
+    /** The cuda backend's provider; throws when its jar is missing. */
+    private static BackendProvider cuda() {
+        BackendProvider p = provider("cuda");
+        if (p == null) throw new UnsupportedOperationException("backend 'cuda' is unavailable: " + NO_CUDA_JAR);
+        return p;
+    }
+
+    /** The provider of that name on the class path, or null. */
+    private static BackendProvider provider(String name) {
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()))
+            if (p.name().equals(name)) return p;
         return null;
     }
 
@@ -88,10 +111,10 @@ public final class Backends {
             reason = "forced by -Dnfn4j.backend";
             return o;
         }
-        String noCuda = CudaProbe.unavailableReason();
+        String noCuda = cudaUnavailableReason();
         if (noCuda == null) {
             reason = "a CUDA device and the kernels are here";
-            return CudaProbe.open();
+            return cuda().open();
         }
         String why = simdUnavailableReason();
         if (why == null) {

@@ -16,9 +16,6 @@ import dev.nfn4j.space.SpecJson;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 import dev.nfn4j.zoo.ZooDataset;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +39,8 @@ import java.util.SplittableRandom;
  *
  * <p>Files in the output folder: {@code best.safetensors} (parameters with nfn's names and the
  * metadata to rebuild the model), {@code state.safetensors} (everything needed to resume),
- * {@code log.jsonl} (one JSON object per epoch and one for the test), {@code test_scatter.png}.
+ * {@code log.jsonl} (one JSON object per epoch and one for the test), and {@code test_scatter.png}
+ * where the {@link TrainingObserver} plots (the CLI's does).
  * Resuming continues exactly where a run stopped: epoch e's batch order depends only on the
  * seed and e.
  */
@@ -97,6 +95,7 @@ public final class Trainer {
     public record Result(int bestEpoch, Evaluation bestVal, Evaluation test, Path checkpoint, Path plot, double trainSeconds) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TEST_PLOT = "test_scatter.png";
 
     private final Ops ops;
     private final ModelConfig modelConfig;
@@ -177,6 +176,14 @@ public final class Trainer {
         return startEpoch;
     }
 
+    private TrainingObserver observer = TrainingObserver.NONE;
+
+    /** Shows this run's progress and test plot through {@code o}; returns this trainer. */
+    public Trainer observedBy(TrainingObserver o) {
+        observer = java.util.Objects.requireNonNull(o, "observer");
+        return this;
+    }
+
     public Params params() {
         return params;
     }
@@ -184,7 +191,7 @@ public final class Trainer {
     public Result fit() throws IOException {
         if (finished) { // the test of the best parameters, as the run logged it; nothing is written
             if (bestParams != null) restoreParams(bestParams);
-            return new Result(bestEpoch + 1, null, evaluate(data.splits().test()), out.resolve("best.safetensors"), out.resolve("test_scatter.png"), 0);
+            return new Result(bestEpoch + 1, null, evaluate(data.splits().test()), out.resolve("best.safetensors"), existingPlot(), 0);
         }
         long t0 = System.nanoTime();
         int[] train = data.splits().train();
@@ -194,11 +201,12 @@ public final class Trainer {
             int[] order = shuffled(train, cfg.seed(), epoch);
             double lossSum = 0;
             dataNanos = computeNanos = 0;
-            try (ProgressBar pb = progressBar("epoch " + (epoch + 1) + "/" + cfg.epochs(), steps)) {
+            try (TrainingObserver.Steps pb = cfg.progress() ? observer.epochStarted("epoch " + (epoch + 1) + "/" + cfg.epochs(), steps)
+                    : TrainingObserver.Steps.NONE) {
                 for (int s = 0; s < steps; s++) {
                     int from = s * cfg.batchSize(), to = Math.min(order.length, from + cfg.batchSize());
                     lossSum += step(java.util.Arrays.copyOfRange(order, from, to)) * (to - from);
-                    if (pb != null) pb.step();
+                    pb.step();
                 }
             }
             if (!Double.isFinite(lossSum))
@@ -240,16 +248,14 @@ public final class Trainer {
             finished = true;
             saveState(last); // a later resume finds the run finished and leaves it alone
         }
-        Path plot = null;
         if (out != null) {
-            plot = out.resolve("test_scatter.png");
             String title = outPer == 1 ? "tau " + String.format("%.3f", test.tau()) : "R^2 " + String.format("%.3f", test.r2());
             // weight-space targets: the first entries only, enough to see the fit without a million points
             int shown = Math.min(test.actual().length, 20_000);
-            ScatterPlot.write(plot, modelConfig.kind() + ": predicted vs actual (test, " + title + ")",
+            observer.testPlot(out.resolve(TEST_PLOT), modelConfig.kind() + ": predicted vs actual (test, " + title + ")",
                     java.util.Arrays.copyOf(test.actual(), shown), java.util.Arrays.copyOf(test.predicted(), shown));
         }
-        return new Result(bestEpoch + 1, null, test, out == null ? null : out.resolve("best.safetensors"), plot, seconds);
+        return new Result(bestEpoch + 1, null, test, out == null ? null : out.resolve("best.safetensors"), existingPlot(), seconds);
     }
 
     /** What picks the best epoch: validation tau, or with weight-space targets the (negated) validation loss. */
@@ -353,10 +359,10 @@ public final class Trainer {
         return o;
     }
 
-    private ProgressBar progressBar(String task, int steps) {
-        if (!cfg.progress() || System.console() == null) return null; // bars only on a terminal, not in logs
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250).continuousUpdate().clearDisplayOnFinish().build();
+    /** The test plot in the output folder, or null when there is none. */
+    private Path existingPlot() {
+        Path png = out == null ? null : out.resolve(TEST_PLOT);
+        return png != null && Files.exists(png) ? png : null;
     }
 
     private void log(Map<String, Object> row) throws IOException {

@@ -22,7 +22,7 @@ import java.util.Locale;
  * @param shortcutCorrelation probability that a training example carries the shortcut inputs of its
  *                      own class rather than those of a uniformly random class (which may be its own);
  *                      drawn once per example before training. 0: the shortcut is noise, as on the
- *                      test set; 1: it always agrees with the label (see {@link SyntheticTask})
+ *                      test set; 1: it always agrees with the label (see {@code SyntheticTask})
  */
 public record MlpHyperparameters(Optimizer optimizer, float learningRate, Activation activation, InitDistribution init, float initStd,
                                  float l2, int steps, int batchSize, float labelNoise, float trainFraction,

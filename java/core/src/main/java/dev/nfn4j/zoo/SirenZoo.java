@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A SIREN zoo folder as {@link SirenZooBuilder} writes it: {@code weights.npy} {@code [N, 1185]}
+ * A SIREN zoo folder as {@code SirenZooBuilder} writes it: {@code weights.npy} {@code [N, 1185]}
  * (one flattened SIREN per row, nfn's state_dict order) and {@code sirens.csv} (one row per SIREN:
  * {@value #HEADER}). Reading checks that the pieces agree: as many rows as SIRENs, labels in
  * [0, 10), known splits, finite PSNRs.
@@ -27,6 +27,9 @@ import java.util.List;
  * @param psnr    per SIREN: its reconstruction's PSNR in dB
  */
 public record SirenZoo(Path dir, float[] weights, String[] split, String[] source, int[] image, int[] label, int[] copy, float[] psnr) {
+    /** The zoo folder's files: the flattened SIRENs and their table. */
+    static final String WEIGHTS = "weights.npy", TABLE = "sirens.csv";
+
     public static final String HEADER = "index,split,source,image,label,copy,psnr";
     public static final List<String> SPLITS = List.of("train", "val", "test");
 
@@ -45,7 +48,7 @@ public record SirenZoo(Path dir, float[] weights, String[] split, String[] sourc
     }
 
     public static SirenZoo read(Path dir) throws IOException {
-        Path w = dir.resolve(SirenZooBuilder.WEIGHTS), t = dir.resolve(SirenZooBuilder.TABLE);
+        Path w = dir.resolve(WEIGHTS), t = dir.resolve(TABLE);
         for (Path f : List.of(w, t))
             if (!Files.isRegularFile(f)) throw new NoSuchFileException(f.toString(), null, "missing: not a SIREN zoo folder (nfn4j zoo build-siren writes one)");
         HostTensor weights = Npy.read(w);

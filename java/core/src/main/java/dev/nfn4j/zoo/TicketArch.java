@@ -6,8 +6,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * A network architecture of the ticket zoo: how one network is initialised and trained (from a
- * given initialisation, under a given mask), where its prunable weights lie, and how its
+ * A network architecture of the ticket zoo: how one network is initialised, where its prunable weights lie, and how its
  * parameters map to the canonical weight-space layout ({@code WsLayout(spec, 1, 1)}: W_0, b_0,
  * W_1, b_1, ..., each W_i as {@code [f_i][n_i][n_{i-1}]}).
  *
@@ -73,9 +72,6 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
     record Trained(float[] params, float testAccuracy, boolean diverged) {
     }
 
-    /** Trains from {@code init} under {@code keep} (null: dense); the data stream is {@code dataSeed}'s. */
-    Trained train(ImageData.Split data, float[] init, float[] keep, Recipe recipe, long dataSeed);
-
     /** Trainer order to canonical order. */
     float[] toCanonical(float[] params);
 
@@ -103,7 +99,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
         };
     }
 
-    /** The ReLU MLP 784 -> hidden -> 10 trained by {@link TicketMlp}; PyTorch order is canonical order. */
+    /** The ReLU MLP 784 -> hidden -> 10 trained by {@code TicketMlp}; PyTorch order is canonical order. */
     record Mlp(int[] sizes) implements TicketArch {
         public static final Mlp DEFAULT = new Mlp(new int[]{784, 64, 64, 10});
 
@@ -132,10 +128,17 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
         public int[][] weightRanges() {
             int[][] r = new int[sizes.length - 1][];
             for (int l = 0; l < r.length; l++) {
-                int o = TicketMlp.weightOffset(sizes, l);
+                int o = weightOffset(sizes, l);
                 r[l] = new int[]{o, o + sizes[l] * sizes[l + 1]};
             }
             return r;
+        }
+
+        /** Where layer l's weight starts in the PyTorch-order parameter array. */
+        static int weightOffset(int[] sizes, int l) {
+            int off = 0;
+            for (int i = 0; i < l; i++) off += sizes[i] * sizes[i + 1] + sizes[i + 1];
+            return off;
         }
 
         @Override
@@ -147,12 +150,6 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
                 for (int q = w[l][0]; q < w[l][1]; q++) p[q] = (float) (std * unit(init.family(), r));
             }
             return p;
-        }
-
-        @Override
-        public Trained train(ImageData.Split data, float[] init, float[] keep, Recipe c, long dataSeed) {
-            TicketMlp.Result r = TicketMlp.train(data, sizes, init, keep, c.steps(), c.batch(), c.learningRate(), c.testImages(), dataSeed);
-            return new Trained(r.params(), r.testAccuracy(), r.diverged());
         }
 
         @Override
@@ -182,12 +179,12 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
     }
 
     /**
-     * The Small CNN Zoo CNN that {@link CnnTrainer} trains (ReLU, no dropout, no L2, Adam, all
+     * The Small CNN Zoo CNN that {@code CnnTrainer} trains (ReLU, no dropout, no L2, Adam, all
      * training images), parameters in TensorFlow order.
      */
     record Cnn() implements TicketArch {
         public static final Cnn INSTANCE = new Cnn();
-        private static final int F = CnnTrainer.FILTERS, K = CnnTrainer.KERNEL, S = K * K, C = ImageData.CLASSES;
+        private static final int F = SmallCnn.FILTERS, K = SmallCnn.KERNEL, S = K * K, C = ImageData.CLASSES;
 
         @Override
         public String name() {
@@ -206,9 +203,9 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
 
         @Override
         public int[][] weightRanges() {
-            int[][] r = new int[CnnTrainer.CONV_LAYERS + 1][];
+            int[][] r = new int[SmallCnn.CONV_LAYERS + 1][];
             int i = 0;
-            for (TfLayout.Tensor t : CnnTrainer.tensors(1, C)) if (t.varname().endsWith("kernel:0")) r[i++] = new int[]{t.start(), t.end()};
+            for (TfLayout.Tensor t : SmallCnn.tensors(1, C)) if (t.varname().endsWith("kernel:0")) r[i++] = new int[]{t.start(), t.end()};
             return r;
         }
 
@@ -225,20 +222,12 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
             return p;
         }
 
-        @Override
-        public Trained train(ImageData.Split data, float[] init, float[] keep, Recipe c, long dataSeed) {
-            CnnHyperparameters hp = new CnnHyperparameters(CnnHyperparameters.Optimizer.ADAM, c.learningRate(), CnnHyperparameters.Activation.RELU,
-                    CnnHyperparameters.Init.RANDOM_NORMAL, 1f, 0f, 0f, 1f); // init unused: training starts from init
-            CnnTrainer.Result r = CnnTrainer.trainFrom(data, hp, c.batch(), new int[]{c.steps()}, c.testImages(), dataSeed, init, keep);
-            return new Trained(r.params()[0], r.testAccuracy()[0], r.divergedAt() >= 0);
-        }
-
         /** canonical W_l[s][j][k] = kernel[ky][kx][k][j] (s = ky * 3 + kx); the dense W[j][k] = kernel[k][j]; biases as they are. */
         private static void map(float[] tf, float[] canon, boolean toCanonical) {
             int off = 0;
             int in = 1;
-            for (int l = 0; l <= CnnTrainer.CONV_LAYERS; l++) {
-                boolean dense = l == CnnTrainer.CONV_LAYERS;
+            for (int l = 0; l <= SmallCnn.CONV_LAYERS; l++) {
+                boolean dense = l == SmallCnn.CONV_LAYERS;
                 int taps = dense ? 1 : S, out = dense ? C : F;
                 for (int s = 0; s < taps; s++)
                     for (int j = 0; j < out; j++)

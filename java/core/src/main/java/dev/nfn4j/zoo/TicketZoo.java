@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * A ticket zoo as {@link TicketZooBuilder} writes it ({@code tickets.safetensors}): per network
+ * A ticket zoo as {@code TicketZooBuilder} writes it ({@code tickets.safetensors}): per network
  * its initialisation and, per parameter, the number of IMP rounds it survived, both in the
  * canonical one-network layout ({@code WsLayout(spec, 1, 1)}); the test accuracy of the dense
  * network and of each density's ticket trained from the initialisation; the densities and the

@@ -36,7 +36,7 @@ class ResumeTest {
 
     private static Map<String, byte[]> files(Path out) throws Exception {
         Map<String, byte[]> m = new java.util.TreeMap<>();
-        for (String f : new String[]{"log.jsonl", "state.safetensors", "best.safetensors", "test_scatter.png"}) m.put(f, Files.readAllBytes(out.resolve(f)));
+        for (String f : new String[]{"log.jsonl", "state.safetensors", "best.safetensors"}) m.put(f, Files.readAllBytes(out.resolve(f)));
         return m;
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -56,10 +57,18 @@ class TrainerTest {
     void trainsLogsCheckpointsAndPlots() throws Exception {
         Ops ops = TestBackends.reference();
         Path out = tmp.resolve("run");
-        Trainer.Result r = new Trainer(ops, SMALL, toyZoo(1), config(6), out, false).fit();
+        List<Path> plots = new ArrayList<>();
+        TrainingObserver observer = new TrainingObserver() {
+            @Override
+            public void testPlot(Path png, String title, float[] actual, float[] predicted) {
+                assertEquals(actual.length, predicted.length);
+                plots.add(png);
+            }
+        };
+        Trainer.Result r = new Trainer(ops, SMALL, toyZoo(1), config(6), out, false).observedBy(observer).fit();
         List<Map<String, Object>> log = Trainer.readLog(out);
         assertEquals(7, log.size(), "6 epochs and the test row");
-        assertTrue(Files.size(out.resolve("test_scatter.png")) > 1000);
+        assertEquals(List.of(out.resolve("test_scatter.png")), plots, "the test plotted once");
         var ckpt = Safetensors.read(out.resolve("best.safetensors"));
         assertEquals(SMALL, ModelConfig.fromJson(ckpt.metadata().get("model")));
         assertTrue(ckpt.has("0.w0_rpt.weight"), "parameters carry nfn's names");
