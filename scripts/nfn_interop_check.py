@@ -10,7 +10,7 @@ with `nfn4j predict` on the same networks (written as a flat .npy in state_dict 
 Not part of CI: nfn and its einops dependency come from PyPI, which this project's machines cannot
 reach. Run it where both are importable (a checkout of each on PYTHONPATH is enough; PyTorch 1.13+):
 
-    PYTHONPATH=/path/to/nfn:/path/to/einops python3 native/nfn_interop_check.py CHECKPOINT [--networks 6] [--nfn4j ./nfn4j]
+    PYTHONPATH=/path/to/nfn:/path/to/einops python3 scripts/nfn_interop_check.py CHECKPOINT [--networks 6] [--nfn4j ./nfn4j]
 
 Supported: kinds HNP, NP, NP_IO; pools HNP, NP; no Fourier features, no append-stats; a checkpoint trained with
 --no-normalize (with a normalizer, nfn's NormalizingModule would have to apply it first). Exits 1

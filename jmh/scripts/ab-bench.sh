@@ -5,14 +5,14 @@
 # GpuBench on A, then on B (the order flips every round), and prints each workload's medians per
 # round, B / A, and in how many rounds B was faster.
 #
-#   scripts/ab-bench.sh A B [WORKLOAD,...]
+#   jmh/scripts/ab-bench.sh A B [WORKLOAD,...]
 #       A, B       git revisions (a branch, a commit, HEAD~1) or WORKTREE for the files as they are now
 #       WORKLOAD   GpuBench names (default: np_mlp256_c32_fwd,np_mlp256_c32_fwd_bwd,hnp_siren_c128_fwd_bwd)
 #
 # Environment: ROUNDS (default 3), THREADS (2), REPS (20), WARMUP (10), OUT (/tmp/nfn4j-ab).
 # Timings swing 20-40% here between minutes; trust a difference that holds in most rounds.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [ $# -ge 2 ] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 A=$1 B=$2 WORKLOADS=${3:-np_mlp256_c32_fwd,np_mlp256_c32_fwd_bwd,hnp_siren_c128_fwd_bwd}
 ROUNDS=${ROUNDS:-3} THREADS=${THREADS:-2} REPS=${REPS:-20} WARMUP=${WARMUP:-10} OUT=${OUT:-/tmp/nfn4j-ab}

@@ -2,18 +2,18 @@
 # The simd backend's GEMMs against native BLAS on the same calls (issue 3: is a target within
 # reach of tuned code on this machine?). For each workload and thread count, in alternating
 # rounds: ProfileWorkload lists the workload's channel-mix calls with their shapes and times
-# (simd backend); native/blas_replay runs the same calls on OpenBLAS and on BLIS; the table
+# (simd backend); blas_replay runs the same calls on OpenBLAS and on BLIS; the table
 # compares the GEMM time of the three. The BLAS libraries' 1536^3 sgemm is printed first: the
 # rate hand-tuned assembly reaches here.
 #
-#   scripts/blas-ceiling.sh [WORKLOAD...]     default: np_mlp256_c32_fwd np_mlp256_c32_fwd_bwd hnp_siren_c128_fwd_bwd
+#   jmh/scripts/blas-ceiling.sh [WORKLOAD...]     default: np_mlp256_c32_fwd np_mlp256_c32_fwd_bwd hnp_siren_c128_fwd_bwd
 #
 # Environment: THREADS (default "1 2"), ROUNDS (3), REPS (10), OUT (default /tmp/blas-ceiling).
 # Needs gcc and Debian's libopenblas-pthread-dev and/or libblis-pthread-dev (apt), which are
 # not build dependencies of nfn4j; it says so when they are missing. Installing OpenBLAS also
 # makes it the system libblas.so.3 (update-alternatives), which PyTorch's CPU matmuls then use.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 THREADS=${THREADS:-"1 2"} ROUNDS=${ROUNDS:-3} REPS=${REPS:-10} OUT=${OUT:-/tmp/blas-ceiling}
 WORKLOADS=("$@")
 [ ${#WORKLOADS[@]} -gt 0 ] || WORKLOADS=(np_mlp256_c32_fwd np_mlp256_c32_fwd_bwd hnp_siren_c128_fwd_bwd)
@@ -26,7 +26,7 @@ LIBS=()
 for lib in openblas blis; do
     dir=/usr/lib/$ARCH/$lib-pthread inc=/usr/include/$ARCH/$lib-pthread
     [ -e "$dir/lib$lib.so" ] && [ -e "$inc/cblas.h" ] || continue
-    gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$OUT/blas_replay_$lib" "$ROOT/native/blas_replay.c" \
+    gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$OUT/blas_replay_$lib" "$ROOT/jmh/scripts/blas_replay.c" \
         -I"$inc" -L"$dir" -l"$lib" -Wl,-rpath,"$dir" -lm
     LIBS+=("$lib")
 done

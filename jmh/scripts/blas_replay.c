@@ -1,6 +1,6 @@
 // blas_replay: times a workload's GEMM-shaped calls on a native BLAS (OpenBLAS or BLIS), to
 // compare the simd backend's channel mixes with the best tuned code this machine has, on the
-// same shapes. scripts/blas-ceiling.sh builds it and feeds it the calls ProfileWorkload lists.
+// same shapes. blas-ceiling.sh builds it and feeds it the calls ProfileWorkload lists.
 //
 //   blas_replay REPS < spec      spec lines: "op B cin cout plane calls", one per call shape
 //   blas_replay --peak REPS      a 1536^3 sgemm: the rate tuned code reaches on this machine

@@ -3,7 +3,7 @@
 # has none yet), trains the plain HNP-NFN and StatNN on it for each seed, and prints both test
 # Kendall's taus per seed, their means and the paired t statistic (BENCHMARKS.md records a run).
 #
-#   scripts/cnn-zoo-hnp-vs-statnn.sh [ZOO_DIR] [SEEDS]     defaults: /tmp/nfn4j-cnnzoo140, "0 1 2"
+#   jmh/scripts/cnn-zoo-hnp-vs-statnn.sh [ZOO_DIR] [SEEDS]     defaults: /tmp/nfn4j-cnnzoo140, "0 1 2"
 #
 # Environment: STEPS (checkpoints, default 35,70,105,140; the last is the one predicted, the others
 # are extra training pairs), EPOCHS (10), LANES (runs at a time, one thread each; default: cores),
@@ -13,7 +13,7 @@
 # A run whose log holds a test result is not redone.
 # About 18 minutes for the zoo and 4 minutes per HNP-NFN run on one core of a 2-core EPYC.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ZOO=${1:-/tmp/nfn4j-cnnzoo140}
 SEEDS=${2:-"0 1 2"}
 STEPS=${STEPS:-35,70,105,140}

@@ -9,7 +9,7 @@ SIREN's own Adam problem), the loop a PyTorch user would write. The nfn4j side r
 `./nfn4j zoo build-siren` with the same images, SIRENs per image, steps and batch in a fresh
 folder. Both report SIRENs/s and the mean PSNR.
 
-    /usr/bin/python3 scripts/siren-vs-torch.py [--images 10] [--per-image 10] [--steps 250] [--batch 100] [--threads 2]
+    /usr/bin/python3 jmh/scripts/siren-vs-torch.py [--images 10] [--per-image 10] [--steps 250] [--batch 100] [--threads 2]
 
 Needs Debian's python3-torch (1.13) and dataset-fashion-mnist.
 """
@@ -104,7 +104,7 @@ def main():
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     cpu0 = os.times()
     rate_t, psnr_t, sec_t, total = torch_fit(args)
     cpu1 = os.times()
