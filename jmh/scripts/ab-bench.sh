@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A/B timing of two builds on this noisy host (issue 3): one change against its base, in
+# A/B timing of two builds on a noisy host: one change against its base, in
 # alternating rounds, so drift in the host's speed hits both alike. Builds each revision's
 # benchmarks jar once (in a git worktree under $OUT, kept by commit), then per round runs
 # GpuBench on A, then on B (the order flips every round), and prints each workload's medians per

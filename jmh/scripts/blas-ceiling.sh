@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The simd backend's GEMMs against native BLAS on the same calls (issue 3: is a target within
+# The simd backend's GEMMs against native BLAS on the same calls (is a target within
 # reach of tuned code on this machine?). For each workload and thread count, in alternating
 # rounds: ProfileWorkload lists the workload's channel-mix calls with their shapes and times
 # (simd backend); blas_replay runs the same calls on OpenBLAS and on BLIS; the table

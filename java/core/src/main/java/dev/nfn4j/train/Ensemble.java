@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * Several predictors of the same networks, and their mean prediction. Models that see the
  * weights differently make different errors: on the CNN zoo an HNP-NFN averaged with a StatNN
- * ranks networks better than either, or than two StatNNs (BENCHMARKS.md, issue 6).
+ * ranks networks better than either, or than two StatNNs (BENCHMARKS.md).
  */
 public final class Ensemble implements AutoCloseable {
     private final List<Predictor> members;

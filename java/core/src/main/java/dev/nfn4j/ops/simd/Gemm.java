@@ -167,14 +167,14 @@ final class Gemm {
      * {@code P[full*cin*2V + c*tw + i]}. A register block then reads its X values as one
      * contiguous 2 KB run instead of one cache line from each of cin rows: with rows, every
      * step of the contraction missed L1 (the 128 KB tile lives in L2) and the kernel ran at
-     * half the rate it reaches on L1-resident data (lab, 2026-11-27, one thread, 32 channels,
+     * half the rate it reaches on L1-resident data (one thread, 32 channels,
      * 1,008 positions: 31-39 GFLOP/s with rows, 46-87 with panels). The copy is reused by every
      * output block. Each block of four output rows starts from a per-thread epilogue tile E:
      * the constants and row/column terms, or zeros when accumulating. With {@link #pools}, each
      * block's rows are pooled into stripe {@code st}'s partial sums right after they are stored,
      * while they are in L1: y's rows lie a plane apart, so the rows of a whole tile share L2 sets
      * and do not stay there (pooling the tile after all its blocks cost more than the separate
-     * planeReduce it replaced, 2026-11-27).
+     * planeReduce it replaced).
      */
     private void tile(int b, int p0, int p1, int st) {
         int len = p1 - p0, full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V;
@@ -196,8 +196,8 @@ final class Gemm {
         float[] E = scratch.get(Scratch.E_SLOT, 4 * eRow(len));
         if (accumulate) Arrays.fill(E, 0, 4 * eRow(len), 0f); // accumulated GEMMs have no epilogue
         // The block starts from the epilogue and stores straight to y, so y's write misses drain
-        // while the next block computes. (Computing in E and copying out was measured slower,
-        // 2026-11-27: 2 threads, the 256x256 mix 29-36 vs 22-24 ms median; the copy's stores had
+        // while the next block computes. (Computing in E and copying out measures slower:
+        // 2 threads, the 256x256 mix 29-36 vs 22-24 ms median; the copy's stores had
         // nothing to overlap with.)
         for (int o = 0; o < cout; o += 4) {
             int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
@@ -227,7 +227,7 @@ final class Gemm {
      * (panels: cs = 2V, gs = k*2V, tailCs = the tail's width; rows of stride ld: cs = ld,
      * gs = 2V, tailCs = ld). AP[ai + c*4 + q] holds a[o+q][c]
      * (rows interleaved, so the four broadcasts of a step read one 16-byte run: 1.5-2x faster
-     * than strided loads from a, measured in a lab on cache-resident data). The accumulators
+     * than strided loads from a, measured on cache-resident data). The accumulators
      * start at {@code E[q*eRow(len) + i]}, or, with E null, at the outputs themselves (a sum
      * continued over several calls, one per block of the contraction); results go to
      * {@code out[outBase + q*outStride + i]}, added to what is there when this GEMM accumulates.
@@ -242,7 +242,7 @@ final class Gemm {
         int p = 0, xb = pb;
         for (; p + 2 * V <= len; p += 2 * V, xb += gs) {
             // Always loaded, never a choice between zero and E: C2 compiled a merge of the two
-            // into code half as fast (measured, 2026-11-27).
+            // into code half as fast.
             FloatVector s00 = FloatVector.fromArray(S, st, e0 + p), s01 = FloatVector.fromArray(S, st, e0 + p + V);
             FloatVector s10 = FloatVector.fromArray(S, st, e1 + p), s11 = FloatVector.fromArray(S, st, e1 + p + V);
             FloatVector s20 = FloatVector.fromArray(S, st, e2 + p), s21 = FloatVector.fromArray(S, st, e2 + p + V);

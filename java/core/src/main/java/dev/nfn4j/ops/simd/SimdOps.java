@@ -45,8 +45,8 @@ public final class SimdOps implements Ops {
     static final int COPY_PIECE = 1 << 16;
     /**
      * Planes of at least this many positions take a mix's output pools as its tiles are written;
-     * smaller ones pool y after the mix, while it is still in cache: a lab (2 threads, medians,
-     * 2026-11-27) had the in-mix pools slower there (the zoo's 8x9->144 at 16x16: 384 vs 250 us;
+     * smaller ones pool y after the mix, while it is still in cache: measured (2 threads, medians),
+     * the in-mix pools are slower there (the zoo's 8x9->144 at 16x16: 384 vs 250 us;
      * 32->32 at 64x64 even to 1.2x slower) and faster only from about 181x181 (10.8-11.5 vs
      * 12.0-13.6 ms) and 256x256.
      */
@@ -245,10 +245,9 @@ public final class SimdOps implements Ops {
      * The fused backward as its ops in turn (act' into a reused buffer, the plane sums, the GEMMs),
      * dbias taken from the term gradients' plane sums rather than in a pass of its own
      * ({@link Ops#composedMixBackwardBiasFromPools}). Two passes over dy instead (the pools and
-     * act' taken in the weight gradient's pass, act' applied as the dx GEMM packs its tiles; branch
-     * {@code experiment/simd-two-pass-backward}) were bit-identical but not faster here (sixth
-     * session, BENCHMARKS.md): the NF-Layers' dy is cache-resident at the zoo's sizes, and act'
-     * was then applied three times instead of once.
+     * act' taken in the weight gradient's pass, act' applied as the dx GEMM packs its tiles) are
+     * bit-identical but not faster here (BENCHMARKS.md): the NF-Layers' dy is cache-resident at
+     * the zoo's sizes, and act' is then applied three times instead of once.
      */
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {

@@ -94,12 +94,12 @@ final class WeightGrad {
             return;
         }
         // Large inputs: per-(sample, tile) partials of da and dbias from packed tiles, summed in tile order.
-        // Two kernels, chosen by plane size (measured 2026-11-27, one thread): long planes reduce
+        // Two kernels, chosen by plane size (measured on one thread): long planes reduce
         // row against row (vectors along positions, one lane reduction per entry and chunk): np_mlp256's
         // 256x256 planes 36 -> 65 ms slower with the transposed GEMM, whose two transposes cost more than
         // its GEMM; short planes with many channels (hnp_siren: 98 vs 437 ms) amortize the transposes
-        // and would spend their time in lane reductions. Retried with the blocked panels below (sixth
-        // session, 2 threads, three alternations): np_mlp256's da still 54-70 ms against 41-52 with
+        // and would spend their time in lane reductions. With the blocked panels below (2 threads,
+        // three alternations): np_mlp256's da still 54-70 ms against 41-52 with
         // the row kernel; with 32 channels a transposed value feeds only 64 flops.
         boolean rowKernel = cin < 2 * V || plane >= DA_ROWS_MIN_PLANE;
         final int DT = rowKernel ? DA_ROWS_TILE : DA_TILE;
@@ -192,8 +192,8 @@ final class WeightGrad {
     /**
      * Positions per block of the weight gradient's transposed panels, for n positions in all: the
      * block (positions x cin floats) fits in Gemm.P_TILE_FLOATS (a quarter of L2), so the four-row blocks
-     * of da that run over it in turn read it from L2, not memory (2026-11-27, sixth session: a whole 1,024-position
-     * tile of 128 channels, 590 KB, ran the hnp_siren weight gradient at 40 GFLOP/s against the
+     * of da that run over it in turn read it from L2, not memory (a whole 1,024-position
+     * tile of 128 channels, 590 KB, runs the hnp_siren weight gradient at 40 GFLOP/s against the
      * forward's 71), and the blocks are of equal size (no short last block paying the stores of
      * the sums for a few positions).
      */
