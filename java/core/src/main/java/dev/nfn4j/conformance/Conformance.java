@@ -55,11 +55,14 @@ import java.util.Map;
  * an Adam training run, in relative L2 error per tensor.
  */
 public final class Conformance {
+    private static final System.Logger LOG = System.getLogger(Conformance.class.getName());
+    /** Largest relative L2 errors that pass: outputs, and gradients. */
     public static final double OUTPUT_TOL = 1e-5, GRAD_TOL = 1e-4;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The worst relative error of one group of tensors. */
     public record Check(String group, double worst, String worstTensor, double tolerance) {
+        /** Whether the worst error is within the tolerance. */
         public boolean pass() {
             return worst <= tolerance; // NaN fails
         }
@@ -70,18 +73,22 @@ public final class Conformance {
      * library cannot run yet: neither passed nor failed, and reported as such.
      */
     public record Result(Path file, String module, List<Check> checks, String error, String notImplemented) {
+        /** The outcome of a case that ran, or failed with {@code error}. */
         public Result(Path file, String module, List<Check> checks, String error) {
             this(file, module, checks, error, null);
         }
 
+        /** Whether the case ran and every check passed. */
         public boolean pass() {
             return notImplemented == null && error == null && !checks.isEmpty() && checks.stream().allMatch(Check::pass);
         }
 
+        /** Whether the library cannot run the case yet. */
         public boolean skipped() {
             return notImplemented != null;
         }
 
+        /** The fixture's file name without {@code .safetensors}. */
         public String caseName() {
             String n = file.getFileName().toString();
             return n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
@@ -378,7 +385,8 @@ public final class Conformance {
         String worstName = "";
         for (Map.Entry<String, double[][]> e : pairs.entrySet()) {
             double r = relErr(e.getValue()[0], e.getValue()[1]);
-            if (Boolean.getBoolean("nfn4j.conformance.verbose")) System.err.printf("  %-40s %.3e%n", e.getKey(), r);
+            if (Boolean.getBoolean("nfn4j.conformance.verbose"))
+                LOG.log(System.Logger.Level.INFO, () -> String.format("  %-40s %.3e", e.getKey(), r));
             if (!(r <= worst)) { // NaN sticks
                 worst = r;
                 worstName = e.getKey();
