@@ -20,7 +20,9 @@ public final class AtomicFile {
     private AtomicFile() {
     }
 
+    /** What to write into the temporary file before it replaces the target. */
     public interface Body {
+        /** Writes the whole content to {@code out}. */
         void write(FileChannel out) throws IOException;
     }
 

@@ -59,6 +59,7 @@ public final class HostTensor {
         return shape.clone();
     }
 
+    /** The number of elements: the product of the shape. */
     public long numel() {
         return length();
     }

@@ -40,10 +40,12 @@ public final class JsonFields {
             this.detail = detail;
         }
 
+        /** The path of the offending field, as {@code model.hidden[0]}. */
         public String field() {
             return field;
         }
 
+        /** What is wrong with the field, without its path. */
         public String detail() {
             return detail;
         }
@@ -68,6 +70,7 @@ public final class JsonFields {
         return m.replaceAll("\\s+", " ").strip();
     }
 
+    /** The node as an object; throws naming the field otherwise. */
     public static JsonNode object(String field, JsonNode n) {
         if (n == null || !n.isObject()) throw new BadField(field, "expected a JSON object, got " + describe(n));
         return n;
@@ -88,6 +91,7 @@ public final class JsonFields {
         return v;
     }
 
+    /** The path of a member of {@code field}. */
     public static String join(String field, String name) {
         return field == null || field.isEmpty() ? name : field + "." + name;
     }
@@ -107,11 +111,13 @@ public final class JsonFields {
         return n.doubleValue();
     }
 
+    /** The node as a boolean; throws naming the field otherwise. */
     public static boolean bool(String field, JsonNode n) {
         if (n == null || !n.isBoolean()) throw new BadField(field, "expected true or false, got " + describe(n));
         return n.booleanValue();
     }
 
+    /** The node as a string; throws naming the field otherwise. */
     public static String text(String field, JsonNode n) {
         if (n == null || !n.isTextual()) throw new BadField(field, "expected a string, got " + describe(n));
         return n.textValue();

@@ -24,14 +24,17 @@ public class NfnFormatException extends IOException {
     private final String tensor;
     private final String problem;
 
+    /** A problem with the file as a whole. */
     public NfnFormatException(Path file, String message) {
         this(file, null, message, null);
     }
 
+    /** A problem with one tensor or field of the file. */
     public NfnFormatException(Path file, String tensor, String message) {
         this(file, tensor, message, null);
     }
 
+    /** A problem with one tensor or field of the file, caused by {@code cause}. */
     public NfnFormatException(Path file, String tensor, String message, Throwable cause) {
         super(format(file, tensor, message), cause);
         this.file = file;

@@ -14,6 +14,7 @@ import java.util.Arrays;
  * @param dataOffset bytes from the start of the file (or zip entry) to the first element
  */
 public record NpyHeader(int major, DType dtype, ByteOrder order, long[] shape, long dataOffset) {
+    /** Copies the shape. */
     public NpyHeader {
         shape = shape.clone();
     }
@@ -24,6 +25,7 @@ public record NpyHeader(int major, DType dtype, ByteOrder order, long[] shape, l
         return shape.clone();
     }
 
+    /** The number of dimensions. */
     public int ndim() {
         return shape.length;
     }
@@ -35,6 +37,7 @@ public record NpyHeader(int major, DType dtype, ByteOrder order, long[] shape, l
         return n;
     }
 
+    /** The size of the data after the header, in bytes. */
     public long dataBytes() {
         return numel() * dtype.byteSize();
     }

@@ -22,6 +22,7 @@ public final class ShapeText {
         return join("[", dims, "]");
     }
 
+    /** The dimensions as {@code [2, 3, 4]}. */
     public static String list(int[] dims) {
         long[] d = new long[dims.length];
         for (int i = 0; i < d.length; i++) d[i] = dims[i];

@@ -11,8 +11,10 @@ import java.util.Map;
  * file and the tensor.
  */
 public interface TensorSource {
+    /** How many tensor names an error message lists at most. */
     int NAMES_IN_ERRORS = 10;
 
+    /** The file the tensors come from, for error messages. */
     Path path();
 
     /** Tensor names, in the file's order. */
@@ -21,6 +23,7 @@ public interface TensorSource {
     /** The named tensor, or null when the file has none of that name. */
     HostTensor find(String name);
 
+    /** Whether a tensor of that name is there. */
     default boolean has(String name) {
         return find(name) != null;
     }

@@ -200,10 +200,10 @@ public interface Ops {
      */
     void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y);
 
-    /** {@code y[i] = act(x[i])} for i < n; y may be x. */
+    /** {@code y[i] = act(x[i])} for {@code i < n}; y may be x. */
     void activation(Act act, long n, Ptr x, Ptr y);
 
-    /** {@code dx[i] = dy[i] * act'(x[i])} for i < n (y = act(x) is given for activations that use it). */
+    /** {@code dx[i] = dy[i] * act'(x[i])} for {@code i < n} (y = act(x) is given for activations that use it). */
     void activationBackward(Act act, long n, Ptr x, Ptr y, Ptr dy, Ptr dx);
 
     /**
@@ -307,7 +307,7 @@ public interface Ops {
     }
 
     /**
-     * {@code grad[i] = fn.gradient(pred[i], target[i], n)} for i < n: the loss gradient where the
+     * {@code grad[i] = fn.gradient(pred[i], target[i], n)} for {@code i < n}: the loss gradient where the
      * predictions are, so a captured training step needs no host round trip.
      */
     default void lossGradient(LossFn fn, int n, Ptr pred, Ptr target, Ptr grad) {

@@ -12,6 +12,7 @@ public final class HostWeights {
     private final WsLayout layout;
     private final float[] data;
 
+    /** A batch in {@code layout}; {@code data} holds exactly {@code layout.size()} floats. */
     public HostWeights(WsLayout layout, float[] data) {
         if (data.length != layout.size())
             throw new IllegalArgumentException("weight-space data has " + data.length + " floats, layout needs " + layout.size());
@@ -19,6 +20,7 @@ public final class HostWeights {
         this.data = data;
     }
 
+    /** The layout of {@link #data()}. */
     public WsLayout layout() {
         return layout;
     }

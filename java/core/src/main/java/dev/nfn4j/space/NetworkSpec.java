@@ -13,6 +13,7 @@ public final class NetworkSpec {
     private final int[] sizes;
     private final int[][] filters; // per layer {h, w}, or null for a dense layer
 
+    /** A network of {@code sizes} (n_in, n_0, ..., n_out) with per layer its filter shape, or null for a dense layer. */
     public NetworkSpec(int[] sizes, int[][] filters) {
         if (sizes.length < 2) throw new IllegalArgumentException("a network needs at least one layer, got sizes " + Arrays.toString(sizes));
         if (filters.length != sizes.length - 1)
@@ -62,14 +63,17 @@ public final class NetworkSpec {
         return new NetworkSpec(sizes, filters);
     }
 
+    /** The number of weight layers. */
     public int numLayers() {
         return sizes.length - 1;
     }
 
+    /** The width of the network's input. */
     public int nIn() {
         return sizes[0];
     }
 
+    /** The width of the network's output. */
     public int nOut() {
         return sizes[sizes.length - 1];
     }
@@ -89,6 +93,7 @@ public final class NetworkSpec {
         return filters[i] == null ? 1 : filters[i][0] * filters[i][1];
     }
 
+    /** Whether layer i is a convolution. */
     public boolean isConv(int i) {
         return filters[i] != null;
     }
@@ -98,6 +103,7 @@ public final class NetworkSpec {
         return filters[i] == null ? null : filters[i].clone();
     }
 
+    /** The neuron counts n_in, n_0, ..., n_out (a copy). */
     public int[] sizes() {
         return sizes.clone();
     }

@@ -45,6 +45,7 @@ public final class Permutation {
         return p;
     }
 
+    /** The permutation of the neurons of one hidden layer. */
     public int[] of(int neuronLayer) {
         return perm[neuronLayer].clone();
     }

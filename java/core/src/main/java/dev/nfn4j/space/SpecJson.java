@@ -27,6 +27,7 @@ public final class SpecJson {
 
     private SpecJson() {}
 
+    /** The spec as JSON, as checkpoints store it. */
     public static String write(NetworkSpec spec) {
         ObjectNode o = JSON.createObjectNode();
         ArrayNode sizes = o.putArray("sizes");

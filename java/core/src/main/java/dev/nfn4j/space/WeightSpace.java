@@ -8,10 +8,12 @@ import dev.nfn4j.ops.Ptr;
  * buffer, laid out as {@link WsLayout} says. The input and output type of the equivariant layers.
  */
 public record WeightSpace(WsLayout layout, Ptr data) implements Value {
+    /** Where weight tensor i starts. */
     public Ptr w(int i) {
         return data.plus(layout.wOffset(i));
     }
 
+    /** Where bias tensor i starts. */
     public Ptr b(int i) {
         return data.plus(layout.bOffset(i));
     }
@@ -31,10 +33,12 @@ public record WeightSpace(WsLayout layout, Ptr data) implements Value {
         return new WeightSpace(layout, data);
     }
 
+    /** The network the weights are of. */
     public NetworkSpec spec() {
         return layout.spec();
     }
 
+    /** Channels per entry. */
     public int channels() {
         return layout.channels();
     }

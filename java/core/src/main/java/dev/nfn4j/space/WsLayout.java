@@ -10,11 +10,13 @@ package dev.nfn4j.space;
  * so a conv layer is a dense layer with C*f_i channels.
  */
 public record WsLayout(NetworkSpec spec, int batch, int channels) {
+    /** Checks batch and channels (at least 1). */
     public WsLayout {
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         if (channels < 1) throw new IllegalArgumentException("channels must be >= 1, got " + channels);
     }
 
+    /** The number of weight layers. */
     public int numLayers() {
         return spec.numLayers();
     }
@@ -29,16 +31,19 @@ public record WsLayout(NetworkSpec spec, int batch, int channels) {
         return (long) wChannels(i) * spec.rows(i) * spec.cols(i);
     }
 
+    /** Floats of bias tensor i per sample. */
     public long bPerSample(int i) {
         return (long) channels * spec.rows(i);
     }
 
+    /** Where weight tensor i starts in the buffer. */
     public long wOffset(int i) {
         long off = 0;
         for (int l = 0; l < i; l++) off += batch * (wPerSample(l) + bPerSample(l));
         return off;
     }
 
+    /** Where bias tensor i starts in the buffer. */
     public long bOffset(int i) {
         return wOffset(i) + batch * wPerSample(i);
     }
@@ -75,10 +80,12 @@ public record WsLayout(NetworkSpec spec, int batch, int channels) {
         }
     }
 
+    /** The same network and batch with {@code c} channels. */
     public WsLayout withChannels(int c) {
         return new WsLayout(spec, batch, c);
     }
 
+    /** The same network and channels with a batch of {@code b}. */
     public WsLayout withBatch(int b) {
         return new WsLayout(spec, b, channels);
     }

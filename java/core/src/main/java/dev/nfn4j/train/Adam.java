@@ -18,6 +18,7 @@ public final class Adam {
     private final Buf m, v, counter;
     private long step, deviceCount;
 
+    /** An optimizer of every parameter in {@code params}, its moments at zero. */
     public Adam(Params params, AdamConfig cfg) {
         this.params = params;
         this.cfg = cfg;
@@ -81,10 +82,12 @@ public final class Adam {
         this.step = steps;
     }
 
+    /** Steps taken so far. */
     public long steps() {
         return step;
     }
 
+    /** The hyperparameters. */
     public AdamConfig config() {
         return cfg;
     }

@@ -46,10 +46,12 @@ public final class Ensemble implements AutoCloseable {
         for (Predictor p : members) p.close();
     }
 
+    /** The network spec every member was trained on. */
     public NetworkSpec spec() {
         return members.get(0).spec();
     }
 
+    /** The members, in order. */
     public List<Predictor> members() {
         return members;
     }

@@ -11,6 +11,7 @@ import java.util.Map;
  * ({@link #toJson}) plus any {@link #tensors} (read back by {@link CheckpointMetadata}).
  */
 public interface InputNormalizer {
+    /** Which normalization this is. */
     Normalization kind();
 
     /** Normalizes a canonical batch in place. */

@@ -41,6 +41,7 @@ public enum Loss {
         }
     };
 
+    /** The mean loss over the entries; writes its gradient with respect to {@code pred} into {@code grad}. */
     public abstract double compute(float[] pred, float[] target, float[] grad);
 
     /** The same gradient as an {@link Ops} op ({@link Ops#lossGradient}), for losses taken on the device. */
@@ -48,6 +49,7 @@ public enum Loss {
         return this == MSE ? LossFn.MSE : LossFn.BINARY_CROSS_ENTROPY;
     }
 
+    /** The loss of a command-line name ({@code bce}, {@code mse}). */
     public static Loss parse(String s) {
         return switch (s.toLowerCase()) {
             case "bce", "binary_cross_entropy" -> BINARY_CROSS_ENTROPY;

@@ -51,14 +51,17 @@ public final class Metrics {
         return sum / actual.length;
     }
 
+    /** Kendall's tau-b between the two rankings. */
     public static double kendallTau(float[] actual, float[] predicted) {
         return kendallTau(widen(actual), widen(predicted));
     }
 
+    /** The coefficient of determination of the predictions. */
     public static double r2(float[] actual, float[] predicted) {
         return r2(widen(actual), widen(predicted));
     }
 
+    /** The mean absolute error. */
     public static double meanAbsError(float[] actual, float[] predicted) {
         return meanAbsError(widen(actual), widen(predicted));
     }

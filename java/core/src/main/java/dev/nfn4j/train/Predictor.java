@@ -99,10 +99,12 @@ public final class Predictor implements AutoCloseable {
         return new CheckpointMetadata(model, spec, target, norm).toMap();
     }
 
+    /** The network spec the model was trained on. */
     public NetworkSpec spec() {
         return meta.spec();
     }
 
+    /** The model's architecture. */
     public ModelConfig model() {
         return meta.model();
     }

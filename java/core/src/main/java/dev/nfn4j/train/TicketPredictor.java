@@ -65,10 +65,12 @@ public final class TicketPredictor {
         return new TicketPredictor(ops, model, spec, net, density, ld);
     }
 
+    /** The network spec the model was trained on. */
     public NetworkSpec spec() {
         return spec;
     }
 
+    /** The model's architecture. */
     public ModelConfig model() {
         return model;
     }

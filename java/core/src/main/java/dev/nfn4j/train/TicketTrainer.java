@@ -40,6 +40,7 @@ import java.util.StringJoiner;
  * masks with IMP's, beside those of the magnitude-at-initialisation and random masks.
  */
 public final class TicketTrainer {
+    /** The task name checkpoints of this trainer carry. */
     public static final String TASK = "ticket";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,6 +48,7 @@ public final class TicketTrainer {
      * @param density index into the zoo's densities: which IMP mask is the target
      */
     public record Config(int epochs, int batchSize, double lr, long seed, int density) {
+        /** Checks the settings. */
         public Config {
             if (epochs < 1 || batchSize < 1) throw new IllegalArgumentException("epochs and batch size must be >= 1");
             if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
@@ -72,6 +74,7 @@ public final class TicketTrainer {
     private final Adam adam;
     private Ptr inputBuf, gradBuf;
 
+    /** A run on {@code zoo}'s networks, writing to {@code out} (null: nothing written). */
     public TicketTrainer(Ops ops, ModelConfig modelConfig, TicketZoo zoo, Splits splits, Config cfg, Path out) throws IOException {
         if (!modelConfig.equivariant() || modelConfig.outChannels() != 1)
             throw new IllegalArgumentException("the mask predictor is an equivariant NFN with one output channel (pool none, the last --hidden 1), got "
@@ -106,14 +109,17 @@ public final class TicketTrainer {
         return ld;
     }
 
+    /** The model's parameters. */
     public Params params() {
         return params;
     }
 
+    /** The model being trained. */
     public Sequential model() {
         return model;
     }
 
+    /** Trains for the configured epochs and evaluates the best parameters on the test split. */
     public Result fit() throws IOException {
         long t0 = System.nanoTime();
         int[] train = splits.train();

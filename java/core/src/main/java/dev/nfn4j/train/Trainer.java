@@ -51,6 +51,7 @@ public final class Trainer {
      */
     public record Config(int epochs, int batchSize, double lr, double weightDecay, boolean adamW, int warmupSteps, Loss loss,
                          long seed, int patience, Normalization normalization, boolean progress) {
+        /** Checks the settings. */
         public Config {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -92,6 +93,7 @@ public final class Trainer {
         }
     }
 
+    /** A finished run: best epoch, test metrics of its parameters, checkpoint and plot (null when none), training time. */
     public record Result(int bestEpoch, Evaluation bestVal, Evaluation test, Path checkpoint, Path plot, double trainSeconds) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -184,10 +186,12 @@ public final class Trainer {
         return this;
     }
 
+    /** The model's parameters. */
     public Params params() {
         return params;
     }
 
+    /** Trains for the configured epochs (or what is left of a resumed run) and tests the best parameters. */
     public Result fit() throws IOException {
         if (finished) { // the test of the best parameters, as the run logged it; nothing is written
             if (bestParams != null) restoreParams(bestParams);

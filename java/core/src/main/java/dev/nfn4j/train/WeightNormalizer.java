@@ -18,6 +18,7 @@ import java.util.Arrays;
 public final class WeightNormalizer implements InputNormalizer {
     private final double[] mean, std; // per tensor: W_0, b_0, W_1, b_1, ...
 
+    /** A normalizer with one mean and standard deviation per group of entries. */
     public WeightNormalizer(double[] mean, double[] std) {
         if (mean.length != std.length) throw new IllegalArgumentException("mean and std lengths differ");
         for (int t = 0; t < mean.length; t++) {

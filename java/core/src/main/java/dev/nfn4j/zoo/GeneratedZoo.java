@@ -46,7 +46,9 @@ import java.util.Map;
  * shape and little-endian data in the order above, checked on load so a damaged file is never used.
  */
 public final class GeneratedZoo {
+    /** The format name in the file's metadata. */
     public static final String FORMAT = "nfn4j.generated_zoo";
+    /** The format version of the file. */
     public static final int FORMAT_VERSION = 2;
 
     private final NetworkSpec spec;
@@ -75,6 +77,7 @@ public final class GeneratedZoo {
         this.source = source;
     }
 
+    /** The network spec every network shares. */
     public NetworkSpec spec() {
         return spec;
     }
@@ -152,15 +155,18 @@ public final class GeneratedZoo {
         return testAccuracy.clone();
     }
 
+    /** One network's test accuracy. */
     public float testAccuracy(int net) {
         checkNet(net);
         return testAccuracy[net];
     }
 
+    /** Every network's training accuracy. */
     public float[] trainAccuracy() {
         return trainAccuracy.clone();
     }
 
+    /** Every network's final training loss. */
     public float[] trainLoss() {
         return trainLoss.clone();
     }
@@ -183,6 +189,7 @@ public final class GeneratedZoo {
         return hparams[i].clone();
     }
 
+    /** The hyperparameters one network was trained with. */
     public MlpHyperparameters hyperparameters(int net) {
         checkNet(net);
         float[] v = new float[hparams.length];

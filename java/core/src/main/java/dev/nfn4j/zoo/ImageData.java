@@ -28,6 +28,7 @@ public record ImageData(int count, int rows, int cols, byte[] images, byte[] lab
             TEST_IMAGES = "t10k-images-idx3-ubyte.gz", TEST_LABELS = "t10k-labels-idx1-ubyte.gz";
     static final int IMAGES_MAGIC = 0x00000803, LABELS_MAGIC = 0x00000801;
 
+    /** Checks that the images and labels agree in count and size. */
     public ImageData {
         if ((long) count * rows * cols != images.length || labels.length != count)
             throw new IllegalArgumentException(count + " images of " + rows + "x" + cols + " need " + (long) count * rows * cols + " pixels and "
@@ -38,6 +39,7 @@ public record ImageData(int count, int rows, int cols, byte[] images, byte[] lab
     public record Split(ImageData train, ImageData test) {
     }
 
+    /** Pixels per image. */
     public int pixels() {
         return rows * cols;
     }
@@ -47,6 +49,7 @@ public record ImageData(int count, int rows, int cols, byte[] images, byte[] lab
         return (images[i * pixels() + q] & 0xff) / 255f;
     }
 
+    /** The class of image i. */
     public int label(int i) {
         return labels[i];
     }

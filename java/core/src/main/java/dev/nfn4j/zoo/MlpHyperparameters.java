@@ -27,16 +27,20 @@ import java.util.Locale;
 public record MlpHyperparameters(Optimizer optimizer, float learningRate, Activation activation, InitDistribution init, float initStd,
                                  float l2, int steps, int batchSize, float labelNoise, float trainFraction,
                                  float shortcutCorrelation) {
+    /** The optimizer a network was trained with. */
     public enum Optimizer { SGD, ADAM }
 
+    /** The hidden layers' activation. */
     public enum Activation { RELU, TANH }
 
+    /** The distribution of the initial weights. */
     public enum InitDistribution { NORMAL, UNIFORM, TRUNCATED_NORMAL }
 
     /** Tensor names (after {@code hparam.}) in the zoo file, in {@link #toFloats()} order. */
     public static final List<String> NAMES = List.of("optimizer", "lr", "activation", "init", "init_std", "l2", "steps", "batch_size",
             "label_noise", "train_fraction", "shortcut_correlation");
 
+    /** Checks the ranges. */
     public MlpHyperparameters {
         if (!(learningRate > 0) || !Float.isFinite(learningRate)) throw new IllegalArgumentException("learningRate must be > 0, got " + learningRate);
         if (!(initStd >= 0) || !Float.isFinite(initStd)) throw new IllegalArgumentException("initStd must be >= 0, got " + initStd);

@@ -33,6 +33,7 @@ public record SirenZoo(Path dir, float[] weights, String[] split, String[] sourc
     public static final String HEADER = "index,split,source,image,label,copy,psnr";
     public static final List<String> SPLITS = List.of("train", "val", "test");
 
+    /** The number of SIRENs. */
     public int size() {
         return psnr.length;
     }
@@ -47,6 +48,7 @@ public record SirenZoo(Path dir, float[] weights, String[] split, String[] sourc
         return java.util.stream.IntStream.range(0, size()).filter(i -> split[i].equals(which)).toArray();
     }
 
+    /** Reads a zoo folder; throws naming the file and field when it is malformed. */
     public static SirenZoo read(Path dir) throws IOException {
         Path w = dir.resolve(WEIGHTS), t = dir.resolve(TABLE);
         for (Path f : List.of(w, t))

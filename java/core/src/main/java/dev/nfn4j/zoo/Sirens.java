@@ -21,7 +21,9 @@ import java.util.List;
  * a batch of them becomes the SIREN op's input with {@code WsLayout.gather}.
  */
 public final class Sirens {
+    /** Input, hidden and output widths. */
     public static final int IN = 2, HIDDEN = 32, OUT = 1;
+    /** The frequency of both sine layers. */
     public static final float OMEGA = 30f;
     /** nfn's parameter names, in state_dict order. */
     public static final List<String> STATE_DICT_NAMES = List.of("net.0.linear.weight", "net.0.linear.bias", "net.1.linear.weight",

@@ -54,6 +54,7 @@ public final class SmallCnnZoo {
      *                   training runs only (matched by {@code modeldir}); empty for none
      */
     public record Options(int step, long seed, Path splitOrder, List<String> metrics, List<Integer> extraTrainSteps) {
+        /** Checks the options. */
         public Options {
             if (seed < 0) throw new IllegalArgumentException("seed must be >= 0, got " + seed);
             metrics = metrics == null ? null : List.copyOf(metrics);
@@ -62,35 +63,43 @@ public final class SmallCnnZoo {
                 throw new IllegalArgumentException("extra training step " + step + " is the selected step itself");
         }
 
+        /** The options {@code train} uses unless told otherwise. */
         public static Options defaults() {
             return new Options(FINAL_STEP, 0, null, null, List.of());
         }
 
+        /** These options at checkpoint step {@code s}. */
         public Options withStep(int s) {
             return new Options(s, seed, splitOrder, metrics, extraTrainSteps);
         }
 
+        /** These options with split seed {@code s}. */
         public Options withSeed(long s) {
             return new Options(step, s, splitOrder, metrics, extraTrainSteps);
         }
 
+        /** These options with the split order of a CSV file. */
         public Options withSplitOrder(Path file) {
             return new Options(step, seed, file, metrics, extraTrainSteps);
         }
 
+        /** These options reading the named metrics. */
         public Options withMetrics(List<String> names) {
             return new Options(step, seed, splitOrder, names, extraTrainSteps);
         }
 
+        /** These options adding earlier checkpoints to the training split. */
         public Options withExtraTrainSteps(List<Integer> steps) {
             return new Options(step, seed, splitOrder, metrics, steps);
         }
     }
 
+    /** Reads a zoo folder with the default options. */
     public static ZooDataset read(Path dir) throws IOException {
         return read(dir, Options.defaults());
     }
 
+    /** Reads a zoo folder; throws naming the file and field when it is malformed. */
     public static ZooDataset read(Path dir, Options options) throws IOException {
         Path weightsFile = dir.resolve("weights.npy");
         NpyHeader h = rowsHeader(weightsFile);

@@ -7,6 +7,7 @@ import java.util.Arrays;
  * copied in and out, so a Splits never changes.
  */
 public record Splits(int[] train, int[] val, int[] test) {
+    /** Copies the index arrays. */
     public Splits {
         train = train.clone();
         val = val.clone();
@@ -31,16 +32,19 @@ public record Splits(int[] train, int[] val, int[] test) {
         return new Splits(Arrays.copyOf(trainVal, valStart), Arrays.copyOfRange(trainVal, valStart, testStart), test);
     }
 
+    /** The training networks' indices. */
     @Override
     public int[] train() {
         return train.clone();
     }
 
+    /** The validation networks' indices. */
     @Override
     public int[] val() {
         return val.clone();
     }
 
+    /** The test networks' indices. */
     @Override
     public int[] test() {
         return test.clone();

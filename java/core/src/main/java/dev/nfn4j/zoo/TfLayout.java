@@ -22,10 +22,12 @@ import java.util.List;
 public final class TfLayout {
     /** One row of layout.csv. {@code row} is its 0-based data row, as pandas numbers it. */
     public record Tensor(String varname, long row, int start, int end, int[] shape) {
+        /** Copies the shape. */
         public Tensor {
             shape = shape.clone();
         }
 
+        /** The tensor's shape (a copy). */
         @Override
         public int[] shape() {
             return shape.clone();
@@ -114,6 +116,7 @@ public final class TfLayout {
         return tensors;
     }
 
+    /** The layout file read. */
     public Path file() {
         return file;
     }

@@ -16,6 +16,7 @@ import java.util.Locale;
 public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
     /** The training recipe, the same for every network and every round of IMP. */
     record Recipe(int steps, int batch, float learningRate, int testImages) {
+        /** Checks the recipe. */
         public Recipe {
             if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
             if (batch < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batch);
@@ -49,6 +50,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
         }
     }
 
+    /** The name {@code --arch} takes. */
     String name();
 
     /** The weight-space spec (canonical layout). */
@@ -78,6 +80,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
     /** Canonical order to trainer order. */
     float[] trainerOrder(float[] canonical);
 
+    /** The architecture of a command-line name ({@code mlp}, {@code cnn}). */
     static TicketArch parse(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "mlp" -> Mlp.DEFAULT;
@@ -103,6 +106,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
     record Mlp(int[] sizes) implements TicketArch {
         public static final Mlp DEFAULT = new Mlp(new int[]{784, 64, 64, 10});
 
+        /** Copies the layer sizes. */
         public Mlp {
             sizes = sizes.clone();
         }

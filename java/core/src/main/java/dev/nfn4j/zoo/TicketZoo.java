@@ -20,7 +20,9 @@ import java.util.Arrays;
  * masks are nested); biases survive every round.
  */
 public final class TicketZoo {
+    /** The format name in the file's metadata. */
     public static final String FORMAT = "nfn4j.ticket_zoo";
+    /** The format version this reader reads. */
     public static final int FORMAT_VERSION = 1;
     static final String INIT = "init", SURVIVED = "survived", ACCURACY = "test_accuracy", DENSITIES = "densities", LAYER_DENSITY = "layer_density";
 
@@ -79,18 +81,22 @@ public final class TicketZoo {
                 s.get(LAYER_DENSITY, D, L).toFloats());
     }
 
+    /** The networks' architecture. */
     public TicketArch arch() {
         return arch;
     }
 
+    /** The networks' weight-space spec. */
     public NetworkSpec spec() {
         return arch.spec();
     }
 
+    /** The canonical layout of one network. */
     public WsLayout layout() {
         return new WsLayout(arch.spec(), 1, 1);
     }
 
+    /** The number of networks. */
     public int size() {
         return size;
     }

@@ -92,6 +92,7 @@ public final class ZooDataset {
     public record Batch(HostWeights weights, float[] targets) {
     }
 
+    /** The network spec every network shares. */
     public NetworkSpec spec() {
         return spec;
     }
@@ -106,6 +107,7 @@ public final class ZooDataset {
         return perNetwork;
     }
 
+    /** The metric the dataset predicts. */
     public String target() {
         return target;
     }
@@ -135,6 +137,7 @@ public final class ZooDataset {
         return weightTargets == null ? 1 : targetChannels * perNetwork;
     }
 
+    /** The metrics there are, per network. */
     public Set<String> metricNames() {
         return metrics.keySet();
     }
@@ -144,6 +147,7 @@ public final class ZooDataset {
         return values(name).clone();
     }
 
+    /** One network's value of a metric. */
     public float metric(String name, int network) {
         return values(name)[checkIndex(network)];
     }
@@ -154,6 +158,7 @@ public final class ZooDataset {
         return metric(target);
     }
 
+    /** The training, validation and test splits. */
     public Splits splits() {
         return splits;
     }
