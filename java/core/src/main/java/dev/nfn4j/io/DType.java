@@ -4,7 +4,18 @@ import java.util.Arrays;
 
 /** The safetensors element types nfn4j can read, spelled as in the file header. */
 public enum DType {
-    F32(4), F64(8), F16(2), BF16(2), I32(4), I64(8);
+    /** 32-bit IEEE float. */
+    F32(4),
+    /** 64-bit IEEE float. */
+    F64(8),
+    /** 16-bit IEEE half float. */
+    F16(2),
+    /** bfloat16: a float's upper 16 bits. */
+    BF16(2),
+    /** 32-bit signed integer. */
+    I32(4),
+    /** 64-bit signed integer. */
+    I64(8);
 
     private final int byteSize;
 

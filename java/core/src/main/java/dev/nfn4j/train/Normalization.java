@@ -9,7 +9,12 @@ import dev.nfn4j.space.WsLayout;
  * entry as nfn's {@code NormalizingModule} keeps them.
  */
 public enum Normalization {
-    NONE("none"), PER_TENSOR("per-tensor"), PER_ENTRY("per-entry");
+    /** The weights as they are. */
+    NONE("none"),
+    /** One mean and standard deviation per tensor. */
+    PER_TENSOR("per-tensor"),
+    /** One mean and standard deviation per weight entry. */
+    PER_ENTRY("per-entry");
 
     private final String cliName;
 

@@ -28,13 +28,30 @@ public record MlpHyperparameters(Optimizer optimizer, float learningRate, Activa
                                  float l2, int steps, int batchSize, float labelNoise, float trainFraction,
                                  float shortcutCorrelation) {
     /** The optimizer a network was trained with. */
-    public enum Optimizer { SGD, ADAM }
+    public enum Optimizer {
+        /** Plain stochastic gradient descent. */
+        SGD,
+        /** Adam. */
+        ADAM
+    }
 
     /** The hidden layers' activation. */
-    public enum Activation { RELU, TANH }
+    public enum Activation {
+        /** max(0, x). */
+        RELU,
+        /** tanh(x). */
+        TANH
+    }
 
     /** The distribution of the initial weights. */
-    public enum InitDistribution { NORMAL, UNIFORM, TRUNCATED_NORMAL }
+    public enum InitDistribution {
+        /** Gaussian. */
+        NORMAL,
+        /** Uniform. */
+        UNIFORM,
+        /** Gaussian cut at two standard deviations. */
+        TRUNCATED_NORMAL
+    }
 
     /** Tensor names (after {@code hparam.}) in the zoo file, in {@link #toFloats()} order. */
     public static final List<String> NAMES = List.of("optimizer", "lr", "activation", "init", "init_std", "l2", "steps", "batch_size",
