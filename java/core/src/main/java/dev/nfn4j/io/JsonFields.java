@@ -27,6 +27,7 @@ public final class JsonFields {
     /** A bad value: {@link #field} is where, {@link #detail} what is wrong. */
     public static final class BadField extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
+        /** The field's path, and what is wrong with it. */
         private final String field, detail;
 
         /** Both parts may hold text from the file: they are made printable and cut to one short line. */

@@ -21,7 +21,9 @@ public class NfnFormatException extends IOException {
 
     // Path is not Serializable; the path is in the message anyway.
     private final transient Path file;
+    /** The tensor or field at fault, or null for the file as a whole. */
     private final String tensor;
+    /** What is wrong, without the file and tensor. */
     private final String problem;
 
     /** A problem with the file as a whole. */

@@ -26,7 +26,14 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
     }
 
     /** Initialisation family and scale, drawn per network. */
-    enum Family { NORMAL, TRUNCATED_NORMAL, UNIFORM }
+    enum Family {
+        /** Gaussian. */
+        NORMAL,
+        /** Gaussian cut at two standard deviations, rescaled to unit variance. */
+        TRUNCATED_NORMAL,
+        /** Uniform with unit variance. */
+        UNIFORM
+    }
 
     /**
      * One network's initialisation draw.
