@@ -23,9 +23,6 @@ import java.util.Locale;
  * split, class and PSNR. Pixels in [-1, 1] are drawn as grey levels, clipped.
  */
 public final class SirenGrid {
-    /** Fashion-MNIST's class names, by label. */
-    public static final String[] FASHION_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-            "Ankle boot"};
     static final int SCALE = 4, GAP = 8, CAPTION = 150;
 
     private SirenGrid() {
@@ -76,7 +73,7 @@ public final class SirenGrid {
             int label = zoo.label()[id];
             g.setColor(Color.BLACK);
             g.drawString(String.format(Locale.ROOT, "#%d %s", id, zoo.split()[id]), GAP + 2 * (cellW + GAP), top + 14);
-            g.drawString(label < FASHION_CLASSES.length ? FASHION_CLASSES[label] : "class " + label, GAP + 2 * (cellW + GAP), top + 30);
+            g.drawString(label < ImageData.FASHION_CLASSES.length ? ImageData.FASHION_CLASSES[label] : "class " + label, GAP + 2 * (cellW + GAP), top + 30);
             g.drawString(String.format(Locale.ROOT, "%.1f dB", zoo.psnr()[id]), GAP + 2 * (cellW + GAP), top + 46);
         }
         g.dispose();

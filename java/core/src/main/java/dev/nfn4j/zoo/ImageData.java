@@ -22,6 +22,9 @@ import java.util.zip.GZIPInputStream;
 public record ImageData(int count, int rows, int cols, byte[] images, byte[] labels) {
     /** Fashion-MNIST's and MNIST's ten classes. */
     public static final int CLASSES = 10;
+    /** Fashion-MNIST's class names, by label. */
+    public static final String[] FASHION_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+            "Ankle boot"};
     /** Where Debian's {@code dataset-fashion-mnist} package installs the files. */
     public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
     public static final String TRAIN_IMAGES = "train-images-idx3-ubyte.gz", TRAIN_LABELS = "train-labels-idx1-ubyte.gz",
