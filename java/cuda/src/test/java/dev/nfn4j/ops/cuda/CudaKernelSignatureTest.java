@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * enums, and the tile sizes the planner assumes match the kernels' #defines.
  */
 class CudaKernelSignatureTest {
-    /** Maven runs tests in java/; the kernels are beside it. */
-    static final Path KERNELS = Path.of("..", "kernels");
+    /** Maven runs tests in the module's folder, java/cuda; the kernels are two levels up. */
+    static final Path KERNELS = Path.of("..", "..", "kernels");
 
     static String sources() throws IOException {
         StringBuilder all = new StringBuilder();
