@@ -58,8 +58,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "nfn4j-demo", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--task", defaultValue = "accuracy", paramLabel = "accuracy|ticket",
+            description = "accuracy: the generalization-prediction experiment (default); ticket: winning-ticket masks from initialisations, in small.")
+    String task;
+
     @Override
     public Integer call() throws Exception {
+        if (task.equalsIgnoreCase("ticket")) return TicketDemo.run(dev.nfn4j.zoo.ImageData.DEBIAN_FASHION_MNIST, out, seed);
+        if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy or ticket)");
         long t0 = System.nanoTime();
         Ops ops = Backends.get();
         ZooDataset data = zoo.load(true);

@@ -22,7 +22,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).")
+        description = {"Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).",
+                "Mask predictors (train --task ticket; several of a kind are seeds) on a ticket zoo: test accuracy of training under each mask source, per density."})
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0..*", arity = "1..*", paramLabel = "CHECKPOINT", description = "One or more model checkpoints (best.safetensors).")
     List<Path> checkpoints;
@@ -37,8 +38,11 @@ final class EvalCommand implements Callable<Integer> {
                     + "(the ensemble's mean with several checkpoints), then prediction.1, prediction.2, ... per checkpoint when there are several.")
     Path predictionsFile;
 
+    @Mixin TicketEval.Options ticket;
+
     @Override
     public Integer call() throws Exception {
+        if (TicketEval.isTicketCheckpoint(checkpoints.get(0))) return TicketEval.run(checkpoints, zoo, split, ticket);
         ZooDataset data = zoo.load(true);
         try (Ensemble models = Ensemble.load(checkpoints, Backends.get())) {
             return evaluate(data, models);

@@ -33,6 +33,11 @@ final class ScatterPlot {
         XYSeries diag = chart.addSeries("y = x", new double[]{lo, hi}, new double[]{lo, hi});
         diag.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         diag.setMarker(SeriesMarkers.NONE);
+        save(chart, png);
+    }
+
+    /** Writes a chart as a PNG atomically (a temporary file beside it, then a rename). */
+    static void save(XYChart chart, Path png) throws IOException {
         Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
         BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
         // saveBitmap appends ".png" to the name it is given

@@ -3,6 +3,7 @@ package dev.nfn4j.cli;
 import dev.nfn4j.nn.InvariantNfn;
 import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.TicketModel;
 import dev.nfn4j.train.TicketTrainer;
 import dev.nfn4j.zoo.Splits;
 import dev.nfn4j.zoo.TicketZoo;
@@ -20,16 +21,19 @@ final class TicketTraining {
     }
 
     /**
-     * The equivariant NFN of the chosen kind (HNP or NP) with NF-Layers {@code --hidden} and a
-     * one-channel output NF-Layer; {@code --pool} and {@code --head} do not apply.
+     * The equivariant NFN of the chosen kind (HNP, NP, or NP_IO: NP with learned input and output
+     * neuron embeddings, so it can tell input pixels apart) with NF-Layers {@code --hidden} and a
+     * one-channel output NF-Layer, or (mlp) the non-equivariant baseline with a hidden layer as
+     * wide as the first {@code --hidden}; {@code --pool} and {@code --head} do not apply.
      */
-    static ModelConfig model(ModelOptions o) {
+    static TicketModel model(ModelOptions o) {
         String kind = o.kind.trim().toUpperCase(Locale.ROOT);
-        if (!kind.equals("HNP") && !kind.equals("NP"))
-            throw new IllegalArgumentException("--task ticket trains an equivariant NFN: --model hnp or np, got " + o.kind);
+        if (kind.equals("MLP")) return TicketModel.mlp(o.hidden[0]);
+        if (!kind.equals("HNP") && !kind.equals("NP") && !kind.equals("NP_IO"))
+            throw new IllegalArgumentException("--task ticket trains an equivariant NFN (--model hnp, np or np_io) or the MLP baseline (--model mlp), got " + o.kind);
         int[] hidden = Arrays.copyOf(o.hidden, o.hidden.length + 1);
         hidden[o.hidden.length] = 1;
-        return new ModelConfig(kind, hidden, o.act, InvariantNfn.Pool.NONE, new int[0], o.fourier, o.fourierScale, o.dropout);
+        return TicketModel.nfn(new ModelConfig(kind, hidden, o.act, InvariantNfn.Pool.NONE, new int[0], o.fourier, o.fourierScale, o.dropout));
     }
 
     /** Index of {@code sparsity} among the zoo's densities (float equality as written), or an error listing them. */
@@ -49,7 +53,7 @@ final class TicketTraining {
     }
 
     static int run(ZooOptions zo, ModelOptions mo, TrainOptions to, double sparsity, Path out) throws IOException {
-        ModelConfig model = model(mo);
+        TicketModel model = model(mo);
         TicketZoo zoo = TicketZoo.read(zooFile(zo.zooDir));
         int k = densityIndex(zoo, sparsity);
         if (zoo.size() < 10) throw new IllegalArgumentException(zo.zooDir + " holds " + zoo.size() + " networks; a split needs at least 10");

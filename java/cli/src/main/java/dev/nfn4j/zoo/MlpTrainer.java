@@ -5,7 +5,8 @@ import dev.nfn4j.zoo.MlpHyperparameters.Activation;
 import java.util.Arrays;
 
 /**
- * Trains one small dense MLP (softmax cross-entropy) on a {@link SyntheticTask}, in plain scalar
+ * Trains one small dense MLP (softmax cross-entropy) on a {@link SyntheticTask}, or on images
+ * from a given initialisation under an optional mask ({@link #trainOnImages}), in plain scalar
  * Java: the zoo's networks have a few thousand parameters, so clarity wins over kernels.
  *
  * <p>All parameters live in one array (as in llm.c), per layer the weight in input-major order
@@ -159,12 +160,7 @@ public final class MlpTrainer {
             } else { // Adam
                 beta1Pow *= BETA1;
                 beta2Pow *= BETA2;
-                float c1 = (float) (1 / (1 - beta1Pow)), c2 = (float) (1 / (1 - beta2Pow));
-                for (int q = 0; q < numParams; q++) {
-                    m1[q] = BETA1 * m1[q] + (1 - BETA1) * g[q];
-                    m2[q] = BETA2 * m2[q] + (1 - BETA2) * g[q] * g[q];
-                    p[q] -= lr * (m1[q] * c1) / ((float) Math.sqrt(m2[q] * c2) + ADAM_EPS);
-                }
+                adam(m1, m2, beta1Pow, beta2Pow, lr);
             }
             if (!allFinite(p)) { // overflow: keep the last finite parameters
                 System.arraycopy(backup, 0, p, 0, numParams);
@@ -190,6 +186,147 @@ public final class MlpTrainer {
         float trainLoss = (float) train[1];
         return new Result(ws, bs, (float) train[0], (float) test[0], Float.isFinite(trainLoss) ? trainLoss : Float.MAX_VALUE, diverged);
     }
+
+    /** One Adam update of p from g, moments m1 and m2, after beta1^t = beta1Pow and beta2^t = beta2Pow. */
+    private void adam(float[] m1, float[] m2, double beta1Pow, double beta2Pow, float lr) {
+        float c1 = (float) (1 / (1 - beta1Pow)), c2 = (float) (1 / (1 - beta2Pow));
+        for (int q = 0; q < numParams; q++) {
+            m1[q] = BETA1 * m1[q] + (1 - BETA1) * g[q];
+            m2[q] = BETA2 * m2[q] + (1 - BETA2) * g[q] * g[q];
+            p[q] -= lr * (m1[q] * c1) / ((float) Math.sqrt(m2[q] * c2) + ADAM_EPS);
+        }
+    }
+
+    /**
+     * Trains a ReLU MLP on images (784 -> hidden ... -> 10 on Fashion-MNIST, inputs standardised
+     * as {@link CnnTrainer} does) from {@code init} (PyTorch order, per layer {@code W[out][in]}
+     * row-major then the bias; not changed) under {@code keep} (0 prunes, anything else keeps; one
+     * value per parameter, or null for none) for {@code steps} Adam steps of {@code batch} images
+     * drawn from {@code dataSeed} (the same seed gives the same batches); no clipping, no L2. The
+     * network of the MLP ticket zoo.
+     *
+     * <p>Masked training: a pruned parameter starts at zero and its gradient is zeroed before
+     * the Adam update, whose moments then stay zero, so it stays exactly zero.
+     *
+     * @return the trained parameters (PyTorch order), the accuracy on the first {@code testImages}
+     *         test images, and whether the loss became non-finite (training stopped there)
+     */
+    public static TicketArch.Trained trainOnImages(ImageData.Split data, int[] sizes, float[] init, float[] keep, int steps, int batch, float lr,
+                                                   int testImages, long dataSeed) {
+        for (int s : sizes) if (s < 1) throw new IllegalArgumentException("layer sizes must be positive: " + Arrays.toString(sizes));
+        if (sizes.length < 2 || sizes[0] != data.train().pixels() || sizes[sizes.length - 1] != ImageData.CLASSES)
+            throw new IllegalArgumentException("sizes " + Arrays.toString(sizes) + " do not fit images of " + data.train().pixels() + " pixels and "
+                    + ImageData.CLASSES + " classes");
+        if (testImages < 1 || testImages > data.test().count())
+            throw new IllegalArgumentException("test images must be in [1, " + data.test().count() + "], got " + testImages);
+        MlpTrainer t = new MlpTrainer(sizes, Activation.RELU, Math.max(batch, EVAL_CHUNK));
+        if (init.length != t.numParams || (keep != null && keep.length != t.numParams))
+            throw new IllegalArgumentException("expected " + t.numParams + " parameters, got " + init.length + (keep == null ? "" : " and a mask of " + keep.length));
+        return t.runOnImages(data, init, keep, steps, batch, lr, testImages, new ZooRandom(dataSeed));
+    }
+
+    private TicketArch.Trained runOnImages(ImageData.Split data, float[] init, float[] keep, int steps, int batch, float lr, int testImages, ZooRandom rng) {
+        float[] km = keep == null ? null : toInternal(keep);
+        float[] start = toInternal(init);
+        for (int q = 0; q < numParams; q++) p[q] = km != null && km[q] == 0f ? 0f : start[q]; // +0, not -0
+        ImageData tr = data.train();
+        int m = tr.count();
+        int[] order = new int[m], batchIdx = new int[batch], batchY = new int[batch];
+        for (int i = 0; i < m; i++) order[i] = i;
+        rng.shuffle(order);
+        int pos = 0;
+        float[] m1 = new float[numParams], m2 = new float[numParams];
+        double b1 = 1, b2 = 1;
+        boolean diverged = false;
+        for (int step = 0; step < steps; step++) {
+            for (int b = 0; b < batch; b++) {
+                if (pos == m) {
+                    rng.shuffle(order);
+                    pos = 0;
+                }
+                batchIdx[b] = order[pos++];
+                batchY[b] = tr.label(batchIdx[b]);
+            }
+            loadImages(tr, batchIdx, batch);
+            forward(batch);
+            if (!Double.isFinite(lossAndGrad(batch, batchY, true)[0])) {
+                diverged = true;
+                break;
+            }
+            backward(batch);
+            if (km != null) for (int q = 0; q < numParams; q++) if (km[q] == 0f) g[q] = 0f;
+            b1 *= BETA1;
+            b2 *= BETA2;
+            adam(m1, m2, b1, b2, lr);
+        }
+        int[] idx = new int[testImages];
+        for (int i = 0; i < testImages; i++) idx[i] = i;
+        return new TicketArch.Trained(toPyTorch(p), (float) imageAccuracy(data.test(), idx), diverged);
+    }
+
+    /** PyTorch order to this trainer's input-major order. */
+    private float[] toInternal(float[] pt) {
+        return reorder(pt, true);
+    }
+
+    private float[] toPyTorch(float[] im) {
+        return reorder(im, false);
+    }
+
+    /** Each weight transposed between PyTorch's {@code W[j][k]} and the input-major {@code wt[k][j]}; biases as they are. */
+    private float[] reorder(float[] src, boolean toInternal) {
+        float[] out = new float[numParams];
+        for (int l = 0; l < L; l++) {
+            int in = n[l], o = n[l + 1];
+            for (int j = 0; j < o; j++)
+                for (int k = 0; k < in; k++) {
+                    int pt = wOff[l] + j * in + k, im = wOff[l] + k * o + j;
+                    if (toInternal) out[im] = src[pt];
+                    else out[pt] = src[im];
+                }
+            System.arraycopy(src, bOff[l], out, bOff[l], o);
+        }
+        return out;
+    }
+
+    /** Images idx of d, standardised, into the first rows of the input batch. */
+    private void loadImages(ImageData d, int[] idx, int count) {
+        int px = d.pixels();
+        byte[] img = d.images();
+        float[] x = a[0];
+        for (int b = 0; b < count; b++)
+            for (int q = 0, s = idx[b] * px; q < px; q++)
+                x[b * px + q] = ((img[s + q] & 0xff) / 255f - CnnTrainer.PIXEL_MEAN) / CnnTrainer.PIXEL_STD;
+    }
+
+    private double imageAccuracy(ImageData d, int[] idx) {
+        int[] yb = new int[cap];
+        double correct = 0;
+        for (int start = 0; start < idx.length; start += cap) {
+            int B = Math.min(cap, idx.length - start);
+            int[] chunk = Arrays.copyOfRange(idx, start, start + B);
+            for (int b = 0; b < B; b++) yb[b] = d.label(chunk[b]);
+            loadImages(d, chunk, B);
+            forward(B);
+            correct += lossAndGrad(B, yb, false)[1];
+        }
+        return correct / idx.length;
+    }
+
+    /** For tests: mean cross-entropy of images {@code idx} under {@code params} (PyTorch order) and its gradient (PyTorch order); ReLU. */
+    static double imageLossAndGradient(ImageData d, int[] sizes, float[] params, int[] idx, float[] grad) {
+        MlpTrainer t = new MlpTrainer(sizes, Activation.RELU, idx.length);
+        System.arraycopy(t.toInternal(params), 0, t.p, 0, t.numParams);
+        int[] y = new int[idx.length];
+        for (int b = 0; b < idx.length; b++) y[b] = d.label(idx[b]);
+        t.loadImages(d, idx, idx.length);
+        t.forward(idx.length);
+        double loss = t.lossAndGrad(idx.length, y, true)[0] / idx.length;
+        t.backward(idx.length);
+        System.arraycopy(t.toPyTorch(t.g), 0, grad, 0, t.numParams);
+        return loss;
+    }
+
 
     /** Rows {@code subset[i]} of the task's training inputs, each shortcut kept aligned with probability {@code correlation}. */
     private static float[] ownInputs(SyntheticTask task, int[] subset, float correlation, ZooRandom r) {

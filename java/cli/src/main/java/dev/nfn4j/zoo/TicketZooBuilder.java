@@ -102,7 +102,7 @@ public final class TicketZooBuilder {
         TicketArch arch = c.arch();
         TicketArch.Init init = TicketArch.Init.sample(new ZooRandom(ZooRandom.seedFor(c.seed(), i, 0)));
         float[] initial = arch.initialise(init, new ZooRandom(ZooRandom.seedFor(c.seed(), i, 1)));
-        long dataSeed = ZooRandom.seedFor(c.seed(), i, 2);
+        long dataSeed = TicketZoo.dataSeed(c.seed(), i);
         int D = c.densities().length, P = initial.length;
         int[][] ranges = arch.weightRanges();
         double[][] targets = Imp.schedule(c.densities(), ranges.length);

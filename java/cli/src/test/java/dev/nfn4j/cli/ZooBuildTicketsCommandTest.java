@@ -95,6 +95,18 @@ class ZooBuildTicketsCommandTest {
         assertFalse(Files.exists(tmp.resolve("o")));
     }
 
+    /** demo --task names accuracy or ticket; anything else is one line, exit 2. */
+    @Test
+    void demoRefusesAnUnknownTask() {
+        Path out = tmp.resolve("demo");
+        Object[] r = CliTest.run("demo", "--task", "tickets", "--out", out.toString());
+        assertEquals(2, r[0], r[2].toString());
+        String err = r[2].toString().strip();
+        assertFalse(err.contains("\n"), err);
+        assertTrue(err.contains("accuracy or ticket"), err);
+        assertFalse(Files.exists(out));
+    }
+
     /** train --task ticket on a built zoo: a checkpoint and the IoU line; a density the zoo lacks or outside (0, 1) is refused. */
     @Test
     void trainTaskTicketOnTheBuiltZoo() throws IOException {
@@ -109,7 +121,7 @@ class ZooBuildTicketsCommandTest {
         assertTrue(t[1].toString().contains("mask IoU with IMP: nfn") && t[1].toString().contains("12 mlp networks"), t[1].toString());
         assertTrue(Files.exists(run.resolve("best.safetensors")));
         String[][] bad = {{"--sparsity", "1.5"}, {"--sparsity", "0.2"}, {"--model", "statnn"}};
-        String[] expect = {"(0, 1)", "not one of the zoo's densities", "hnp or np"};
+        String[] expect = {"(0, 1)", "not one of the zoo's densities", "hnp, np or np_io"};
         for (int i = 0; i < bad.length; i++) {
             Path out = tmp.resolve("bad-run" + i);
             Object[] r = CliTest.run("train", "--task", "ticket", "--zoo", zoo.toString(), "--out", out.toString(), bad[i][0], bad[i][1]);
@@ -123,6 +135,39 @@ class ZooBuildTicketsCommandTest {
         assertEquals(2, none[0]);
         assertTrue(none[2].toString().contains("zoo build-tickets"), none[2].toString());
         maskCommand(zoo, run.resolve("best.safetensors"));
+        evalCommand(data, zoo, run.resolve("best.safetensors"));
+    }
+
+    /** eval on mask predictors: the MLP baseline trains as the NFN does; the table has every source and the plot is written; bad input refused. */
+    private void evalCommand(Path data, Path zoo, Path np) throws IOException {
+        Path mlp = tmp.resolve("run-mlp");
+        Object[] t = CliTest.run("train", "--task", "ticket", "--zoo", zoo.toString(), "--sparsity", "0.1", "--model", "mlp", "--hidden", "4",
+                "--epochs", "2", "--batch", "4", "--out", mlp.toString());
+        assertEquals(0, t[0], t[2].toString());
+        assertTrue(t[1].toString().contains("MLP baseline"), t[1].toString());
+        Path png = tmp.resolve("tickets.png");
+        Object[] r = CliTest.run("eval", np.toString(), mlp.resolve("best.safetensors").toString(), "--zoo", zoo.toString(), "--data", data.toString(),
+                "--limit", "2", "--threads", "2", "--plot", png.toString());
+        assertEquals(0, r[0], r[2].toString());
+        String table = r[1].toString();
+        for (String row : List.of("IMP ", "NP ", "MLP ", "magnitude ", "random ", "target   NP   density 0.1"))
+            assertTrue(table.contains(row), row + " missing from\n" + table);
+        assertTrue(Files.size(png) > 0);
+        String[][] bad = {{"--limit", "0"}, {"--zoo", tmp.resolve("nothing").toString()}, {"--data", tmp.resolve("none").toString()}};
+        String[] expect = {"--limit", "zoo build-tickets", "dataset-fashion-mnist"};
+        for (int i = 0; i < bad.length; i++) {
+            Path o = tmp.resolve("bad-eval" + i + ".png");
+            Map<String, String> opts = new LinkedHashMap<>(Map.of("--zoo", zoo.toString(), "--data", data.toString(), "--plot", o.toString()));
+            opts.put(bad[i][0], bad[i][1]);
+            List<String> args = new java.util.ArrayList<>(List.of("eval", np.toString()));
+            opts.forEach((k, v) -> args.addAll(List.of(k, v)));
+            Object[] b = CliTest.run(args.toArray(String[]::new));
+            assertEquals(2, b[0], String.join(" ", bad[i]) + ": " + b[2]);
+            String err = b[2].toString().strip();
+            assertFalse(err.contains("\n"), err);
+            assertTrue(err.contains(expect[i]), err);
+            assertFalse(Files.exists(o), o + " was written");
+        }
     }
 
     /** nfn4j mask: a state_dict in, masks under its weight names out, equal to the predictor's; bad input refused. */

@@ -4,7 +4,6 @@ import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.io.SafetensorsFile;
-import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
 import dev.nfn4j.ops.Ops;
@@ -18,18 +17,18 @@ import java.util.Map;
 
 /**
  * A trained mask predictor ({@code best.safetensors} of {@code train --task ticket}): the
- * equivariant NFN, the network spec it was trained on, and the density and per-layer densities
+ * equivariant NFN or the MLP baseline ({@link TicketModel}), the network spec it was trained on, and the density and per-layer densities
  * of its target masks. {@link #mask} gives an initialisation's predicted mask at a density.
  */
 public final class TicketPredictor {
     private final Ops ops;
-    private final ModelConfig model;
+    private final TicketModel model;
     private final NetworkSpec spec;
     private final Sequential net;
     private final double density;
     private final double[] layerDensity;
 
-    private TicketPredictor(Ops ops, ModelConfig model, NetworkSpec spec, Sequential net, double density, double[] layerDensity) {
+    private TicketPredictor(Ops ops, TicketModel model, NetworkSpec spec, Sequential net, double density, double[] layerDensity) {
         this.ops = ops;
         this.model = model;
         this.spec = spec;
@@ -44,12 +43,12 @@ public final class TicketPredictor {
         Map<String, String> md = f.metadata();
         if (!TicketTrainer.TASK.equals(md.get("task")))
             throw new NfnFormatException(checkpoint, "not a mask predictor (metadata task is " + md.get("task") + "; train one with: nfn4j train --task ticket)");
-        ModelConfig model;
+        TicketModel model;
         NetworkSpec spec;
         double density;
         double[] ld;
         try {
-            model = ModelConfig.fromJson(md.get("model"));
+            model = TicketModel.fromMetadata(md);
             spec = SpecJson.read(md.get("network_spec"));
             density = Double.parseDouble(md.get("density"));
             ld = Arrays.stream(md.get("layer_density").split(",")).mapToDouble(Double::parseDouble).toArray();
@@ -59,7 +58,7 @@ public final class TicketPredictor {
         if (ld.length != spec.numLayers())
             throw new NfnFormatException(checkpoint, "layer_density has " + ld.length + " values for " + spec.numLayers() + " layers");
         Params params = new Params(ops);
-        Sequential net = model.build(params, spec, 1);
+        Sequential net = model.build(params, spec);
         params.allocate(0);
         Checkpoints.loadParams(f, "", params, true);
         return new TicketPredictor(ops, model, spec, net, density, ld);
@@ -71,7 +70,7 @@ public final class TicketPredictor {
     }
 
     /** The model's architecture. */
-    public ModelConfig model() {
+    public TicketModel model() {
         return model;
     }
 
@@ -100,7 +99,7 @@ public final class TicketPredictor {
     public float[] logits(float[] init) {
         long size = new WsLayout(spec, 1, 1).size();
         if (init.length != size) throw new IllegalArgumentException("an initialisation of " + init.length + " floats for a network of " + size + " (" + spec + ")");
-        return TicketTrainer.logits(ops, net, spec, init);
+        return TicketTrainer.logits(ops, model.flat(), net, spec, init);
     }
 
     /** The predicted mask (1 keeps, 0 prunes; canonical layout; biases kept) at a density. */

@@ -5,6 +5,7 @@ import dev.nfn4j.io.Checkpoints;
 import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
+import dev.nfn4j.nn.Tensor;
 import dev.nfn4j.nn.Value;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Ops;
@@ -28,8 +29,9 @@ import java.util.StringJoiner;
 /**
  * Trains the mask predictor: an equivariant NFN (pool NONE, one output channel) that reads a
  * network's initialisation ({@link TicketMasks#normalise}d, one channel) and writes one logit
- * per parameter, against the IMP mask of one density of a {@link TicketZoo}, with the weighted
- * binary cross-entropy of {@link MaskLoss} ({@link TicketMasks#lossWeights}: kept and pruned
+ * per parameter, or the non-equivariant MLP baseline on the same input ({@link TicketModel}),
+ * against the IMP mask of one density of a {@link TicketZoo}, with the weighted binary
+ * cross-entropy of {@link MaskLoss} ({@link TicketMasks#lossWeights}: kept and pruned
  * weights balanced per layer, layers equal, biases left out). The predicted mask keeps the
  * top-k logits per layer at IMP's per-layer density ({@link TicketMasks#topK}).
  *
@@ -61,7 +63,7 @@ public final class TicketTrainer {
     }
 
     private final Ops ops;
-    private final ModelConfig modelConfig;
+    private final TicketModel modelConfig;
     private final TicketZoo zoo;
     private final Splits splits;
     private final Config cfg;
@@ -76,9 +78,10 @@ public final class TicketTrainer {
 
     /** A run on {@code zoo}'s networks, writing to {@code out} (null: nothing written). */
     public TicketTrainer(Ops ops, ModelConfig modelConfig, TicketZoo zoo, Splits splits, Config cfg, Path out) throws IOException {
-        if (!modelConfig.equivariant() || modelConfig.outChannels() != 1)
-            throw new IllegalArgumentException("the mask predictor is an equivariant NFN with one output channel (pool none, the last --hidden 1), got "
-                    + modelConfig);
+        this(ops, TicketModel.nfn(modelConfig), zoo, splits, cfg, out);
+    }
+
+    public TicketTrainer(Ops ops, TicketModel modelConfig, TicketZoo zoo, Splits splits, Config cfg, Path out) throws IOException {
         float[] d = zoo.densities();
         if (cfg.density() < 0 || cfg.density() >= d.length)
             throw new IllegalArgumentException("density index " + cfg.density() + " outside the zoo's " + d.length + " densities " + Arrays.toString(d));
@@ -93,7 +96,7 @@ public final class TicketTrainer {
         this.one = new WsLayout(spec, 1, 1);
         this.layerDensity = layerDensity(zoo, cfg.density());
         this.params = new Params(ops);
-        this.model = modelConfig.build(params, spec, 1);
+        this.model = modelConfig.build(params, spec);
         params.allocate(cfg.seed());
         this.adam = new Adam(params, new AdamConfig(cfg.lr(), 0.9, 0.999, 1e-8, 0, false));
         if (out != null) {
@@ -182,9 +185,15 @@ public final class TicketTrainer {
             seq[b] = b;
         }
         WsLayout batch = one.withBatch(B);
-        batch.gather(xs, seq, x);
-        batch.gather(ts, seq, t);
-        batch.gather(ws, seq, w);
+        if (modelConfig.flat()) { // [B, P]: the networks one after another
+            x = xs;
+            t = ts;
+            w = ws;
+        } else {
+            batch.gather(xs, seq, x);
+            batch.gather(ts, seq, t);
+            batch.gather(ws, seq, w);
+        }
         float[] z = forward(batch, x, train);
         float[] g = train ? new float[z.length] : null;
         double loss = MaskLoss.compute(z, t, w, g);
@@ -204,7 +213,7 @@ public final class TicketTrainer {
         ops.upload(x, 0, inputBuf, x.length);
         if (train) params.zeroGrad();
         model.setTraining(train, adam.steps());
-        Value y = model.forward(new WeightSpace(batch, inputBuf));
+        Value y = model.forward(input(modelConfig.flat(), batch, inputBuf));
         model.setTraining(false, adam.steps());
         lastOut = y;
         float[] z = new float[x.length];
@@ -224,7 +233,7 @@ public final class TicketTrainer {
 
     /** The logits of one initialisation (canonical layout in and out). */
     public float[] predictLogits(float[] init) {
-        return logits(ops, model, spec, init);
+        return logits(ops, modelConfig.flat(), model, spec, init);
     }
 
     /** The predicted mask of one initialisation at this trainer's density. */
@@ -234,13 +243,23 @@ public final class TicketTrainer {
 
     /** The logits an equivariant NFN gives one initialisation (normalised first; canonical layout in and out). */
     public static float[] logits(Ops ops, Sequential model, NetworkSpec spec, float[] init) {
+        return logits(ops, false, model, spec, init);
+    }
+
+    /** The logits a mask predictor (flat: the MLP baseline) gives one initialisation (normalised first; canonical layout in and out). */
+    static float[] logits(Ops ops, boolean flat, Sequential model, NetworkSpec spec, float[] init) {
         float[] x = TicketMasks.normalise(spec, init);
         Ptr in = ops.alloc(x.length).at(0);
         ops.upload(x, 0, in, x.length);
-        Value y = model.forward(new WeightSpace(new WsLayout(spec, 1, 1), in));
+        Value y = model.forward(input(flat, new WsLayout(spec, 1, 1), in));
         float[] z = new float[x.length];
         ops.download(y.data(), z, 0, z.length);
         return z;
+    }
+
+    /** The model's input: a weight space for the NFN, the flat {@code [B, P]} tensor for the baseline. */
+    private static Value input(boolean flat, WsLayout batch, Ptr data) {
+        return flat ? new Tensor(new int[]{batch.batch(), (int) batch.withBatch(1).size()}, data) : new WeightSpace(batch, data);
     }
 
     private float[] hostParams() {
@@ -250,7 +269,7 @@ public final class TicketTrainer {
     }
 
     private void save(Path file, int epoch, double val) throws IOException {
-        Map<String, String> md = Predictor.checkpointMetadata(modelConfig, spec, "ticket_mask", null);
+        Map<String, String> md = modelConfig.metadata(spec);
         md.put("task", TASK);
         md.put("density", Float.toString(zoo.densities()[cfg.density()]));
         StringJoiner j = new StringJoiner(",");

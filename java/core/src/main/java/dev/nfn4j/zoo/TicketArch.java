@@ -109,7 +109,7 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
         };
     }
 
-    /** The ReLU MLP 784 -> hidden -> 10 trained by {@code TicketMlp}; PyTorch order is canonical order. */
+    /** The ReLU MLP 784 -> hidden -> 10 trained by {@code MlpTrainer.trainOnImages}; PyTorch order is canonical order. */
     record Mlp(int[] sizes) implements TicketArch {
         public static final Mlp DEFAULT = new Mlp(new int[]{784, 64, 64, 10});
 

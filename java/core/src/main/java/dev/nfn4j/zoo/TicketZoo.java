@@ -1,5 +1,7 @@
 package dev.nfn4j.zoo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.io.SafetensorsFile;
@@ -29,8 +31,17 @@ public final class TicketZoo {
     private final TicketArch arch;
     private final int size, perNetwork;
     private final float[] init, survived, accuracy, densities, layerDensity;
+    private final Training training;
 
-    private TicketZoo(TicketArch arch, int size, float[] init, float[] survived, float[] accuracy, float[] densities, float[] layerDensity) {
+    /**
+     * How the zoo's networks were trained (from build.json): the recipe of every run, the zoo
+     * seed that network i's data stream derives from, and the images' fingerprint.
+     */
+    public record Training(TicketArch.Recipe recipe, long seed, String data) {
+    }
+
+    private TicketZoo(TicketArch arch, int size, float[] init, float[] survived, float[] accuracy, float[] densities, float[] layerDensity,
+                      Training training) {
         this.arch = arch;
         this.size = size;
         this.perNetwork = arch.numParams();
@@ -39,6 +50,7 @@ public final class TicketZoo {
         this.accuracy = accuracy;
         this.densities = densities;
         this.layerDensity = layerDensity;
+        this.training = training;
     }
 
     /**
@@ -52,7 +64,7 @@ public final class TicketZoo {
                 || layerDensity.length != D * arch.weightRanges().length)
             throw new IllegalArgumentException("ticket zoo arrays do not agree: " + init.length + " init, " + survived.length + " survived, "
                     + accuracy.length + " accuracies, " + layerDensity.length + " layer densities for " + P + " parameters and " + D + " densities");
-        return new TicketZoo(arch, N, init.clone(), survived.clone(), accuracy.clone(), densities.clone(), layerDensity.clone());
+        return new TicketZoo(arch, N, init.clone(), survived.clone(), accuracy.clone(), densities.clone(), layerDensity.clone(), null);
     }
 
     /** Reads a zoo file; errors name the file and the tensor. */
@@ -78,7 +90,41 @@ public final class TicketZoo {
         float[] dens = s.get(DENSITIES).toFloats();
         int D = dens.length, L = arch.weightRanges().length;
         return new TicketZoo(arch, N, s.get(INIT, N, P).toFloats(), s.get(SURVIVED, N, P).toFloats(), s.get(ACCURACY, N, D + 1).toFloats(), dens,
-                s.get(LAYER_DENSITY, D, L).toFloats());
+                s.get(LAYER_DENSITY, D, L).toFloats(), training(file, s.metadata().get("build")));
+    }
+
+    /** The build settings of metadata {@code build}, or null without them. */
+    private static Training training(Path file, String build) throws NfnFormatException {
+        if (build == null) return null;
+        try {
+            JsonNode b = new ObjectMapper().readTree(build);
+            TicketArch.Recipe r = new TicketArch.Recipe(b.get("steps").asInt(), b.get("batch_size").asInt(), (float) b.get("learning_rate").asDouble(),
+                    b.get("test_images").asInt());
+            return new Training(r, b.get("seed").asLong(), b.get("data").asText());
+        } catch (IOException | RuntimeException e) {
+            throw new NfnFormatException(file, "metadata build is not the builder's settings: " + e.getMessage());
+        }
+    }
+
+    /** How the networks were trained; an error naming what is missing for a zoo without build settings. */
+    public Training training() {
+        if (training == null) throw new IllegalStateException("the ticket zoo has no build settings (metadata build), so its training cannot be repeated");
+        return training;
+    }
+
+    /** The seed of network n's data stream, which every training run of its IMP used. */
+    public long dataSeed(int n) {
+        return dataSeed(training().seed(), n);
+    }
+
+    /** The seed of network i's data stream (batch order), the same for every training run of its IMP. */
+    static long dataSeed(long zooSeed, int i) {
+        return ZooRandom.seedFor(zooSeed, i, 2);
+    }
+
+    /** A zoo in memory with its build settings, for tests and tools. */
+    public TicketZoo withTraining(Training t) {
+        return new TicketZoo(arch, size, init, survived, accuracy, densities, layerDensity, t);
     }
 
     /** The networks' architecture. */

@@ -34,14 +34,14 @@ class TicketTrainerTest {
 
     /**
      * Permuting an initialisation's hidden neurons permutes the predicted mask the same way
-     * (HNP and NP, untrained and so arbitrary parameters; MLP and CNN specs).
+     * (HNP, NP and NP_IO, untrained and so arbitrary parameters; MLP and CNN specs).
      */
     @Test
     void predictedMaskIsEquivariantUnderHiddenPermutations() {
         Ops ops = TestBackends.reference();
         NetworkSpec cnn = new NetworkSpec(new int[]{1, 4, 3, 2}, new int[][]{{3, 3}, {3, 3}, null});
         for (NetworkSpec spec : List.of(ARCH.spec(), cnn))
-            for (String kind : List.of("HNP", "NP")) {
+            for (String kind : List.of("HNP", "NP", "NP_IO")) {
                 ModelConfig m = new ModelConfig(kind, new int[]{8, 8, 1}, "relu", InvariantNfn.Pool.NONE, new int[0]);
                 Params params = new Params(ops);
                 Sequential model = m.build(params, spec, 1);

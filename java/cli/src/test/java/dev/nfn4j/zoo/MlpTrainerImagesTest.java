@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ticket MLP's loss gradient against central differences (in PyTorch order, every layer, weights and biases). */
-class TicketMlpTest {
+class MlpTrainerImagesTest {
     @TempDir
     Path tmp;
 
@@ -18,21 +18,21 @@ class TicketMlpTest {
     void gradientMatchesFiniteDifferences() throws IOException {
         ImageData.Split data = ImageData.load(TinyImages.write(tmp.resolve("images"), 12, 4, 3, 4, 9));
         int[] sizes = {12, 5, 4, 10};
-        int P = TicketMlp.numParams(sizes);
+        int P = MlpTrainer.numParams(sizes);
         Random r = new Random(4);
         float[] p = new float[P];
         for (int q = 0; q < P; q++) p[q] = (float) (r.nextGaussian() * 0.5);
         int[] idx = {0, 3, 5, 7, 11};
         float[] g = new float[P];
-        TicketMlp.lossAndGradient(data.train(), sizes, p, idx, g);
+        MlpTrainer.imageLossAndGradient(data.train(), sizes, p, idx, g);
         int checked = 0;
         for (int q = 0; q < P; q += 3) {
             float[] plus = p.clone(), minus = p.clone();
             float h = 1e-2f;
             plus[q] += h;
             minus[q] -= h;
-            double fd = (TicketMlp.lossAndGradient(data.train(), sizes, plus, idx, new float[P])
-                    - TicketMlp.lossAndGradient(data.train(), sizes, minus, idx, new float[P])) / (plus[q] - minus[q]);
+            double fd = (MlpTrainer.imageLossAndGradient(data.train(), sizes, plus, idx, new float[P])
+                    - MlpTrainer.imageLossAndGradient(data.train(), sizes, minus, idx, new float[P])) / (plus[q] - minus[q]);
             assertEquals(fd, g[q], 2e-3 + 2e-2 * Math.abs(fd), "parameter " + q);
             checked++;
         }
@@ -42,7 +42,7 @@ class TicketMlpTest {
         assertEquals(65, TicketArch.Mlp.weightOffset(sizes, 1));
         assertEquals(89, TicketArch.Mlp.weightOffset(sizes, 2));
         assertEquals(139, P);
-        assertThrows(IllegalArgumentException.class, () -> TicketMlp.train(data, new int[]{11, 4, 10}, new float[94], null, 1, 2, 1e-3f, 2, 0));
-        assertThrows(IllegalArgumentException.class, () -> TicketMlp.train(data, sizes, new float[P - 1], null, 1, 2, 1e-3f, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> MlpTrainer.trainOnImages(data, new int[]{11, 4, 10}, new float[94], null, 1, 2, 1e-3f, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> MlpTrainer.trainOnImages(data, sizes, new float[P - 1], null, 1, 2, 1e-3f, 2, 0));
     }
 }
