@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The compiled module descriptor: the API packages exported to all, the backends' packages not, the cuda SPI used. */
 class ModuleDescriptorTest {
     @Test
-    void exportsTheApiAndKeepsTheBackendsInternal() {
-        ModuleDescriptor d = ModuleFinder.of(Path.of("target/classes")).find("dev.nfn4j.core").orElseThrow().descriptor();
+    void exportsTheApiAndKeepsTheBackendsInternal() throws Exception {
+        Path classes = Path.of(BackendProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI()); // folder or jar
+        ModuleDescriptor d = ModuleFinder.of(classes).find("dev.nfn4j.core").orElseThrow().descriptor();
         Set<String> toAll = d.exports().stream().filter(e -> !e.isQualified()).map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(new TreeSet<>(Set.of("dev.nfn4j.conformance", "dev.nfn4j.io", "dev.nfn4j.nn", "dev.nfn4j.ops", "dev.nfn4j.space",
