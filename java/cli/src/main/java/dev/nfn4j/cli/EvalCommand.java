@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).",
-                "Mask predictors (train --task ticket; several of a kind are seeds) on a ticket zoo: test accuracy of training under each mask source, per density."})
+                "Mask predictors (train --task ticket; several of a kind are seeds) on a ticket zoo: test accuracy of training under each mask source, per density.",
+                "An INR-editing checkpoint (train --task edit): the MSE of the edited SIRENs and of the SIRENs unedited (--zoo: default the one it was trained on)."})
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0..*", arity = "1..*", paramLabel = "CHECKPOINT", description = "One or more model checkpoints (best.safetensors).")
     List<Path> checkpoints;
@@ -42,7 +43,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (TicketEval.isTicketCheckpoint(checkpoints.get(0))) return TicketEval.run(checkpoints, zoo, split, ticket);
+        if (TicketEval.isTicketCheckpoint(checkpoints.getFirst())) return TicketEval.run(checkpoints, zoo, split, ticket);
+        if (EditTraining.isEditCheckpoint(checkpoints.getFirst())) return EditTraining.evaluate(checkpoints, zoo.zooDir, split);
         ZooDataset data = zoo.load(true);
         try (Ensemble models = Ensemble.load(checkpoints, Backends.get())) {
             return evaluate(data, models);

@@ -16,10 +16,14 @@ import java.util.concurrent.Callable;
 
 @Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw SIRENs of a SIREN zoo (nfn4j zoo build-siren) as a PNG: per SIREN its source image beside its reconstruction,",
-                "captioned with index, split, class and PSNR."})
+                "captioned with index, split, class and PSNR. Given an INR-editing checkpoint (train --task edit): the source image, the SIREN's",
+                "reconstruction, the edited SIREN and the target side by side."})
 final class RenderCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "ZOO", description = "A SIREN zoo folder (weights.npy and sirens.csv).")
+    @Parameters(index = "0", paramLabel = "ZOO|CHECKPOINT", description = "A SIREN zoo folder (weights.npy and sirens.csv), or an INR-editing checkpoint.")
     Path zoo;
+
+    @Option(names = "--zoo", paramLabel = "DIR", description = "With a checkpoint: the SIREN zoo (default: the one it was trained on).")
+    Path checkpointZoo;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "The PNG to write.")
     Path out;
@@ -33,12 +37,19 @@ final class RenderCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "8", description = "How many SIRENs when --rows is not given (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "The Fashion-MNIST folder the zoo was built from (default: ${DEFAULT-VALUE}).")
-    Path data = ImageData.DEBIAN_FASHION_MNIST;
+    @Option(names = "--data", paramLabel = "DIR", description = "The Fashion-MNIST folder the zoo was built from (default: the one a checkpoint names, else "
+            + "/usr/share/datasets/fashion-mnist).")
+    Path data;
 
     @Override
     public Integer call() throws Exception {
         if (!out.getFileName().toString().endsWith(".png")) throw new IllegalArgumentException("--out " + out + ": expected a .png file name");
+        if (Files.isRegularFile(zoo)) {
+            if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
+            createParent();
+            EditTraining.render(zoo, checkpointZoo, data, out, rows, split, count);
+            return 0;
+        }
         SirenZoo z = SirenZoo.read(zoo);
         int[] ids;
         if (rows != null) {
@@ -51,11 +62,15 @@ final class RenderCommand implements Callable<Integer> {
             ids = Arrays.stream(z.indices(split)).filter(i -> z.copy()[i] == 0).limit(count).toArray();
             if (ids.length == 0) throw new IllegalArgumentException(zoo + " has no SIRENs in split " + split);
         }
-        ImageData.Split d = ImageData.load(data);
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
+        ImageData.Split d = ImageData.load(data != null ? data : ImageData.DEBIAN_FASHION_MNIST);
+        createParent();
         SirenGrid.write(out, z, ids, d, Backends.get());
         System.out.printf("wrote %s: %d SIRENs (image | reconstruction): %s%n", out, ids.length, Arrays.toString(ids));
         return 0;
+    }
+
+    private void createParent() throws java.io.IOException {
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
     }
 }

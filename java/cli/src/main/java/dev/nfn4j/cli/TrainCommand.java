@@ -6,7 +6,9 @@ import dev.nfn4j.train.Trainer;
 import dev.nfn4j.zoo.ZooDataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -17,6 +19,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin ZooOptions zoo;
     @Mixin ModelOptions opts;
     @Mixin TrainOptions training;
+    @Mixin EditOptions edit;
+    @Spec CommandSpec spec;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
@@ -25,8 +29,9 @@ final class TrainCommand implements Callable<Integer> {
             + "A finished run is left as it is.")
     boolean resume;
 
-    @Option(names = "--task", defaultValue = "accuracy", paramLabel = "accuracy|ticket",
-            description = "accuracy: predict each network's test accuracy (default); ticket: predict IMP masks from initialisations (--zoo DIR of 'zoo build-tickets', --sparsity D).")
+    @Option(names = "--task", defaultValue = "accuracy", paramLabel = "accuracy|ticket|edit",
+            description = "accuracy: predict each network's test accuracy (default); ticket: predict IMP masks from initialisations (--zoo DIR of 'zoo build-tickets', --sparsity D); "
+                    + "edit: learn a weight-space edit of SIRENs (--zoo DIR of 'zoo build-siren', --style).")
     String task;
 
     @Option(names = "--sparsity", defaultValue = "0.1", paramLabel = "D", description = "--task ticket: the density (fraction of weights kept) whose IMP masks are the target (default: ${DEFAULT-VALUE}).")
@@ -35,7 +40,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out);
-        if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy or ticket)");
+        if (task.equalsIgnoreCase("edit")) return EditTraining.run(zoo, opts, training, edit, out, o -> spec.commandLine().getParseResult().hasMatchedOption(o));
+        if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy, ticket or edit)");
         ModelConfig model = opts.model();
         Trainer.Config config = training.trainer(model, true);
         ZooDataset data = zoo.load(true);

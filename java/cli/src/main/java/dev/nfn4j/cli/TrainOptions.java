@@ -25,6 +25,15 @@ final class TrainOptions {
 
     /** The settings, each checked and named by its option when it makes no sense. */
     Trainer.Config trainer(ModelConfig model, boolean progress) {
+        check();
+        if (noNormalize && normalize != null && Normalization.parse(normalize) != Normalization.NONE)
+            throw new IllegalArgumentException("--no-normalize contradicts --normalize " + normalize);
+        return new Trainer.Config(epochs, batch, lr, weightDecay, adamW, warmup, Loss.parse(loss), seed, patience,
+                normalization(model), progress);
+    }
+
+    /** Checks the settings every task shares, each named by its option. */
+    void check() {
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr must be a finite number > 0, got " + lr);
@@ -32,10 +41,6 @@ final class TrainOptions {
             throw new IllegalArgumentException("--weight-decay must be a finite number >= 0, got " + weightDecay);
         if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
         if (patience < 0) throw new IllegalArgumentException("--patience must be >= 0 (0: never stop early), got " + patience);
-        if (noNormalize && normalize != null && Normalization.parse(normalize) != Normalization.NONE)
-            throw new IllegalArgumentException("--no-normalize contradicts --normalize " + normalize);
-        return new Trainer.Config(epochs, batch, lr, weightDecay, adamW, warmup, Loss.parse(loss), seed, patience,
-                normalization(model), progress);
     }
 
     Normalization normalization(ModelConfig model) {

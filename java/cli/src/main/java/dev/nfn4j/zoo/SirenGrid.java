@@ -15,6 +15,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -48,9 +49,27 @@ public final class SirenGrid {
     /** Writes the PNG (atomically): for each id, the source image and the reconstruction. */
     public static void write(Path png, SirenZoo zoo, int[] ids, ImageData.Split data, Ops ops) throws IOException {
         int rows = data.train().rows(), cols = data.train().cols(), P = rows * cols;
-        float[] rec = render(zoo, ids, rows, cols, ops);
+        float[] src = new float[ids.length * P];
+        for (int r = 0; r < ids.length; r++) {
+            int id = ids[r];
+            ImageData d = zoo.source()[id].equals("test") ? data.test() : data.train();
+            if (zoo.image()[id] >= d.count())
+                throw new IllegalArgumentException("SIREN " + id + " was fitted to " + zoo.source()[id] + " image " + zoo.image()[id] + ", the data has "
+                        + d.count());
+            Sirens.target(d, zoo.image()[id], src, r * P);
+        }
+        write(png, zoo, ids, rows, cols, List.of("image", "SIREN"), List.of(src, render(zoo, ids, rows, cols, ops)));
+    }
+
+    /**
+     * Writes the PNG (atomically): per id one row of pictures, column k drawn from
+     * {@code columns.get(k)} {@code [ids.length][rows cols]} under the title {@code titles.get(k)},
+     * then the SIREN's caption.
+     */
+    public static void write(Path png, SirenZoo zoo, int[] ids, int rows, int cols, List<String> titles, List<float[]> columns) throws IOException {
+        int P = rows * cols, n = columns.size();
         int cellW = cols * SCALE, cellH = rows * SCALE;
-        int width = GAP + 2 * (cellW + GAP) + CAPTION, height = GAP + 20 + ids.length * (cellH + GAP);
+        int width = GAP + n * (cellW + GAP) + CAPTION, height = GAP + 20 + ids.length * (cellH + GAP);
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -58,23 +77,16 @@ public final class SirenGrid {
         g.fillRect(0, 0, width, height);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("image", GAP, GAP + 12);
-        g.drawString("SIREN", GAP + cellW + GAP, GAP + 12);
-        float[] src = new float[P];
+        for (int k = 0; k < n; k++) g.drawString(titles.get(k), GAP + k * (cellW + GAP), GAP + 12);
+        int text = GAP + n * (cellW + GAP);
         for (int r = 0; r < ids.length; r++) {
             int id = ids[r], top = GAP + 20 + r * (cellH + GAP);
-            ImageData d = zoo.source()[id].equals("test") ? data.test() : data.train();
-            if (zoo.image()[id] >= d.count())
-                throw new IllegalArgumentException("SIREN " + id + " was fitted to " + zoo.source()[id] + " image " + zoo.image()[id] + ", the data has "
-                        + d.count());
-            Sirens.target(d, zoo.image()[id], src, 0);
-            draw(img, src, 0, rows, cols, GAP, top);
-            draw(img, rec, r * P, rows, cols, GAP + cellW + GAP, top);
+            for (int k = 0; k < n; k++) draw(img, columns.get(k), r * P, rows, cols, GAP + k * (cellW + GAP), top);
             int label = zoo.label()[id];
             g.setColor(Color.BLACK);
-            g.drawString(String.format(Locale.ROOT, "#%d %s", id, zoo.split()[id]), GAP + 2 * (cellW + GAP), top + 14);
-            g.drawString(label < ImageData.FASHION_CLASSES.length ? ImageData.FASHION_CLASSES[label] : "class " + label, GAP + 2 * (cellW + GAP), top + 30);
-            g.drawString(String.format(Locale.ROOT, "%.1f dB", zoo.psnr()[id]), GAP + 2 * (cellW + GAP), top + 46);
+            g.drawString(String.format(Locale.ROOT, "#%d %s", id, zoo.split()[id]), text, top + 14);
+            g.drawString(label < ImageData.FASHION_CLASSES.length ? ImageData.FASHION_CLASSES[label] : "class " + label, text, top + 30);
+            g.drawString(String.format(Locale.ROOT, "%.1f dB", zoo.psnr()[id]), text, top + 46);
         }
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -20,9 +20,13 @@ class ZooBuildSirenCommandTest {
     Path tmp;
 
     private Path data() throws IOException {
-        Path data = tmp.resolve("data");
+        return data(tmp.resolve("data"), 1);
+    }
+
+    /** Random 8 x 8 images in the Fashion-MNIST file format in {@code data}: 30 training and 20 test images. */
+    static Path data(Path data, long seed) throws IOException {
         Files.createDirectories(data);
-        Random r = new Random(1);
+        Random r = new Random(seed);
         for (String[] s : new String[][]{{"train", "30"}, {"t10k", "20"}}) {
             int n = Integer.parseInt(s[1]);
             byte[] px = new byte[n * 64], labels = new byte[n];

@@ -130,12 +130,8 @@ public final class TicketTrainer {
         int bestEpoch = -1;
         float[] bestParams = null;
         for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
-            int[] order = Trainer.shuffled(train, cfg.seed(), epoch);
             double sum = 0;
-            for (int from = 0; from < order.length; from += cfg.batchSize()) {
-                int[] idx = Arrays.copyOfRange(order, from, Math.min(order.length, from + cfg.batchSize()));
-                sum += step(idx, true) * idx.length;
-            }
+            for (int[] idx : Trainer.batches(train, cfg.seed(), epoch, cfg.batchSize())) sum += step(idx, true) * idx.length;
             double val = loss(splits.val());
             boolean isBest = val < best || bestEpoch < 0;
             if (isBest) {

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -349,6 +350,14 @@ public final class Trainer {
             if (!Float.isFinite(v))
                 throw new ArithmeticException("training diverged after " + adam.steps() + " optimizer steps: the model predicts " + v
                         + "; try a new run with a lower learning rate or with input normalization");
+    }
+
+    /** The epoch's batches: {@link #shuffled} cut into runs of {@code batchSize} (the last may be shorter). */
+    static List<int[]> batches(int[] train, long seed, int epoch, int batchSize) {
+        int[] order = shuffled(train, seed, epoch);
+        List<int[]> out = new ArrayList<>();
+        for (int from = 0; from < order.length; from += batchSize) out.add(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
+        return out;
     }
 
     /** The epoch's batch order: a permutation of the training indices that depends only on (seed, epoch). */

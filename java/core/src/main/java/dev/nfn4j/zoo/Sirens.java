@@ -61,7 +61,12 @@ public final class Sirens {
 
     /** Image i's pixels scaled to [-1, 1] ({@code (x / 255 - 0.5) / 0.5}, torchvision's Normalize(0.5, 0.5)), row-major. */
     public static void target(ImageData d, int i, float[] out, int at) {
-        for (int q = 0; q < d.pixels(); q++) out[at + q] = (float) (((d.images()[i * d.pixels() + q] & 0xff) / 255.0 - 0.5) / 0.5);
+        for (int q = 0; q < d.pixels(); q++) out[at + q] = pixel(d.images()[i * d.pixels() + q] & 0xff);
+    }
+
+    /** One 8-bit grey level (0-255) scaled to [-1, 1] as the SIRENs' targets are. */
+    public static float pixel(int grey) {
+        return (float) ((grey / 255.0 - 0.5) / 0.5);
     }
 
     /**
