@@ -26,6 +26,7 @@ public final class EditTargets {
     private final ImageStyle style;
     private final Map<Long, float[]> targets = new HashMap<>(), sources = new HashMap<>();
 
+    /** The targets of {@code zoo}'s SIRENs under {@code style}, checking that {@code data} holds their source images. */
     public EditTargets(SirenZoo zoo, ImageData.Split data, ImageStyle style) throws IOException {
         this.zoo = zoo;
         this.data = data;
@@ -33,14 +34,17 @@ public final class EditTargets {
         checkAgree(zoo, data);
     }
 
+    /** The style of the targets. */
     public ImageStyle style() {
         return style;
     }
 
+    /** Image rows. */
     public int rows() {
         return data.train().rows();
     }
 
+    /** Image columns. */
     public int cols() {
         return data.train().cols();
     }
@@ -77,7 +81,7 @@ public final class EditTargets {
     }
 
     private static void checkAgree(SirenZoo zoo, ImageData.Split data) throws IOException {
-        Path table = zoo.dir().resolve(SirenZooBuilder.TABLE), build = zoo.dir().resolve(BuildSettings.FILE);
+        Path table = zoo.dir().resolve(SirenZoo.TABLE), build = zoo.dir().resolve(BuildSettings.FILE);
         if (Files.isRegularFile(build)) {
             JsonNode recorded = new ObjectMapper().readTree(build.toFile()).get("data");
             String found = BuildSettings.data(data);
