@@ -24,6 +24,7 @@ public final class EditLoss {
     private int batch;
     private Ptr edited, out, loss, invBatch;
 
+    /** The rendering loss of edited SIRENs on a {@code rows x cols} image grid. */
     public EditLoss(Ops ops, int rows, int cols) {
         this.ops = ops;
         this.rows = rows;

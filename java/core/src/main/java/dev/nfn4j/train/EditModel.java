@@ -33,6 +33,7 @@ import java.util.Map;
  * parameters under their names).
  */
 public final class EditModel {
+    /** The task name checkpoints of this model carry. */
     public static final String TASK = "edit";
     /** SIRENs per batch when evaluating or rendering. */
     static final int EVAL_BATCH = 64;
@@ -46,6 +47,7 @@ public final class EditModel {
     private Ptr weights, targets, dDelta;
     private int batch;
 
+    /** A model of {@code net} for {@code style} on {@code rows x cols} images, its parameters seeded. */
     public EditModel(Ops ops, EditNet net, ImageStyle style, int rows, int cols, long seed) {
         this.ops = ops;
         this.net = net;
@@ -56,18 +58,22 @@ public final class EditModel {
         this.loss = new EditLoss(ops, rows, cols);
     }
 
+    /** The transfer net's architecture. */
     public EditNet net() {
         return net;
     }
 
+    /** The style the model edits towards. */
     public ImageStyle style() {
         return style;
     }
 
+    /** The model's parameters. */
     public Params params() {
         return params;
     }
 
+    /** The transfer net. */
     public Sequential model() {
         return model;
     }
@@ -146,6 +152,7 @@ public final class EditModel {
         return v;
     }
 
+    /** Sets the parameters from host floats (a snapshot of {@link #hostParams}). */
     public void restore(float[] v) {
         ops.upload(v, 0, params.valueBuffer().at(0), v.length);
     }

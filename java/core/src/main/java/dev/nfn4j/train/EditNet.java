@@ -51,6 +51,7 @@ public record EditNet(String kind, int[] hidden, int fourier, double fourierScal
     static final int IO_BANDS = 3;
     private static final long FOURIER_SEED = 0x5eed;
 
+    /** Checks the kind and the layer widths. */
     public EditNet {
         kind = kind.trim().toUpperCase(Locale.ROOT);
         if (!KINDS.contains(kind)) throw new IllegalArgumentException("--task edit trains hnp, np or mlp, got --model " + kind.toLowerCase(Locale.ROOT));
@@ -108,6 +109,7 @@ public record EditNet(String kind, int[] hidden, int fourier, double fourierScal
         return new Sequential(mods);
     }
 
+    /** The architecture as JSON, as checkpoints store it. */
     public String toJson() {
         return String.format(Locale.ROOT, "{\"kind\":\"%s\",\"hidden\":%s,\"fourier\":%d,\"fourierScale\":%s,\"outScale\":%s}", kind,
                 Arrays.toString(hidden).replace(" ", ""), fourier, fourierScale, outScale);

@@ -30,6 +30,7 @@ public final class EditTrainer {
      * @param weightDecay L2 (Adam) or decoupled (AdamW) weight decay
      */
     public record Config(int epochs, int batchSize, double lr, int warmup, long seed, int patience, double weightDecay, boolean adamW) {
+        /** Checks the settings. */
         public Config {
             if (epochs < 1 || batchSize < 1) throw new IllegalArgumentException("epochs and batch size must be >= 1");
             if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
@@ -84,6 +85,7 @@ public final class EditTrainer {
         return which.equals("train") ? all : Arrays.stream(all).filter(i -> zoo.copy()[i] == 0).toArray();
     }
 
+    /** Trains for the configured epochs and tests the best parameters. */
     public Result fit() throws IOException {
         long t0 = System.nanoTime();
         int[] train = split(zoo, "train"), val = split(zoo, "val");

@@ -21,16 +21,19 @@ public record TicketModel(ModelConfig nfn, int mlpHidden) {
     /** Metadata key of the baseline's hidden width; a checkpoint without it holds an NFN. */
     static final String MLP_HIDDEN = "mlp_hidden";
 
+    /** Checks the NFN (equivariant, one output channel) or the baseline's hidden width. */
     public TicketModel {
         if (nfn != null && (!nfn.equivariant() || nfn.outChannels() != 1))
             throw new IllegalArgumentException("the mask predictor is an equivariant NFN with one output channel (pool none, the last --hidden 1), got " + nfn);
         if (nfn == null && mlpHidden < 1) throw new IllegalArgumentException("the MLP baseline needs a hidden width >= 1, got " + mlpHidden);
     }
 
+    /** The equivariant NFN of {@code nfn}. */
     public static TicketModel nfn(ModelConfig nfn) {
         return new TicketModel(nfn, 0);
     }
 
+    /** The MLP baseline with {@code hidden} hidden units. */
     public static TicketModel mlp(int hidden) {
         return new TicketModel(null, hidden);
     }

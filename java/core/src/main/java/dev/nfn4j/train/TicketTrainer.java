@@ -81,6 +81,7 @@ public final class TicketTrainer {
         this(ops, TicketModel.nfn(modelConfig), zoo, splits, cfg, out);
     }
 
+    /** A run of {@code modelConfig} on {@code zoo}'s networks, writing to {@code out} (null: nothing written). */
     public TicketTrainer(Ops ops, TicketModel modelConfig, TicketZoo zoo, Splits splits, Config cfg, Path out) throws IOException {
         float[] d = zoo.densities();
         if (cfg.density() < 0 || cfg.density() >= d.length)

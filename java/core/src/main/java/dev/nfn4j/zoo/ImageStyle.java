@@ -23,7 +23,14 @@ import java.util.Locale;
  * (BORDER_REFLECT_101: index -1 reads 1, index n reads n - 2).
  */
 public enum ImageStyle {
-    DILATE, ERODE, SHARPEN, GRADIENT;
+    /** Grey-level dilation (the window's maximum). */
+    DILATE,
+    /** Grey-level erosion (the window's minimum). */
+    ERODE,
+    /** A sharpening filter. */
+    SHARPEN,
+    /** The morphological gradient: dilation minus erosion. */
+    GRADIENT;
 
     /** The style named on the command line (any case), or an error listing them. */
     public static ImageStyle parse(String name) {
@@ -31,10 +38,12 @@ public enum ImageStyle {
         throw new IllegalArgumentException("unknown --style '" + name + "' (expected one of " + names() + ")");
     }
 
+    /** Every style's command-line name, comma-separated. */
     public static String names() {
         return String.join(", ", Arrays.stream(values()).map(ImageStyle::cliName).toList());
     }
 
+    /** The name the command line uses. */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }
