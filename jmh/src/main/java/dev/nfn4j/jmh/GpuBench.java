@@ -3,7 +3,7 @@ package dev.nfn4j.jmh;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.nfn4j.io.AtomicFile;
-import dev.nfn4j.nn.Value;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;

@@ -1,6 +1,6 @@
 package dev.nfn4j.jmh;
 
-import dev.nfn4j.nn.Value;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.ops.Backends;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -2,6 +2,7 @@ package dev.nfn4j.cli;
 
 import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.Classifier;
 import dev.nfn4j.train.Ensemble;
 import dev.nfn4j.train.Metrics;
 import dev.nfn4j.zoo.ZooDataset;
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluate checkpoints on a zoo split: Kendall's tau, R^2, L1 error. With several checkpoints, also their ensemble (the mean prediction).",
                 "Mask predictors (train --task ticket; several of a kind are seeds) on a ticket zoo: test accuracy of training under each mask source, per density.",
-                "An INR-editing checkpoint (train --task edit): the MSE of the edited SIRENs and of the SIRENs unedited (--zoo: default the one it was trained on)."})
+                "An INR-editing checkpoint (train --task edit): the MSE of the edited SIRENs and of the SIRENs unedited (--zoo: default the one it was trained on).",
+                "A classifier checkpoint (train --task classify) with --zoo SIREN_ZOO: top-1 accuracy, loss and the confusion matrix."})
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0..*", arity = "1..*", paramLabel = "CHECKPOINT", description = "One or more model checkpoints (best.safetensors).")
     List<Path> checkpoints;
@@ -45,6 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (TicketEval.isTicketCheckpoint(checkpoints.getFirst())) return TicketEval.run(checkpoints, zoo, split, ticket);
         if (EditTraining.isEditCheckpoint(checkpoints.getFirst())) return EditTraining.evaluate(checkpoints, zoo.zooDir, split);
+        if (Classifier.isClassifier(checkpoints.getFirst())) return ClassifierRuns.eval(checkpoints, zoo.zooDir, split);
         ZooDataset data = zoo.load(true);
         try (Ensemble models = Ensemble.load(checkpoints, Backends.get())) {
             return evaluate(data, models);

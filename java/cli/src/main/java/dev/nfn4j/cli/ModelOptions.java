@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /** The model architecture options of {@code train} and {@code import}. */
 final class ModelOptions {
-    @Option(names = "--model", defaultValue = "hnp", description = "hnp, np, np_io, pointwise or statnn (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "hnp", description = "hnp, np, np_io, pointwise or statnn; with --task classify hnp, np, np_io, mlp or statnn (default: ${DEFAULT-VALUE}).")
     String kind;
 
     @Option(names = "--hidden", defaultValue = "16,16,5", split = ",", description = "NF-Layer channels (default: ${DEFAULT-VALUE}).")

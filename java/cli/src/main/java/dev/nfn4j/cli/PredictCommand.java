@@ -1,6 +1,7 @@
 package dev.nfn4j.cli;
 
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.Classifier;
 import dev.nfn4j.train.Ensemble;
 import dev.nfn4j.train.NetworkInputs;
 import picocli.CommandLine.Command;
@@ -18,7 +19,9 @@ import java.util.concurrent.Callable;
                 "  a .safetensors or .npz file holding a batch of networks as PREFIX.weight.i [B, 1, out, in(, h, w)] and PREFIX.bias.i [B, 1, out],",
                 "    or one PyTorch state_dict of an nn.Sequential MLP or CNN (weight, bias per layer; conv weights [out, in, kh, kw]; F32, F64, F16 or BF16);",
                 "  a .npy of flattened networks, [P] or [N, P]: each row the state_dict's tensors flattened in module order (weight then bias per layer).",
-                "Prints one line per network: INPUT[index or row], TAB, the prediction."})
+                "Prints one line per network: INPUT[index or row], TAB, the prediction.",
+                "With a classifier checkpoint (train --task classify), each INPUT is a SIREN zoo folder, a SIREN state_dict (.safetensors, nfn's names)",
+                "or flattened SIRENs (.npy, [P] or [N, P]); each line is INPUT[row], TAB, the predicted class and its name, TAB, its probability."})
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CHECKPOINT") Path checkpoint;
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "INPUT") List<Path> inputs;
@@ -35,6 +38,10 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Classifier.isClassifier(checkpoint)) {
+            if (!more.isEmpty()) throw new IllegalArgumentException("--ensemble does not apply to a classifier checkpoint");
+            return ClassifierRuns.predict(checkpoint, inputs, rows);
+        }
         List<Path> all = new ArrayList<>(List.of(checkpoint));
         all.addAll(more);
         try (Ensemble p = Ensemble.load(all, Backends.get())) {

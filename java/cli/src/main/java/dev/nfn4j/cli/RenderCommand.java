@@ -1,6 +1,8 @@
 package dev.nfn4j.cli;
 
 import dev.nfn4j.ops.Backends;
+import dev.nfn4j.train.Classifier;
+import dev.nfn4j.train.ConfusionMatrix;
 import dev.nfn4j.zoo.ImageData;
 import dev.nfn4j.zoo.SirenGrid;
 import dev.nfn4j.zoo.SirenZoo;
@@ -16,14 +18,15 @@ import java.util.concurrent.Callable;
 
 @Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw SIRENs of a SIREN zoo (nfn4j zoo build-siren) as a PNG: per SIREN its source image beside its reconstruction,",
-                "captioned with index, split, class and PSNR. Given an INR-editing checkpoint (train --task edit): the source image, the SIREN's",
-                "reconstruction, the edited SIREN and the target side by side."})
+                "captioned with index, split, class and PSNR; from a classifier checkpoint (with --zoo), also its predicted class.",
+                "Given an INR-editing checkpoint (train --task edit): the source image, the SIREN's reconstruction, the edited SIREN and the target side by side."})
 final class RenderCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "ZOO|CHECKPOINT", description = "A SIREN zoo folder (weights.npy and sirens.csv), or an INR-editing checkpoint.")
+    @Parameters(index = "0", paramLabel = "ZOO|CHECKPOINT", description = "A SIREN zoo folder (weights.npy and sirens.csv), a classifier "
+            + "checkpoint (train --task classify) with --zoo: its predicted class and probability go under each SIREN, or an INR-editing checkpoint.")
     Path zoo;
 
-    @Option(names = "--zoo", paramLabel = "DIR", description = "With a checkpoint: the SIREN zoo (default: the one it was trained on).")
-    Path checkpointZoo;
+    @Option(names = "--zoo", paramLabel = "DIR", description = "With a checkpoint: the SIREN zoo (an editing checkpoint's default: the one it was trained on).")
+    Path zooDir;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "The PNG to write.")
     Path out;
@@ -44,13 +47,21 @@ final class RenderCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!out.getFileName().toString().endsWith(".png")) throw new IllegalArgumentException("--out " + out + ": expected a .png file name");
+        Classifier classifier = null;
         if (Files.isRegularFile(zoo)) {
-            if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
-            createParent();
-            EditTraining.render(zoo, checkpointZoo, data, out, rows, split, count);
-            return 0;
+            if (EditTraining.isEditCheckpoint(zoo)) {
+                if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
+                createParent();
+                EditTraining.render(zoo, zooDir, data, out, rows, split, count);
+                return 0;
+            }
+            if (zooDir == null) throw new IllegalArgumentException(zoo + " is a file: give the SIREN zoo to draw from with --zoo DIR");
+            classifier = Classifier.load(zoo, Backends.get());
+        } else if (zooDir != null) {
+            throw new IllegalArgumentException("--zoo " + zooDir + " goes with a checkpoint; " + zoo + " is a zoo folder already");
         }
-        SirenZoo z = SirenZoo.read(zoo);
+        SirenZoo z = SirenZoo.read(classifier == null ? zoo : zooDir);
+        if (classifier != null) ClassifierRuns.requireSpec(classifier, zooDir);
         int[] ids;
         if (rows != null) {
             ids = rows.stream().mapToInt(Integer::intValue).toArray();
@@ -64,8 +75,20 @@ final class RenderCommand implements Callable<Integer> {
         }
         ImageData.Split d = ImageData.load(data != null ? data : ImageData.DEBIAN_FASHION_MNIST);
         createParent();
-        SirenGrid.write(out, z, ids, d, Backends.get());
-        System.out.printf("wrote %s: %d SIRENs (image | reconstruction): %s%n", out, ids.length, Arrays.toString(ids));
+        if (classifier == null) SirenGrid.write(out, z, ids, d, Backends.get());
+        else {
+            int K = classifier.config().classes();
+            float[] p = classifier.probabilities(z.weights(), ids);
+            int[] predicted = new int[ids.length];
+            float[] probability = new float[ids.length];
+            for (int r = 0; r < ids.length; r++) {
+                predicted[r] = ConfusionMatrix.argMax(p, r * K, K);
+                probability[r] = p[r * K + predicted[r]];
+            }
+            SirenGrid.write(out, z, ids, d, Backends.get(), predicted, probability);
+        }
+        System.out.printf("wrote %s: %d SIRENs (image | reconstruction%s): %s%n", out, ids.length, classifier == null ? "" : " | predicted class",
+                Arrays.toString(ids));
         return 0;
     }
 

@@ -20,6 +20,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin ModelOptions opts;
     @Mixin TrainOptions training;
     @Mixin EditOptions edit;
+    @Mixin ClassifyOptions classify;
     @Spec CommandSpec spec;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
@@ -29,8 +30,10 @@ final class TrainCommand implements Callable<Integer> {
             + "A finished run is left as it is.")
     boolean resume;
 
-    @Option(names = "--task", defaultValue = "accuracy", paramLabel = "accuracy|ticket|edit",
+    @Option(names = "--task", defaultValue = "accuracy", paramLabel = "accuracy|ticket|classify|edit",
             description = "accuracy: predict each network's test accuracy (default); ticket: predict IMP masks from initialisations (--zoo DIR of 'zoo build-tickets', --sparsity D); "
+                    + "classify: classify SIRENs by their image's class (--zoo DIR of 'zoo build-siren'; --model hnp, np, np_io, mlp or statnn; "
+                    + "defaults there: --hidden 32,32,32 --fourier 16 --fourier-scale 1 --batch 32); "
                     + "edit: learn a weight-space edit of SIRENs (--zoo DIR of 'zoo build-siren', --style).")
     String task;
 
@@ -39,9 +42,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!task.equalsIgnoreCase("classify") && (classify.ioEncoding || classify.headDropout != null))
+            throw new IllegalArgumentException("--io-encoding and --head-dropout apply to --task classify only");
         if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out);
+        if (task.equalsIgnoreCase("classify")) return ClassifyTraining.run(zoo, opts, classify, training, out, spec.commandLine().getParseResult());
         if (task.equalsIgnoreCase("edit")) return EditTraining.run(zoo, opts, training, edit, out, o -> spec.commandLine().getParseResult().hasMatchedOption(o));
-        if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy, ticket or edit)");
+        if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy, ticket, classify or edit)");
         ModelConfig model = opts.model();
         Trainer.Config config = training.trainer(model, true);
         ZooDataset data = zoo.load(true);

@@ -1,5 +1,6 @@
 package dev.nfn4j.zoo;
 
+import dev.nfn4j.train.SoftmaxCrossEntropy;
 import dev.nfn4j.zoo.MlpHyperparameters.Activation;
 
 import java.util.Arrays;
@@ -468,34 +469,7 @@ public final class MlpTrainer {
      * {@code grad}, also writes dLoss/dlogits into d[L-1]. Returns {sum of losses, correct count}.
      */
     private double[] lossAndGrad(int B, int[] y, boolean grad) {
-        return softmaxCrossEntropy(a[L], grad ? d[L - 1] : null, n[L], B, y, expScratch);
-    }
-
-    /**
-     * Softmax cross-entropy of the first B rows of the logits z {@code [B][K]} against the labels
-     * y, in double from the float logits: returns {sum of the rows' losses, rows whose arg max is
-     * the label}; with dz, writes dLoss/dz of the mean loss there. e holds K doubles of scratch.
-     * Shared by the zoo builders' MLP trainers, so their networks see the same arithmetic.
-     */
-    static double[] softmaxCrossEntropy(float[] z, float[] dz, int K, int B, int[] y, double[] e) {
-        double loss = 0;
-        int correct = 0;
-        for (int b = 0; b < B; b++) {
-            int o = b * K, arg = 0;
-            float max = z[o];
-            for (int c = 1; c < K; c++)
-                if (z[o + c] > max) {
-                    max = z[o + c];
-                    arg = c;
-                }
-            if (arg == y[b]) correct++;
-            double sum = 0;
-            for (int c = 0; c < K; c++) sum += (e[c] = StrictMath.exp((double) z[o + c] - max));
-            loss += max + StrictMath.log(sum) - z[o + y[b]];
-            if (dz != null)
-                for (int c = 0; c < K; c++) dz[o + c] = (float) ((e[c] / sum - (c == y[b] ? 1 : 0)) / B);
-        }
-        return new double[]{loss, correct};
+        return SoftmaxCrossEntropy.sum(a[L], grad ? d[L - 1] : null, n[L], B, y, expScratch);
     }
 
     /** From d[L-1] (set by lossAndGrad), the gradient g of every parameter. */

@@ -48,6 +48,16 @@ public final class SirenGrid {
 
     /** Writes the PNG (atomically): for each id, the source image and the reconstruction. */
     public static void write(Path png, SirenZoo zoo, int[] ids, ImageData.Split data, Ops ops) throws IOException {
+        write(png, zoo, ids, data, ops, null, null);
+    }
+
+    /**
+     * As above, with a classifier's predicted class under each SIREN's caption ({@code predicted[r]}
+     * the class of ids[r], {@code probability[r]} its probability), green when it is the label, red
+     * when not; {@code predicted} null draws none.
+     */
+    public static void write(Path png, SirenZoo zoo, int[] ids, ImageData.Split data, Ops ops, int[] predicted, float[] probability)
+            throws IOException {
         int rows = data.train().rows(), cols = data.train().cols(), P = rows * cols;
         float[] src = new float[ids.length * P];
         for (int r = 0; r < ids.length; r++) {
@@ -58,7 +68,7 @@ public final class SirenGrid {
                         + d.count());
             Sirens.target(d, zoo.image()[id], src, r * P);
         }
-        write(png, zoo, ids, rows, cols, List.of("image", "SIREN"), List.of(src, render(zoo, ids, rows, cols, ops)));
+        write(png, zoo, ids, rows, cols, List.of("image", "SIREN"), List.of(src, render(zoo, ids, rows, cols, ops)), predicted, probability);
     }
 
     /**
@@ -67,6 +77,11 @@ public final class SirenGrid {
      * then the SIREN's caption.
      */
     public static void write(Path png, SirenZoo zoo, int[] ids, int rows, int cols, List<String> titles, List<float[]> columns) throws IOException {
+        write(png, zoo, ids, rows, cols, titles, columns, null, null);
+    }
+
+    private static void write(Path png, SirenZoo zoo, int[] ids, int rows, int cols, List<String> titles, List<float[]> columns,
+                              int[] predicted, float[] probability) throws IOException {
         int P = rows * cols, n = columns.size();
         int cellW = cols * SCALE, cellH = rows * SCALE;
         int width = GAP + n * (cellW + GAP) + CAPTION, height = GAP + 20 + ids.length * (cellH + GAP);
@@ -87,6 +102,13 @@ public final class SirenGrid {
             g.drawString(String.format(Locale.ROOT, "#%d %s", id, zoo.split()[id]), text, top + 14);
             g.drawString(label < ImageData.FASHION_CLASSES.length ? ImageData.FASHION_CLASSES[label] : "class " + label, text, top + 30);
             g.drawString(String.format(Locale.ROOT, "%.1f dB", zoo.psnr()[id]), text, top + 46);
+            if (predicted != null) {
+                int k = predicted[r];
+                g.setColor(k == label ? new Color(0, 128, 0) : new Color(192, 0, 0));
+                g.drawString(String.format(Locale.ROOT, "predicted: %s", k < ImageData.FASHION_CLASSES.length ? ImageData.FASHION_CLASSES[k] : "class " + k),
+                        text, top + 70);
+                g.drawString(String.format(Locale.ROOT, "p = %.2f", probability[r]), text, top + 86);
+            }
         }
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

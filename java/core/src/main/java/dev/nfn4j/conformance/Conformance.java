@@ -25,7 +25,7 @@ import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Pointwise;
 import dev.nfn4j.nn.StatFeaturizer;
 import dev.nfn4j.nn.Tensor;
-import dev.nfn4j.nn.Value;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.nn.WeightPool;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;

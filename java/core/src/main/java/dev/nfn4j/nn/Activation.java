@@ -3,6 +3,7 @@ package dev.nfn4j.nn;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.Value;
 
 /**
  * An elementwise activation on any value: every weight and bias of a weight space, or every entry

@@ -2,44 +2,41 @@ package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 
-import java.util.SplittableRandom;
 
 /**
  * nfn's ChannelDropout, in training only: each (sample, channel) plane of every W_i (for conv
  * layers each filter position's plane, as Dropout2d on nfn's {@code b (c h w) o i}) is zeroed with
  * probability p, and each bias entry likewise; survivors are scaled by 1/(1-p). A whole plane
- * shares its fate, so the layer stays permutation equivariant. The mask depends only on the
+ * shares its fate, so the layer stays permutation equivariant. On a tensor {@code [B, F]} every
+ * entry is its own channel: torch.nn.Dropout, as heads use it. The mask depends only on the
  * seed, the optimizer step and the position in the batch.
  */
 public final class ChannelDropout implements Layer {
     private final Ops ops;
-    private final double p;
-    private final long seed;
+    private final DropoutMask dropout;
     private final Workspace ws;
-    private boolean training;
-    private long step;
-    private WeightSpace lastIn;
+    private Value lastIn;
     private Ptr lastMask;
 
     public ChannelDropout(Ops ops, double p, long seed) {
-        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        this.dropout = new DropoutMask(p, seed);
         this.ops = ops;
-        this.p = p;
-        this.seed = seed;
         this.ws = new Workspace(ops);
     }
 
     @Override
     public void setTraining(boolean training, long step) {
-        this.training = training;
-        this.step = step;
+        dropout.setTraining(training, step);
     }
 
-    /** Mask entries: per W_i plane, then per b_i entry, tensor by tensor. */
-    private static long maskSize(WsLayout lay) {
+    /** Mask entries: per W_i plane, then per b_i entry, tensor by tensor; per entry of a tensor. */
+    private static long maskSize(Value v) {
+        if (!(v instanceof WeightSpace x)) return v.size();
+        WsLayout lay = x.layout();
         long n = 0;
         for (int i = 0; i < lay.numLayers(); i++) n += (long) lay.batch() * (lay.wChannels(i) + lay.bPerSample(i));
         return n;
@@ -47,26 +44,27 @@ public final class ChannelDropout implements Layer {
 
     @Override
     public Value forward(Value in) {
-        if (!(in instanceof WeightSpace x)) throw new IllegalArgumentException(this + " takes a weight space, got " + in);
-        lastIn = x;
-        if (!training || p == 0) {
+        if (!(in instanceof WeightSpace) && !(in instanceof Tensor)) throw new IllegalArgumentException(this + " takes a weight space or a tensor, got " + in);
+        lastIn = in;
+        float[] m = dropout.draw(Math.toIntExact(maskSize(in)));
+        if (m == null) {
             lastMask = null;
-            return x;
+            return in;
         }
-        WsLayout lay = x.layout();
-        float[] m = new float[Math.toIntExact(maskSize(lay))];
-        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step);
-        float keep = (float) (1 / (1 - p));
-        for (int k = 0; k < m.length; k++) m[k] = rnd.nextDouble() < p ? 0f : keep;
         Ptr mask = ws.get("mask", m.length);
         ops.upload(m, 0, mask, m.length);
         lastMask = mask;
-        WeightSpace y = new WeightSpace(lay, ws.get("out", lay.size()));
-        apply(x, mask, y);
+        Value y = in.withData(ws.get("out", in.size()));
+        apply(in, mask, y);
         return y;
     }
 
-    private void apply(WeightSpace x, Ptr mask, WeightSpace y) {
+    private void apply(Value in, Ptr mask, Value out) {
+        if (!(in instanceof WeightSpace x)) {
+            ops.planeScale(in.size(), 1, in.data(), mask, out.data());
+            return;
+        }
+        WeightSpace y = (WeightSpace) out;
         WsLayout lay = x.layout();
         long k = 0;
         for (int i = 0; i < lay.numLayers(); i++) {
@@ -82,14 +80,13 @@ public final class ChannelDropout implements Layer {
     public Value backward(Value gradOut) {
         if (lastIn == null) throw new IllegalStateException(this + ": backward without a forward");
         if (lastMask == null) return gradOut;
-        WeightSpace g = (WeightSpace) gradOut;
-        WeightSpace dx = new WeightSpace(g.layout(), ws.get("dx", g.size()));
-        apply(g, lastMask, dx);
+        Value dx = gradOut.withData(ws.get("dx", gradOut.size()));
+        apply(gradOut, lastMask, dx);
         return dx;
     }
 
     @Override
     public String toString() {
-        return "ChannelDropout(" + p + ")";
+        return "ChannelDropout(" + dropout.p() + ")";
     }
 }

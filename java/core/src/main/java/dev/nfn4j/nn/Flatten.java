@@ -1,5 +1,7 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.space.Value;
+
 /** {@code [B, ...] -> [B, prod(...)]}, a view: no copy. */
 public final class Flatten implements Layer {
     private Tensor last;

@@ -1,10 +1,13 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixEpilogue;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 
@@ -115,9 +118,9 @@ public final class FourierFeatures implements Layer {
         WeightSpace zs = new WeightSpace(out, z);
         for (int i = 0; i < spec.numLayers(); i++) {
             int f = spec.filterSize(i);
-            ops.channelMix(new MixShape(x.batch(), cin * f, 2 * m * f, spec.rows(i), spec.cols(i)), x.w(i), weightMix[i], weightShift[i],
-                    null, null, null, zs.w(i));
-            ops.channelMix(new MixShape(x.batch(), cin, 2 * m, 1, spec.rows(i)), x.b(i), biasMix[i], biasShift[i], null, null, null, zs.b(i));
+            ops.channelMix(new MixShape(x.batch(), cin * f, 2 * m * f, spec.rows(i), spec.cols(i)), x.w(i), weightMix[i],
+                    MixEpilogue.bias(weightShift[i]), zs.w(i));
+            ops.channelMix(new MixShape(x.batch(), cin, 2 * m, 1, spec.rows(i)), x.b(i), biasMix[i], MixEpilogue.bias(biasShift[i]), zs.b(i));
         }
         ops.activation(Act.SIN, out.size(), z, y);
         lastIn = x;
@@ -137,8 +140,9 @@ public final class FourierFeatures implements Layer {
         for (int i = 0; i < spec.numLayers(); i++) {
             int f = spec.filterSize(i);
             ops.channelMixBackward(new MixShape(lastIn.batch(), cin * f, 2 * m * f, spec.rows(i), spec.cols(i)), lastIn.w(i), weightMix[i],
-                    dzs.w(i), dx.w(i), null, null);
-            ops.channelMixBackward(new MixShape(lastIn.batch(), cin, 2 * m, 1, spec.rows(i)), lastIn.b(i), biasMix[i], dzs.b(i), dx.b(i), null, null);
+                    Act.IDENTITY, null, dzs.w(i), MixGrads.of(dx.w(i), null, null));
+            ops.channelMixBackward(new MixShape(lastIn.batch(), cin, 2 * m, 1, spec.rows(i)), lastIn.b(i), biasMix[i], Act.IDENTITY, null, dzs.b(i),
+                    MixGrads.of(dx.b(i), null, null));
         }
         return dx;
     }

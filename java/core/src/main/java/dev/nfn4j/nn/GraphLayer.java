@@ -4,8 +4,10 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.space.WsPools;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,13 +30,8 @@ abstract class GraphLayer implements FusesActivation {
     private MixGraph lastGraph;
     /** The activation applied to the output as the mixes write it (IDENTITY: none). */
     private Act post = Act.IDENTITY;
-    /** The layer whose output is this layer's input, unchanged in between ({@link #chainPools}); null: none. */
-    private GraphLayer poolSource;
-    /** A later layer takes its input pools from this layer's output: the mixes take them as they write it. */
+    /** The next layer takes its input pools from this layer's output ({@link #providePools}): the mixes take them as they write it. */
     private boolean providesPools;
-    /** The last output and the pools its mixes took of it (null unless {@link #providesPools}). */
-    private WeightSpace lastOut;
-    private InputPools lastOutPools;
 
     GraphLayer(Params params, NetworkSpec spec, int cin, int cout) {
         if (cin < 1 || cout < 1) throw new IllegalArgumentException(getClass().getSimpleName() + ": channels must be >= 1, got " + cin + " -> " + cout);
@@ -53,30 +50,24 @@ abstract class GraphLayer implements FusesActivation {
     }
 
     /**
-     * From now on {@code consumer} takes the pools of its input (stage 1) from {@code producer},
-     * whose mixes take them as they write its output, instead of reading that output a second
-     * time. Only for a consumer that runs on exactly the producer's output: the model builder
-     * links two NF-Layers when nothing between them changes the values (a fused activation);
-     * at run time the consumer still uses the pools only for the very buffer and layout the
-     * producer last wrote. A consumer that pools nothing of its raw input (Pointwise; NPLinear
-     * with io_embed, which pools its embedded copy) is left unlinked. Call before the first forward.
+     * From now on {@code producer}'s mixes take the plane means of the output they write, which
+     * then rides on the weight space it returns ({@link WeightSpace#pools}), so that
+     * {@code consumer} takes its input pools (stage 1) from there instead of reading that output a
+     * second time. For a consumer that pools its raw input; one that pools nothing of it
+     * (Pointwise; NPLinear with io_embed, which pools its embedded copy) leaves the producer as it
+     * is. A layer uses the pools of any input that carries them: a layer in between that changes
+     * the values (dropout, an activation not fused) hands on a new weight space, without them.
+     * Call before the producer's first forward.
      */
-    static void chainPools(Layer producer, Layer consumer) {
+    static void providePools(Layer producer, Layer consumer) {
         if (!(producer instanceof GraphLayer p) || !(consumer instanceof GraphLayer c) || !c.poolsRawInput()) return;
-        if (p.lastRun != null || c.lastRun != null) throw new IllegalStateException("chain " + p + " -> " + c + " before their first forward");
+        if (p.lastRun != null) throw new IllegalStateException(p + " provides pools to " + c + ": set before its first forward");
         p.providesPools = true;
-        c.poolSource = p;
     }
 
     /** Whether stage 1 pools the input as given to {@link #forward} (not a prepared copy of it). */
     boolean poolsRawInput() {
         return false;
-    }
-
-    /** The pools of {@code x} if it is this layer's last output (same buffer, same layout), else null. */
-    private InputPools poolsOf(WeightSpace x) {
-        return lastOut != null && lastOutPools != null && lastOut.data().equals(x.data()) && lastOut.layout().equals(x.layout())
-                ? lastOutPools : null;
     }
 
     /** Wires the graph of this layer for the given input and output layouts. */
@@ -105,7 +96,7 @@ abstract class GraphLayer implements FusesActivation {
     @Override
     public Value forward(Value in) {
         WeightSpace raw = checkInput(in), x = prepareInput(raw);
-        InputPools given = poolSource == null || x != raw ? null : poolSource.poolsOf(x);
+        WsPools given = x == raw && poolsRawInput() ? raw.pools() : null;
         WsLayout outLayout = x.layout().withChannels(cout);
         MixGraph g = graphs.computeIfAbsent(x.batch(), b -> {
             MixGraph ng = new MixGraph(x.layout(), outLayout);
@@ -115,9 +106,7 @@ abstract class GraphLayer implements FusesActivation {
         Ptr out = ws.get("out", outLayout.size());
         lastRun = g.forward(ops, ws, x.data(), out, post, given, providesPools);
         lastGraph = g;
-        lastOut = new WeightSpace(outLayout, out);
-        lastOutPools = lastRun.outPools;
-        return lastOut;
+        return new WeightSpace(outLayout, out, lastRun.outPools);
     }
 
     @Override

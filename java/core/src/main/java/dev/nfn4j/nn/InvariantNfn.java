@@ -101,7 +101,7 @@ public final class InvariantNfn {
                 case POINTWISE -> new Pointwise(params, p, spec, c, h);
             };
             mods.add(nf);
-            if (chainFrom != null) GraphLayer.chainPools(chainFrom, nf);
+            if (chainFrom != null) GraphLayer.providePools(chainFrom, nf);
             c = h;
             if (pool == Pool.NONE && l == hidden.length - 1) break; // the equivariant NFN's output: no activation
             Activation after = Activation.after(nf, ops, act);

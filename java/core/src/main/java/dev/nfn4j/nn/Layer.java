@@ -1,5 +1,7 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.space.Value;
+
 /**
  * A differentiable layer. {@link #forward} keeps what {@link #backward} needs (the last input,
  * usually), so calls alternate: forward, then at most one backward for it. Backward returns the

@@ -1,9 +1,13 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixEpilogue;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 
 /**
@@ -41,8 +45,8 @@ public final class LearnedScale implements Layer {
         WeightSpace y = new WeightSpace(x.layout(), ws.get("out", x.size()));
         for (int i = 0; i < spec.numLayers(); i++) {
             long nw = x.batch() * x.layout().wPerSample(i), nb = x.batch() * x.layout().bPerSample(i);
-            ops.channelMix(whole(nw), x.w(i), weightScales[i].value(), null, null, null, null, y.w(i)); // y = s * x
-            ops.channelMix(whole(nb), x.b(i), biasScales[i].value(), null, null, null, null, y.b(i));
+            ops.channelMix(whole(nw), x.w(i), weightScales[i].value(), MixEpilogue.NONE, y.w(i)); // y = s * x
+            ops.channelMix(whole(nb), x.b(i), biasScales[i].value(), MixEpilogue.NONE, y.b(i));
         }
         lastIn = x;
         lastOut = y;
@@ -62,7 +66,7 @@ public final class LearnedScale implements Layer {
     }
 
     private void backward(MixShape s, Ptr x, Param scale, Ptr dy, Ptr dx) {
-        ops.channelMixBackward(s, x, scale.value(), dy, dx, true, scale.grad(), null);
+        ops.channelMixBackward(s, x, scale.value(), Act.IDENTITY, null, dy, MixGrads.overwriting(dx, scale.grad(), null));
     }
 
     @Override

@@ -1,10 +1,12 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.Value;
 
 /** {@code y = x W^T + b} on {@code [B, in]}; parameters {@code weight [out, in]}, {@code bias [out]} as torch.nn.Linear. */
 public final class Linear implements FusesActivation {
@@ -34,7 +36,7 @@ public final class Linear implements FusesActivation {
             throw new IllegalArgumentException(this + " takes [B, " + in + "], got " + v);
         last = x;
         Ptr y = ws.get("out", (long) x.batch() * out);
-        ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), bias.value(), null, null, null, post, y);
+        ops.channelMix(new MixShape(x.batch(), in, out, 1, 1), x.data(), weight.value(), MixEpilogue.bias(bias.value()).then(post), y);
         lastOut = new Tensor(new int[]{x.batch(), out}, y);
         return lastOut;
     }

@@ -1,12 +1,15 @@
 package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.PlanePools;
+import dev.nfn4j.ops.PoolGrads;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.space.WsPools;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -23,7 +26,7 @@ import java.util.Map;
  *       input tensor or a concat, writing to an internal buffer, the output, or a staging buffer;</li>
  *   <li>placements: staging buffers copied, transposed, into the output (HNP's first and last layer).</li>
  * </ol>
- * The pools of stage 1 may come from the layer before ({@link InputPools}): its mixes take the
+ * The pools of stage 1 may come from the layer before ({@link WsPools}): its mixes take the
  * plane means of every output tensor they write whole as they store it, so a stack of NF-Layers
  * reads each hidden weight space once instead of twice.
  * Every intermediate lives in one of a few per-call buffers ({@link Region}), addressed by offset.
@@ -79,10 +82,32 @@ final class MixGraph {
         sizes.put(Region.OUT, out.size());
     }
 
-    private long reserve(Region r, long n) {
+    /** Reserves n floats of region r; returns their offset. */
+    long reserve(Region r, long n) {
         long off = sizes.get(r);
         sizes.put(r, off + n);
         return off;
+    }
+
+    /** Floats of region r reserved so far. */
+    long size(Region r) {
+        return sizes.get(r);
+    }
+
+    List<Pool> pools() {
+        return pools;
+    }
+
+    List<Concat> concats() {
+        return concats;
+    }
+
+    List<Mix> mixes() {
+        return mixes;
+    }
+
+    List<Place> places() {
+        return places;
     }
 
     // ---- building -----------------------------------------------------------------------------
@@ -209,35 +234,11 @@ final class MixGraph {
                 Region.OUT, out.wOffset(i), new long[]{cOut * outPlane, outPlane, 1, inner}));
     }
 
-    /**
-     * Where each mix that writes a whole output tensor puts that tensor's pools, in the OUTPOOL
-     * region, as the next layer's {@link Pool} of it takes them: a weight W_i written as
-     * {@code [B][f_i C'][rows_i][cols_i]} gives row, column and global means; a bias b_i written
-     * as {@code [B][C'][1][n_i]} its global means. Tensors written otherwise (HNP's placed and
-     * reshaped first and last layers) give none; the next layer pools those itself.
-     */
-    private record Provided(Mix mix, int layer, boolean bias, long rowOut, long colOut, long allOut) {}
+    /** The output pools the mixes take when a run provides them; planned, and OUTPOOL reserved, at the first such run. */
+    private List<FusionPlanner.OutputPools> outputPools;
 
-    private List<Provided> provided;
-
-    private List<Provided> provided() {
-        if (provided != null) return provided;
-        List<Provided> list = new ArrayList<>();
-        for (Mix m : mixes) {
-            if (m.outRegion != Region.OUT) continue;
-            for (int i = 0; i < out.numLayers(); i++) {
-                int rows = out.spec().rows(i), cols = out.spec().cols(i);
-                long planes = (long) batch * m.cout;
-                if (m.outOffset == out.wOffset(i) && m.cout == out.wChannels(i) && m.rows == rows && m.cols == cols)
-                    list.add(new Provided(m, i, false, reserve(Region.OUTPOOL, planes * cols), reserve(Region.OUTPOOL, planes * rows),
-                            reserve(Region.OUTPOOL, planes)));
-                else if (m.outOffset == out.bOffset(i) && m.cout == out.channels() && m.rows == 1 && m.cols == rows)
-                    list.add(new Provided(m, i, true, -1, -1, reserve(Region.OUTPOOL, planes)));
-            }
-        }
-        provided = List.copyOf(list);
-        return provided;
-    }
+    /** How the backward writes the input gradient; planned at the first backward. */
+    private FusionPlanner.InputGrads inputGrads;
 
     // ---- running ------------------------------------------------------------------------------
 
@@ -247,7 +248,7 @@ final class MixGraph {
         final Ops ops;
 
         /** The pools of the output this run's mixes took as they wrote it (null when not asked for). */
-        InputPools outPools;
+        WsPools outPools;
 
         Run(Ops ops, Workspace ws, Ptr in, Ptr out) {
             this.ops = ops;
@@ -269,8 +270,8 @@ final class MixGraph {
      * layer that wrote it (null: none), used instead of pooling x again. {@code providePools}:
      * the run also keeps the pools of y for the next layer ({@link Run#outPools}).
      */
-    Run forward(Ops ops, Workspace ws, Ptr x, Ptr y, Act post, InputPools given, boolean providePools) {
-        if (providePools) provided(); // reserves OUTPOOL before the run sizes its buffers
+    Run forward(Ops ops, Workspace ws, Ptr x, Ptr y, Act post, WsPools given, boolean providePools) {
+        if (providePools && outputPools == null) outputPools = FusionPlanner.outputPools(this); // reserves OUTPOOL before the run sizes its buffers
         Run run = new Run(ops, ws, x, y);
         for (Pool p : pools) {
             Ptr row = p.rowOut < 0 ? null : run.at(Region.POOL, p.rowOut), col = p.colOut < 0 ? null : run.at(Region.POOL, p.colOut);
@@ -292,19 +293,19 @@ final class MixGraph {
                 chOff += s.channels();
             }
         }
-        InputPools.Builder outPools = providePools ? InputPools.builder(out.numLayers()) : null;
+        WsPools.Builder outPools = providePools ? WsPools.builder(out.numLayers()) : null;
         for (Mix m : mixes) {
             PlanePools mp = null;
             if (outPools != null)
-                for (Provided p : provided)
-                    if (p.mix == m) {
-                        mp = new PlanePools(p.rowOut < 0 ? null : run.at(Region.OUTPOOL, p.rowOut),
-                                p.colOut < 0 ? null : run.at(Region.OUTPOOL, p.colOut), run.at(Region.OUTPOOL, p.allOut));
-                        outPools.put(p.layer, p.bias, mp);
+                for (FusionPlanner.OutputPools p : outputPools)
+                    if (p.mix() == m) {
+                        mp = new PlanePools(p.rowOut() < 0 ? null : run.at(Region.OUTPOOL, p.rowOut()),
+                                p.colOut() < 0 ? null : run.at(Region.OUTPOOL, p.colOut()), run.at(Region.OUTPOOL, p.allOut()));
+                        outPools.put(p.layer(), p.bias(), mp);
                     }
             ops.channelMix(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
-                    m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
-                    appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), mp);
+                    new MixEpilogue(m.bias == null ? null : m.bias.value(), termPtr(run, m.rowTerm), termPtr(run, m.colTerm), termPtr(run, m.globTerm),
+                            appliesPost(m) ? post : Act.IDENTITY, mp), run.at(m.outRegion, m.outOffset));
         }
         if (outPools != null) run.outPools = outPools.build();
         for (Place p : places)
@@ -339,7 +340,7 @@ final class MixGraph {
      * buffer), accumulating parameter gradients. The gradients of OUT and STAGE are those after
      * {@code post}; each mix that applied it differentiates it from its own output, fused into
      * its backward. A pool's adjoint goes into the input gradient of the one mix that reads the
-     * pooled tensor, as that GEMM's epilogue ({@link #broadcastInto}), where nothing else writes
+     * pooled tensor, as that GEMM's epilogue ({@link FusionPlanner#inputGrads}), where nothing else writes
      * the tensor's gradient; that mix's dx then waits for the concats, which finish the pools'
      * gradients.
      */
@@ -349,9 +350,10 @@ final class MixGraph {
         grad.put(Region.OUT, gradOut);
         for (Region r : new Region[]{Region.POOL, Region.CAT, Region.Y, Region.STAGE})
             grad.put(r, ws.zeroed("bwd." + r, sizes.get(r))); // gradients accumulate
-        InputGradPlan plan = inputGradPlan(); // IN's: zeroed only where no mix overwrites it
+        if (inputGrads == null) inputGrads = FusionPlanner.inputGrads(this);
+        FusionPlanner.InputGrads plan = inputGrads; // IN's: zeroed only where no mix overwrites it
         Ptr gIn = ws.get("bwd." + Region.IN, sizes.get(Region.IN));
-        for (long[] r : plan.zeroRanges) ops.fill(gIn.plus(r[0]), r[1] - r[0], 0f);
+        for (long[] r : plan.zeroRanges()) ops.fill(gIn.plus(r[0]), r[1] - r[0], 0f);
         grad.put(Region.IN, gIn);
         for (int q = places.size() - 1; q >= 0; q--) {
             Place p = places.get(q);
@@ -359,11 +361,11 @@ final class MixGraph {
         }
         for (int q = mixes.size() - 1; q >= 0; q--) {
             Mix m = mixes.get(q);
-            boolean deferDx = plan.dxWaits[q]; // its dx waits for its input's pool gradients (below)
+            boolean deferDx = plan.dxWaits()[q]; // its dx waits for its input's pool gradients (below)
             ops.channelMixBackward(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
                     new MixGrads(deferDx ? null : grad.get(m.inRegion).plus(m.inOffset), m.weight.grad(), m.bias == null ? null : m.bias.grad(),
-                            gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm), plan.overwritesDx[q]));
+                            gradTerm(grad, m.rowTerm), gradTerm(grad, m.colTerm), gradTerm(grad, m.globTerm), plan.overwritesDx()[q]));
         }
         for (int q = concats.size() - 1; q >= 0; q--) {
             Concat c = concats.get(q);
@@ -379,104 +381,16 @@ final class MixGraph {
             Ptr gp = grad.get(Region.POOL);
             Ptr row = p.rowOut < 0 ? null : gp.plus(p.rowOut), col = p.colOut < 0 ? null : gp.plus(p.colOut), all = gp.plus(p.allOut);
             float sRow = 1f / p.rows, sCol = 1f / p.cols, sAll = 1f / ((float) p.rows * p.cols);
-            Mix m = plan.broadcastInto[k];
+            Mix m = plan.broadcastInto()[k];
             if (m == null) {
                 ops.planeBroadcast(p.planes, p.rows, p.cols, row, sRow, col, sCol, all, sAll, grad.get(p.from).plus(p.fromOffset));
                 continue;
             }
-            ops.channelMixInputGrad(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
+            ops.channelMixBackward(shape(m), run.at(m.inRegion, m.inOffset), m.weight.value(),
                     appliesPost(m) ? post : Act.IDENTITY, run.at(m.outRegion, m.outOffset), grad.get(m.outRegion).plus(m.outOffset),
-                    grad.get(m.inRegion).plus(m.inOffset), row, sRow, col, sCol, all, sAll);
+                    MixGrads.inputWithPools(grad.get(m.inRegion).plus(m.inOffset), new PoolGrads(row, sRow, col, sCol, all, sAll)));
         }
         return grad.get(Region.IN);
-    }
-
-    /**
-     * Which mixes' backward overwrites its dx instead of adding to it: the first, in backward
-     * order, to write a range of IN's gradient (mixes run before the concats and pools that add
-     * to IN). The ranges no mix overwrites are listed to be zeroed; the rest of IN's gradient is
-     * never zeroed nor read back (for np_mlp256's 256 x 256 planes, two passes over 64 MB a layer).
-     * {@code broadcastInto}: per pool, the mix whose input gradient takes the pool's adjoint
-     * ({@link #broadcastInto}); {@code dxWaits}: per mix, whether it is one of those.
-     */
-    private record InputGradPlan(boolean[] overwritesDx, List<long[]> zeroRanges, Mix[] broadcastInto, boolean[] dxWaits) {}
-
-    private InputGradPlan inputGradPlan;
-
-    private InputGradPlan inputGradPlan() {
-        if (inputGradPlan != null) return inputGradPlan;
-        boolean[] overwrites = new boolean[mixes.size()];
-        List<long[]> written = new ArrayList<>();
-        for (int q = mixes.size() - 1; q >= 0; q--) {
-            Mix m = mixes.get(q);
-            if (m.inRegion != Region.IN) continue;
-            long from = m.inOffset, to = from + (long) batch * m.cin * m.rows * m.cols;
-            if (written.stream().anyMatch(r -> r[0] < to && from < r[1])) continue; // an earlier writer: add to it
-            overwrites[q] = true;
-            written.add(new long[]{from, to});
-        }
-        written.sort((u, v) -> Long.compare(u[0], v[0]));
-        List<long[]> zero = new ArrayList<>();
-        long at = 0, size = sizes.get(Region.IN);
-        for (long[] r : written) {
-            if (r[0] > at) zero.add(new long[]{at, r[0]});
-            at = Math.max(at, r[1]);
-        }
-        if (at < size) zero.add(new long[]{at, size});
-        Mix[] into = broadcastInto(overwrites);
-        boolean[] waits = new boolean[mixes.size()];
-        for (Mix m : into)
-            for (int q = 0; q < mixes.size(); q++) waits[q] |= mixes.get(q) == m;
-        inputGradPlan = new InputGradPlan(overwrites, List.copyOf(zero), into, waits);
-        return inputGradPlan;
-    }
-
-    /**
-     * Per pool, the mix whose input gradient takes the pool's adjoint as its epilogue
-     * ({@link Ops#channelMixInputGrad}), or null: the mix that reads exactly the pooled tensor
-     * and writes its gradient first, when nothing else in the backward writes that gradient (no
-     * other mix, concat, pool or placement reads an overlapping range of the input) and the mix's
-     * own dy is final when the mixes have run (it writes the output, which nothing in the backward
-     * adds to). Its dx then waits until the concats have given the pool its gradients, and the
-     * pool's broadcast pass over the gradient is not made.
-     */
-    private Mix[] broadcastInto(boolean[] overwrites) {
-        Mix[] into = new Mix[pools.size()];
-        for (int k = 0; k < pools.size(); k++) {
-            Pool p = pools.get(k);
-            if (p.from != Region.IN) continue;
-            long from = p.fromOffset, to = from + p.planes * p.rows * p.cols;
-            Mix only = null;
-            int readers = 0;
-            for (int q = 0; q < mixes.size(); q++) {
-                Mix m = mixes.get(q);
-                if (m.inRegion != Region.IN || !overlaps(m.inOffset, m.inOffset + (long) batch * m.cin * m.rows * m.cols, from, to)) continue;
-                readers++;
-                if (overwrites[q] && m.outRegion == Region.OUT && m.inOffset == from && (long) batch * m.cin == p.planes
-                        && m.rows == p.rows && m.cols == p.cols)
-                    only = m;
-            }
-            for (Pool o : pools)
-                if (o != p && o.from == Region.IN && overlaps(o.fromOffset, o.fromOffset + o.planes * o.rows * o.cols, from, to)) readers++;
-            for (Concat c : concats)
-                for (Src s : c.sources)
-                    if (s.region == Region.IN && overlaps(s.offset, s.offset + extent(s.dims, s.strides), from, to)) readers++;
-            for (Place pl : places)
-                if (pl.from == Region.IN && overlaps(pl.fromOffset, pl.fromOffset + extent(pl.dims, pl.fromStrides), from, to)) readers++;
-            if (readers == 1) into[k] = only;
-        }
-        return into;
-    }
-
-    private static boolean overlaps(long a0, long a1, long b0, long b1) {
-        return a0 < b1 && b0 < a1;
-    }
-
-    /** One past the largest offset a strided 4-d view reaches. */
-    private static long extent(int[] dims, long[] strides) {
-        long last = 0;
-        for (int i = 0; i < 4; i++) last += (long) (dims[i] - 1) * strides[i];
-        return last + 1;
     }
 
     private static Ptr gradTerm(Map<Region, Ptr> grad, Mix t) {

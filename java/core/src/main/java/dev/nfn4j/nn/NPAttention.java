@@ -1,9 +1,13 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.ops.Act;
+import dev.nfn4j.ops.MixEpilogue;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 
@@ -134,8 +138,8 @@ public final class NPAttention implements Layer {
         WsLayout qLay = x.layout().withChannels(C3);
         WeightSpace qkv = new WeightSpace(qLay, ws.get("qkv", qLay.size()));
         for (int i = 0; i < L; i++) {
-            ops.channelMix(weightMix(i, B), x.w(i), weight.value(), bias.value(), null, null, null, qkv.w(i));
-            ops.channelMix(biasMix(i, B), x.b(i), weight.value(), bias.value(), null, null, null, qkv.b(i));
+            ops.channelMix(weightMix(i, B), x.w(i), weight.value(), MixEpilogue.bias(bias.value()), qkv.w(i));
+            ops.channelMix(biasMix(i, B), x.b(i), weight.value(), MixEpilogue.bias(bias.value()), qkv.b(i));
         }
         WeightSpace out = new WeightSpace(x.layout(), ws.zeroed("out", x.size()));
 
@@ -207,8 +211,8 @@ public final class NPAttention implements Layer {
 
         WeightSpace dx = new WeightSpace(x.layout(), ws.get("dx", x.size()));
         for (int i = 0; i < L; i++) {
-            ops.channelMixBackward(weightMix(i, B), x.w(i), weight.value(), dqkv.w(i), dx.w(i), true, weight.grad(), bias.grad());
-            ops.channelMixBackward(biasMix(i, B), x.b(i), weight.value(), dqkv.b(i), dx.b(i), true, weight.grad(), bias.grad());
+            ops.channelMixBackward(weightMix(i, B), x.w(i), weight.value(), Act.IDENTITY, null, dqkv.w(i), MixGrads.overwriting(dx.w(i), weight.grad(), bias.grad()));
+            ops.channelMixBackward(biasMix(i, B), x.b(i), weight.value(), Act.IDENTITY, null, dqkv.b(i), MixGrads.overwriting(dx.b(i), weight.grad(), bias.grad()));
         }
         return dx;
     }

@@ -1,5 +1,7 @@
 package dev.nfn4j.nn;
 
+import dev.nfn4j.space.Value;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,6 +2,7 @@ package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 
 /**

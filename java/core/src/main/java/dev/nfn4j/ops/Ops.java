@@ -10,9 +10,10 @@ package dev.nfn4j.ops;
  * contiguous planes of {@code rows x cols} (for a weight-space tensor {@code P = B * C}).
  * Outputs named {@code dst} are overwritten unless the method says it accumulates. Optional
  * inputs and outputs are {@code null}. Results must be deterministic for a given backend: any
- * reduction uses a fixed order that does not depend on the number of threads.
+ * reduction uses a fixed order that does not depend on the number of threads. Buffers, copies,
+ * graphs and timing are {@link DeviceControl}'s; argument checks are {@link OpArgs}'s.
  */
-public interface Ops {
+public interface Ops extends DeviceControl {
     /** Short name used in logs and by {@code -Dnfn4j.backend}. */
     String name();
 
@@ -21,156 +22,43 @@ public interface Ops {
         return name();
     }
 
-    /** A zero-filled buffer of {@code n} floats. */
-    Buf alloc(long n);
-
-    void upload(float[] src, int srcOff, Ptr dst, int n);
-
-    void download(Ptr src, float[] dst, int dstOff, int n);
-
     /** {@code x[0..n) = value}. */
     void fill(Ptr x, long n, float value);
 
     /**
-     * Channel mix with a broadcast epilogue (a 1x1 convolution, a Linear layer, and the stage-3
-     * pass of an NF-Layer), for {@code b < B, o < Cout, j < rows, k < cols}:
+     * Channel mix with an epilogue (a 1x1 convolution, a Linear layer, and the stage-3 pass of an
+     * NF-Layer), for {@code b < B, o < Cout, j < rows, k < cols}:
      * <pre>
-     * y[b][o][j][k] = sum_c a[o][c] * x[b][c][j][k] + bias[o]
-     *               + row[b][o][k] + col[b][o][j] + glob[b][o]
+     * y[b][o][j][k] = act(sum_c a[o][c] * x[b][c][j][k] + bias[o] + row[b][o][k] + col[b][o][j] + glob[b][o])
      * </pre>
-     * Shapes: x {@code [B][Cin][rows][cols]}, a {@code [Cout][Cin]}, bias {@code [Cout]},
-     * row {@code [B][Cout][cols]}, col {@code [B][Cout][rows]}, glob {@code [B][Cout]},
-     * y {@code [B][Cout][rows][cols]}. bias, row, col and glob may be null.
+     * Shapes: x {@code [B][Cin][rows][cols]}, a {@code [Cout][Cin]}, y {@code [B][Cout][rows][cols]};
+     * the terms, the activation and the output pools are the epilogue's ({@link MixEpilogue}).
+     * The same values as the mix, then {@link #activation} on y, then {@link #planeReduce} of y
+     * with means into the pools ({@link ComposedMix#finish}); backends fuse the activation into
+     * the mix's store and take the pools from the tiles of y they have just written.
      */
-    void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y);
+    void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y);
 
     /**
-     * {@link #channelMix} with the activation {@code act} applied to every output as it is
-     * stored: {@code y = act(A x + bias + terms)}, the same values as channelMix followed by
-     * {@link #activation} on y. Backends fuse it into the mix's store (one pass over y instead of
-     * three); this default runs the two ops.
-     */
-    default void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
-        channelMix(s, x, a, bias, row, col, glob, y);
-        if (act != Act.IDENTITY) activation(act, (long) s.batch() * s.cout() * s.plane(), y, y);
-    }
-
-    /**
-     * {@link #channelMix(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr, Act, Ptr)} that also writes the
-     * plane means of y ({@link PlanePools}; null: none), the pools the next NF-Layer would
-     * otherwise take in another pass over y. Backends take them from the tiles of y they have just
-     * written; this default runs the mix, then {@link #planeReduce} of y with means (the oracle).
-     */
-    default void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
-        channelMix(s, x, a, bias, row, col, glob, act, y);
-        if (pools != null)
-            planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), y, pools.rowMean(), pools.colMean(), pools.allMean(), true);
-    }
-
-    /**
-     * Backward of {@link #channelMix} with respect to x, a and bias, all accumulated:
+     * The backward of {@link #channelMix}: with {@code g = dy * act'(y)}, the gradient before the
+     * activation, taken from the mix's output y (so only {@link Act#derivativeFromOutput}
+     * activations; y is not read for IDENTITY), into the gradients {@link MixGrads} names:
      * <pre>
-     * dx[b][c][j][k] += sum_o a[o][c] * dy[b][o][j][k]
-     * da[o][c]       += sum_{b,j,k} dy[b][o][j][k] * x[b][c][j][k]
-     * dbias[o]       += sum_{b,j,k} dy[b][o][j][k]
-     * </pre>
-     * Any of dx, da, dbias may be null. The gradients of the row, column and global terms are
-     * plane sums of dy: {@link #planeReduce}.
-     */
-    void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias);
-
-    /**
-     * {@link #channelMixBackward(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr)} with dx overwritten when
-     * {@code overwriteDx} ({@code dx = sum_o a[o][c] dy[b][o]}): for dx's first writer, which saves
-     * zeroing dx and reading it back. Backends write it directly; this default zeroes dx first.
-     */
-    default void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
-        if (overwriteDx && dx != null) fill(dx, (long) s.batch() * s.cin() * s.plane(), 0f);
-        channelMixBackward(s, x, a, dy, dx, da, dbias);
-    }
-
-    /**
-     * The whole backward of {@link #channelMix(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr, Act, Ptr)}:
-     * with {@code g = dy * act'(y)}, the gradient before the activation, taken from the mix's
-     * output y (so only {@link Act#derivativeFromOutput} activations; y is not read for IDENTITY),
-     * <pre>
+     * dx[b][c][j][k] (+)= sum_o a[o][c] * g[b][o][j][k] (+ the input's pool gradients, {@link PoolGrads})
+     * da[o][c]       += sum_{b,j,k} g[b][o][j][k] * x[b][c][j][k]
+     * dbias[o]       += sum_{b,j,k} g[b][o][j][k]
      * dRow[b][o][k] = sum_j g[b][o][j][k]   dCol[b][o][j] = sum_k g[b][o][j][k]   dGlob[b][o] = sum_{j,k} g[b][o][j][k]
-     * dx, da, dbias += as {@link #channelMixBackward(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr)} of g
      * </pre>
-     * ({@link MixGrads} says which outputs accumulate). The same values as
-     * {@link #activationBackward} into g, {@link #planeReduce} of g (sums) and the backward above
-     * on g: dx, da and the term gradients bit for bit on a backend that does not take the term
-     * gradients in the weight gradient's pass (cuda does on planes of 32 columns or more); dbias
-     * the same sum, which a backend may group by plane when it takes the plane sums anyway
-     * ({@link #composedMixBackwardBiasFromPools}: simd). Backends fuse it: cuda applies act' as
-     * each pass loads dy, so g is never stored; this default runs the three ops through a
-     * temporary g ({@link #composedMixBackward}).
+     * The same values as {@link #activationBackward} into g, {@link #planeReduce} of g (sums), the
+     * linear part on g and {@link #planeBroadcast} of the pool gradients into dx
+     * ({@link ComposedMix#backward}): dx, da and the term gradients bit for bit on a backend that
+     * does not take the term gradients in the weight gradient's pass (cuda does on planes of 32
+     * columns or more); dbias the same sum, which a backend may group by plane when it takes the
+     * plane sums anyway ({@link ComposedMix#backwardBiasFromPools}: simd); dx with pool gradients
+     * rounded differently where a backend adds them as its GEMM stores dx (simd: the terms are
+     * added before the products).
      */
-    default void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
-        boolean scratch = act != Act.IDENTITY && act.derivativeFromOutput(); // any other activation is refused below
-        composedMixBackward(this, s, x, a, act, y, dy, grads, scratch ? alloc((long) s.batch() * s.cout() * s.plane()).at(0) : null);
-    }
-
-    /**
-     * The input gradient of a mix whose input is also pooled (an NF-Layer pools each input tensor
-     * for its row, column and global terms), in one op, dx overwritten:
-     * <pre>
-     * dx[b][c][j][k] = sum_o a[o][c] g[b][o][j][k] + sRow * row[b][c][k] + sCol * col[b][c][j] + sAll * all[b][c]
-     * </pre>
-     * with {@code g = dy * act'(y)} as in {@link #channelMixBackward(MixShape, Ptr, Ptr, Act, Ptr, Ptr, MixGrads)}
-     * (x is passed through to it), and row {@code [B][cin][cols]}, col {@code [B][cin][rows]},
-     * all {@code [B][cin]} the gradients of the pools (any may be null): the adjoint of the pooling
-     * ({@link #planeBroadcast}) added as the GEMM stores dx, instead of in a pass over dx of its
-     * own. This default runs the mix's input gradient, then planeBroadcast (the oracle); the
-     * backends that fuse it round differently (the terms are added before the products).
-     */
-    default void channelMixInputGrad(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, Ptr dx,
-                                     Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll) {
-        channelMixBackward(s, x, a, act, y, dy, new MixGrads(dx, null, null, null, null, null, true));
-        planeBroadcast((long) s.batch() * s.cin(), s.rows(), s.cols(), row, sRow, col, sCol, all, sAll, dx);
-    }
-
-    /** What every implementation of the fused mix backward refuses: an activation whose derivative needs its input. */
-    static void checkBackwardThrough(MixShape s, Act act) {
-        if (!act.derivativeFromOutput())
-            throw new IllegalArgumentException("channelMixBackward " + s + ": " + act + "'s derivative needs its input, not its output");
-    }
-
-    /**
-     * The fused mix backward as its three ops, g written to {@code scratch} ({@code B * cout * plane}
-     * floats; unused, and may be null, for IDENTITY): the oracle of the fused kernels, and the
-     * implementation of the backends that do not fuse it.
-     */
-    static void composedMixBackward(Ops ops, MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads, Ptr scratch) {
-        checkBackwardThrough(s, act);
-        long n = (long) s.batch() * s.cout() * s.plane();
-        Ptr g = dy;
-        if (act != Act.IDENTITY) {
-            ops.activationBackward(act, n, y, y, dy, scratch);
-            g = scratch;
-        }
-        if (grads.anyTerm()) ops.planeReduce((long) s.batch() * s.cout(), s.rows(), s.cols(), g, grads.dRow(), grads.dCol(), grads.dGlob(), false);
-        if (grads.anyMix()) ops.channelMixBackward(s, x, a, g, grads.dx(), grads.overwriteDx(), grads.da(), grads.dbias());
-    }
-
-    /**
-     * {@link #composedMixBackward} with dbias taken from the term gradients' plane sums,
-     * {@code dbias[o] += sum_b dGlob[b][o]} (summed over b in order by {@link #copy4d}), instead of
-     * a pass over g of its own in the weight gradient: the same sums, grouped by plane. It applies
-     * when term gradients and dbias are both asked for (the NF-Layers' weight mixes);
-     * {@code globScratch} ({@code B * cout} floats) holds the plane sums when dGlob is not asked for.
-     */
-    static void composedMixBackwardBiasFromPools(Ops ops, MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads, Ptr scratch,
-                                                 Ptr globScratch) {
-        if (!grads.anyTerm() || grads.dbias() == null) {
-            composedMixBackward(ops, s, x, a, act, y, dy, grads, scratch);
-            return;
-        }
-        Ptr glob = grads.dGlob() != null ? grads.dGlob() : globScratch;
-        composedMixBackward(ops, s, x, a, act, y, dy,
-                new MixGrads(grads.dx(), grads.da(), null, grads.dRow(), grads.dCol(), glob, grads.overwriteDx()), scratch);
-        ops.copy4d(new int[]{1, 1, s.batch(), s.cout()}, glob, new long[]{0, 0, s.cout(), 1}, grads.dbias(), new long[]{0, 0, 0, 1}, true);
-    }
+    void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads);
 
     /**
      * One pass over {@code planes} planes of {@code rows x cols} giving, per plane p:
@@ -284,8 +172,7 @@ public interface Ops {
      */
     void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step);
 
-    // ---- for device backends: whole steps on the device, graphs, timing --------------------------
-    // Defaults are exact for host backends, which have nothing to overlap or capture.
+    // ---- whole training steps on the backend; the defaults run them on the host ------------------
 
     /**
      * {@link #adamStep} with the step count on the backend, so nothing about the step is fixed
@@ -295,15 +182,7 @@ public interface Ops {
      * ({@code cfg.lr()} when warmupSteps is 0, linear warm-up otherwise), then increments the counter.
      */
     default void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, int warmupSteps, Ptr counter) {
-        float[] c = new float[1];
-        download(counter, c, 0, 1);
-        long t = (long) c[0];
-        if (t != c[0] || t < 0 || t >= 1 << 24)
-            throw new IllegalStateException("Adam step counter holds " + c[0] + ", not a step count below 2^24");
-        double lr = warmupSteps > 0 ? cfg.lr() * Math.min(1.0, (t + 1.0) / warmupSteps) : cfg.lr();
-        AdamConfig at = lr == cfg.lr() ? cfg : new AdamConfig(lr, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay(), cfg.decoupled());
-        adamStep(n, param, grad, m, v, at, t + 1);
-        upload(new float[]{t + 1}, 0, counter, 1);
+        HostSteps.adamStep(this, n, param, grad, m, v, cfg, warmupSteps, counter);
     }
 
     /**
@@ -311,50 +190,6 @@ public interface Ops {
      * predictions are, so a captured training step needs no host round trip.
      */
     default void lossGradient(LossFn fn, int n, Ptr pred, Ptr target, Ptr grad) {
-        float[] p = new float[n], t = new float[n], g = new float[n];
-        download(pred, p, 0, n);
-        download(target, t, 0, n);
-        for (int i = 0; i < n; i++) g[i] = fn.gradient(p[i], t[i], n);
-        upload(g, 0, grad, n);
-    }
-
-    /** Waits until every queued operation has finished (device backends run asynchronously). */
-    default void synchronize() {}
-
-    /**
-     * Runs {@code body}, a sequence of calls to this backend, possibly as a captured graph: a
-     * device backend runs it normally the first time for a key, captures it the second time and
-     * replays the capture from then on, without running the Java code again. So the body must
-     * do the same work on the same buffers every time: no upload or download inside (stage
-     * inputs into the same buffers before the call, read results after it), no host-side
-     * decisions that change between calls, and no allocation after the first call. The key
-     * names one such body (include the shapes and buffers it depends on).
-     */
-    default void runGraph(Object key, Runnable body) {
-        body.run();
-    }
-
-    /**
-     * Forgets what {@link #runGraph} keeps for {@code key} (a device backend's captured graph and
-     * the buffers it holds), so a caller that is done with a body lets its memory go.
-     */
-    default void releaseGraph(Object key) {}
-
-    /**
-     * Times {@code body}: runs it {@code warmup} times, then {@code reps} times, and returns each
-     * rep's milliseconds (device backends: events around each rep on the device; host backends:
-     * the wall clock, the backend synchronized after each rep).
-     */
-    default float[] timeMillis(Runnable body, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) body.run();
-        synchronize();
-        float[] ms = new float[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            body.run();
-            synchronize();
-            ms[i] = (System.nanoTime() - t0) / 1e6f;
-        }
-        return ms;
+        HostSteps.lossGradient(this, fn, n, pred, target, grad);
     }
 }

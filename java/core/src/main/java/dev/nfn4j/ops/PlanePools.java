@@ -1,7 +1,7 @@
 package dev.nfn4j.ops;
 
 /**
- * Where {@link Ops#channelMix(MixShape, Ptr, Ptr, Ptr, Ptr, Ptr, Ptr, Act, Ptr, PlanePools)} puts
+ * Where {@link Ops#channelMix} puts ({@link MixEpilogue#pools})
  * the plane means of the output it writes (after the activation), as {@link Ops#planeReduce} with
  * means would, for {@code P = B * cout} planes of {@code rows x cols}:
  * {@code rowMean [P][cols]} (over j), {@code colMean [P][rows]} (over k), {@code allMean [P]}.

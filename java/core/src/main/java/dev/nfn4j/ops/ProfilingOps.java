@@ -122,60 +122,32 @@ public final class ProfilingOps implements Ops {
     @Override public void fill(Ptr x, long n, float v) { long t = System.nanoTime(); inner.fill(x, n, v); record("fill", t, 0, n); }
 
     @Override
-    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+    public void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y) {
         long t = System.nanoTime();
-        inner.channelMix(s, x, a, bias, row, col, glob, y);
+        inner.channelMix(s, x, a, e, y);
+        String act = e.act() == Act.IDENTITY ? "" : "+" + e.act().name().toLowerCase();
         // x and a read, y written; the row/column/global terms are small beside them.
-        record(mixName("channelMix", s), t, mixFlops(s), (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout());
-    }
-
-    @Override
-    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
-        long t = System.nanoTime();
-        inner.channelMix(s, x, a, bias, row, col, glob, act, y);
-        String base = act == Act.IDENTITY ? "channelMix" : "channelMix+" + act.name().toLowerCase();
-        record(mixName(base, s), t, mixFlops(s), (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout());
-    }
-
-    @Override
-    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
-        if (pools == null) {
-            channelMix(s, x, a, bias, row, col, glob, act, y);
+        double flops = mixFlops(s), floats = (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout();
+        if (e.pools() == null) {
+            record(mixName("channelMix" + act, s), t, flops, floats);
             return;
         }
-        long t = System.nanoTime();
-        inner.channelMix(s, x, a, bias, row, col, glob, act, y, pools);
-        String base = act == Act.IDENTITY ? "channelMix+pools" : "channelMix+" + act.name().toLowerCase() + "+pools";
         double poolFloats = (double) s.batch() * s.cout() * (s.rows() + s.cols() + 1);
-        record(mixName(base, s), t, mixFlops(s) + (double) s.batch() * s.cout() * s.plane(),
-                (double) s.batch() * (s.cin() + s.cout()) * s.plane() + (double) s.cin() * s.cout() + poolFloats);
-    }
-
-    @Override
-    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
-        channelMixBackward(s, x, a, dy, dx, false, da, dbias);
-    }
-
-    @Override
-    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
-        // Timed as two calls, so the input-gradient GEMM and the weight-gradient reduction show apart.
-        long t = System.nanoTime();
-        double xs = (double) s.batch() * s.cin() * s.plane(), ys = (double) s.batch() * s.cout() * s.plane(), as = (double) s.cin() * s.cout();
-        if (dx != null) inner.channelMixBackward(s, x, a, dy, dx, overwriteDx, null, null);
-        record(mixName("channelMixBackward.dx", s), t, dx != null ? mixFlops(s) : 0, dx != null ? ys + as + xs : 0);
-        t = System.nanoTime();
-        if (da != null || dbias != null) inner.channelMixBackward(s, x, a, dy, null, da, dbias);
-        record(mixName("channelMixBackward.da", s), t, da != null ? mixFlops(s) : dbias != null ? ys : 0,
-                da != null ? xs + ys + as : dbias != null ? ys : 0);
+        record(mixName("channelMix" + act + "+pools", s), t, flops + (double) s.batch() * s.cout() * s.plane(), floats + poolFloats);
     }
 
     /**
      * Profiled as its ops (act', the term pools, the GEMMs, dbias from the pools: each shows on its
      * own line), as the simd backend runs it; a fusing backend's fused kernels are not what is
-     * timed here.
+     * timed here. An NF-Layer's input gradient (dx alone with its pools' gradients) is timed as one
+     * call, as backends that fuse it run it: the GEMM, its broadcast epilogue and act'.
      */
     @Override
     public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
+        if (grads.pools() != null && grads.da() == null && grads.dbias() == null && !grads.anyTerm()) {
+            inputGradWithPools(s, x, a, act, y, dy, grads);
+            return;
+        }
         Ptr scratch = null;
         if (act != Act.IDENTITY) {
             long n = (long) s.batch() * s.cout() * s.plane();
@@ -184,17 +156,26 @@ public final class ProfilingOps implements Ops {
         }
         long planes = (long) s.batch() * s.cout();
         if (planeSums == null || planeSums.length() < planes) planeSums = inner.alloc(planes);
-        Ops.composedMixBackwardBiasFromPools(this, s, x, a, act, y, dy, grads, scratch, planeSums.at(0));
+        ComposedMix.backwardBiasFromPools(this, s, x, a, act, y, dy, grads, scratch, planeSums.at(0), this::linearBackward);
     }
 
     private Buf preActGrad, planeSums; // reused by every profiled mix backward
 
-    /** Timed as one call, as backends that fuse it run it: the GEMM, its broadcast epilogue and act'. */
-    @Override
-    public void channelMixInputGrad(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, Ptr dx,
-                                    Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll) {
+    /** The linear part of the backward, timed as two calls, so the input-gradient GEMM and the weight-gradient reduction show apart. */
+    private void linearBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
         long t = System.nanoTime();
-        inner.channelMixInputGrad(s, x, a, act, y, dy, dx, row, sRow, col, sCol, all, sAll);
+        double xs = (double) s.batch() * s.cin() * s.plane(), ys = (double) s.batch() * s.cout() * s.plane(), as = (double) s.cin() * s.cout();
+        if (dx != null) inner.channelMixBackward(s, x, a, Act.IDENTITY, null, dy, new MixGrads(dx, null, null, null, null, null, overwriteDx));
+        record(mixName("channelMixBackward.dx", s), t, dx != null ? mixFlops(s) : 0, dx != null ? ys + as + xs : 0);
+        t = System.nanoTime();
+        if (da != null || dbias != null) inner.channelMixBackward(s, x, a, Act.IDENTITY, null, dy, MixGrads.of(null, da, dbias));
+        record(mixName("channelMixBackward.da", s), t, da != null ? mixFlops(s) : dbias != null ? ys : 0,
+                da != null ? xs + ys + as : dbias != null ? ys : 0);
+    }
+
+    private void inputGradWithPools(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
+        long t = System.nanoTime();
+        inner.channelMixBackward(s, x, a, act, y, dy, grads);
         double xs = (double) s.batch() * s.cin() * s.plane(), ys = (double) s.batch() * s.cout() * s.plane();
         String base = act == Act.IDENTITY ? "channelMixInputGrad" : "channelMixInputGrad+" + act.name().toLowerCase();
         // dy (and y through an activation) and a read, dx written; the pools' gradients are small beside them.

@@ -52,6 +52,8 @@ public record CheckpointMetadata(ModelConfig model, NetworkSpec spec, String tar
     /** Reads and checks the metadata (and the normalizer's tensors) of {@code f}. */
     public static CheckpointMetadata read(SafetensorsFile f) throws NfnFormatException {
         Map<String, String> md = f.metadata();
+        if (ClassifyTrainer.TASK.equals(md.get("task")))
+            throw new NfnFormatException(f.path(), "a classifier (metadata task classify): it predicts classes, not this task's values; use it with eval or predict");
         for (String key : new String[]{"model", "network_spec"})
             if (!md.containsKey(key)) throw new NfnFormatException(f.path(), "not an nfn4j model checkpoint: metadata has no '" + key + "'");
         try {

@@ -7,7 +7,7 @@ import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
-import dev.nfn4j.nn.Value;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.SpecJson;

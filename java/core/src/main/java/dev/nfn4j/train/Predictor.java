@@ -10,7 +10,7 @@ import dev.nfn4j.nn.Param;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.nn.Sequential;
 import dev.nfn4j.nn.Tensor;
-import dev.nfn4j.nn.Value;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.HostWeights;

@@ -13,6 +13,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.ProfilingOps;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.testing.Compare;
 import dev.nfn4j.testing.TestBackends;
 
@@ -26,8 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Two NF-Layers with a fused ReLU between them, the second taking its input pools from the
- * first's mixes ({@link GraphLayer#chainPools}), give what the unchained pair gives: output,
- * input gradient and every parameter gradient. Bit for bit on the reference (its pools are the
+ * first's mixes, riding on the first's output ({@link GraphLayer#providePools}), give what the
+ * unchained pair gives: output, input gradient and every parameter gradient. Bit for bit on the reference (its pools are the
  * oracle's composition: the mix, then planeReduce of its output); within float rounding where a
  * backend takes them from the tiles it writes (simd; cuda for planes of at least 8 x 32). The
  * chained pair must really skip the second layer's pooling of what the first provides.
@@ -51,7 +52,7 @@ class ChainedPoolsTest {
         Layer a = build(first, params, c.spec(), c.cin(), c.cout(), "0.");
         Activation relu = Activation.after(a, ops, Act.RELU);
         Layer b = build(second, params, c.spec(), c.cout(), c.cin(), "2.");
-        if (chain) GraphLayer.chainPools(a, b);
+        if (chain) GraphLayer.providePools(a, b);
         params.allocate(c.seed());
         Random rnd = new Random(c.seed());
         Value y = b.forward(relu.forward(a.forward(upload(ops, c.layout(), gaussian(rnd, Math.toIntExact(c.layout().size()))))));

@@ -2,6 +2,7 @@ package dev.nfn4j.nn;
 
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 import dev.nfn4j.testing.TestBackends;
@@ -88,5 +89,30 @@ class ChannelDropoutTest {
                 for (int i = 0; i < g.length; i++) assertEquals(g[i] * mask[i], got[i], 1e-6);
             }));
         return tests;
+    }
+
+    /** On a tensor every entry is its own channel (torch.nn.Dropout); the backward applies the same mask. */
+    @org.junit.jupiter.api.Test
+    void onATensorEachEntryIsDroppedAlone() {
+        Ops ops = dev.nfn4j.ops.Backends.byName("reference");
+        int n = 4000;
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, 1f);
+        dev.nfn4j.ops.Ptr buf = ops.alloc(n).at(0);
+        ops.upload(x, 0, buf, n);
+        ChannelDropout d = new ChannelDropout(ops, 0.5, 3);
+        d.setTraining(true, 7);
+        float[] y = new float[n], g = new float[n];
+        ops.download(d.forward(new Tensor(new int[]{40, 100}, buf)).data(), y, 0, n);
+        ops.download(d.backward(new Tensor(new int[]{40, 100}, buf)).data(), g, 0, n);
+        int zeros = 0;
+        for (int k = 0; k < n; k++) {
+            assertTrue(y[k] == 0f || y[k] == 2f, "entry " + k + " " + y[k]);
+            assertEquals(y[k], g[k]);
+            if (y[k] == 0) zeros++;
+        }
+        assertTrue(zeros > 1800 && zeros < 2200, zeros + " of " + n + " dropped at p = 0.5");
+        d.setTraining(false, 8);
+        assertEquals(buf, d.forward(new Tensor(new int[]{40, 100}, buf)).data());
     }
 }

@@ -13,6 +13,7 @@ import dev.nfn4j.nn.EquivarianceTest.Case;
 import dev.nfn4j.nn.LayerEquivalenceTest.Kind;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.testing.Compare;
 import dev.nfn4j.testing.TestBackends;
 

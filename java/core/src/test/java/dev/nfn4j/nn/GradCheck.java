@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 

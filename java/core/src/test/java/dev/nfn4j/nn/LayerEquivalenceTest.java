@@ -12,6 +12,7 @@ import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WsLayout;
 import dev.nfn4j.testing.Compare;
 import dev.nfn4j.testing.TestBackends;

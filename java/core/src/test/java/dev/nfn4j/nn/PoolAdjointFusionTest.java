@@ -11,6 +11,7 @@ import dev.nfn4j.nn.EquivarianceTest.Case;
 import dev.nfn4j.nn.LayerEquivalenceTest.Kind;
 import dev.nfn4j.ops.ProfilingOps;
 import dev.nfn4j.ops.reference.ReferenceOps;
+import dev.nfn4j.space.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * An NF-Layer's backward hands a pool's adjoint to the input gradient of the mix that reads the
- * pooled tensor ({@link dev.nfn4j.ops.Ops#channelMixInputGrad}) where nothing else writes that
+ * pooled tensor ({@link dev.nfn4j.ops.MixGrads#pools}) where nothing else writes that
  * gradient, and broadcasts the others on their own: every pool's adjoint is applied exactly once.
  * That the gradients are right is the layer tests' job (finite differences, the nfn fixtures, the
  * fast backends against the reference, whose fused op is the two ops in turn).

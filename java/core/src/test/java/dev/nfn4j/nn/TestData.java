@@ -4,6 +4,7 @@ import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.space.WeightSpace;
 import dev.nfn4j.space.WsLayout;
 import dev.nfn4j.testing.Compare;

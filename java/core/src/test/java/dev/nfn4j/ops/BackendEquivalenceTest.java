@@ -386,8 +386,8 @@ class BackendEquivalenceTest {
         Arg col = c.has(4) ? h.in("col", h.gaussian(B * cout * c.rows)) : null;
         Arg glob = c.has(8) ? h.in("glob", h.gaussian(B * cout)) : null;
         Arg y = h.out("y", B * cout * plane);
-        if (act == null) h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), p.at(y)));
-        else h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), act, p.at(y)));
+        if (act == null) h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), MixEpilogue.terms(p.at(bias), p.at(row), p.at(col), p.at(glob)), p.at(y)));
+        else h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), MixEpilogue.terms(p.at(bias), p.at(row), p.at(col), p.at(glob)).then(act), p.at(y)));
         h.expect(y, FWD);
     }
 
@@ -402,7 +402,7 @@ class BackendEquivalenceTest {
         Arg dy = h.in("dy", h.gaussian(B * cout * plane));
         Arg dx = h.out("dx", B * cin * plane);
         Arg dbias = c.has(4) ? h.acc("dbias", positive(h.gaussian(cout), B * plane / 4.0)) : null;
-        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), p.at(dy), p.at(dx), true, null, p.at(dbias)));
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), Act.IDENTITY, null, p.at(dy), MixGrads.overwriting(p.at(dx), null, p.at(dbias))));
         h.expect(dx, FWD);
         if (dbias != null) h.expect(dbias, RED);
     }
@@ -426,8 +426,7 @@ class BackendEquivalenceTest {
         Arg y = h.out("y", B * cout * plane);
         Arg rowMean = rowCol ? h.out("rowMean", B * cout * c.cols) : null, colMean = rowCol ? h.out("colMean", B * cout * c.rows) : null;
         Arg allMean = h.out("allMean", B * cout);
-        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), null, null, act, p.at(y),
-                new PlanePools(p.at(rowMean), p.at(colMean), p.at(allMean))));
+        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), new MixEpilogue(p.at(bias), p.at(row), null, null, act, new PlanePools(p.at(rowMean), p.at(colMean), p.at(allMean))), p.at(y)));
         h.expect(y, FWD);
         if (rowCol) {
             h.expect(rowMean, FWD);
@@ -449,8 +448,8 @@ class BackendEquivalenceTest {
             Ptr x = upload(ops, gaussian(xs, 1)), a = upload(ops, gaussian(s.cout() * s.cin(), 2)), bias = upload(ops, gaussian(s.cout(), 3));
             Ptr row = upload(ops, gaussian(s.batch() * s.cout() * s.cols(), 4)), col = upload(ops, gaussian(s.batch() * s.cout() * s.rows(), 5));
             Ptr fused = ops.alloc(ys).at(0), twoOps = ops.alloc(ys).at(0);
-            ops.channelMix(s, x, a, bias, row, col, null, act, fused);
-            ops.channelMix(s, x, a, bias, row, col, null, twoOps);
+            ops.channelMix(s, x, a, MixEpilogue.terms(bias, row, col, null).then(act), fused);
+            ops.channelMix(s, x, a, MixEpilogue.terms(bias, row, col, null), twoOps);
             ops.activation(act, ys, twoOps, twoOps);
             float[] f = new float[ys], t = new float[ys];
             ops.download(fused, f, 0, ys);
@@ -485,7 +484,7 @@ class BackendEquivalenceTest {
         Arg dx = c.has(1) ? h.acc("dx", h.gaussian(B * cin * plane)) : null;
         Arg da = c.has(2) ? h.acc("da", positive(h.gaussian(cout * cin), B * plane / 16.0)) : null;
         Arg dbias = c.has(4) ? h.acc("dbias", positive(h.gaussian(cout), B * plane / 4.0)) : null;
-        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), p.at(dy), p.at(dx), p.at(da), p.at(dbias)));
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), Act.IDENTITY, null, p.at(dy), MixGrads.of(p.at(dx), p.at(da), p.at(dbias))));
         if (dx != null) h.expect(dx, FWD);
         if (da != null) h.expect(da, RED);
         if (dbias != null) h.expect(dbias, RED);
@@ -534,7 +533,7 @@ class BackendEquivalenceTest {
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("mixForward")
-    void channelMixInputGrad(Ops fast, Mix c) {
+    void inputGradWithPools(Ops fast, Mix c) {
         OpsHarness h = harness(fast, c.seed + 17);
         int B = c.batch, cin = c.cin, cout = c.cout, plane = c.rows * c.cols;
         Act act = c.has(1) ? Act.RELU : Act.IDENTITY;
@@ -549,8 +548,7 @@ class BackendEquivalenceTest {
         Arg all = c.has(8) ? h.in("all", h.gaussian(B * cin)) : null;
         Arg dx = h.out("dx", B * cin * plane);
         float sRow = 1f / c.rows, sCol = 1f / c.cols, sAll = 1f / plane;
-        h.run((ops, p) -> ops.channelMixInputGrad(c.shape(), p.at(x), p.at(a), act, p.at(y), p.at(dy), p.at(dx),
-                p.at(row), sRow, p.at(col), sCol, p.at(all), sAll));
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), act, p.at(y), p.at(dy), MixGrads.inputWithPools(p.at(dx), new PoolGrads(p.at(row), sRow, p.at(col), sCol, p.at(all), sAll))));
         h.expect(dx, FWD);
     }
 
@@ -577,7 +575,7 @@ class BackendEquivalenceTest {
                         ops.activationBackward(act, ys, y, y, dy, g);
                     }
                     if (terms) ops.planeReduce(planes, s.rows(), s.cols(), g, three.get(3), three.get(4), three.get(5), false);
-                    ops.channelMixBackward(s, x, a, g, three.get(0), three.get(1), three.get(2));
+                    ops.channelMixBackward(s, x, a, Act.IDENTITY, null, g, MixGrads.of(three.get(0), three.get(1), three.get(2)));
                     int[] sizes = {xs, s.cout() * s.cin(), s.cout(), planes * s.cols(), planes * s.rows(), planes};
                     for (int k = 0; k < 6; k++) {
                         float[] f = new float[sizes[k]], t = new float[sizes[k]];

@@ -46,10 +46,10 @@ class JitDeterminismTest {
             // Linear: channelMix with a plane of 1 (per-output dot products), forward and backward.
             MixShape lin = new MixShape(3, 33, 5, 1, 1);
             Ptr x = put(ops, rnd, 3 * 33), a = put(ops, rnd, 5 * 33), bias = put(ops, rnd, 5), y = ops.alloc(15).at(0);
-            ops.channelMix(lin, x, a, bias, null, null, null, y);
+            ops.channelMix(lin, x, a, MixEpilogue.bias(bias), y);
             out.put("channelMix plane 1: y", get(ops, y, 15));
             Ptr dyl = put(ops, rnd, 15), dxl = ops.alloc(99).at(0), dal = ops.alloc(165).at(0), dbl = ops.alloc(5).at(0);
-            ops.channelMixBackward(lin, x, a, dyl, dxl, dal, dbl);
+            ops.channelMixBackward(lin, x, a, Act.IDENTITY, null, dyl, MixGrads.of(dxl, dal, dbl));
             out.put("channelMixBackward plane 1: dx", get(ops, dxl, 99));
             out.put("channelMixBackward plane 1: da", get(ops, dal, 165));
             out.put("channelMixBackward plane 1: dbias", get(ops, dbl, 5));
@@ -59,8 +59,8 @@ class JitDeterminismTest {
                 MixShape s = new MixShape(2, 3, 2, pl[0], pl[1]);
                 Ptr xs = put(ops, rnd, 2 * 3 * plane), as = put(ops, rnd, 6), dy = put(ops, rnd, 2 * 2 * plane);
                 Ptr da = ops.alloc(6).at(0), db = ops.alloc(2).at(0), dx = ops.alloc(2 * 3 * plane).at(0), ys = ops.alloc(2 * 2 * plane).at(0);
-                ops.channelMix(s, xs, as, null, null, null, null, ys);
-                ops.channelMixBackward(s, xs, as, dy, dx, da, db);
+                ops.channelMix(s, xs, as, MixEpilogue.NONE, ys);
+                ops.channelMixBackward(s, xs, as, Act.IDENTITY, null, dy, MixGrads.of(dx, da, db));
                 String at = " plane " + pl[0] + "x" + pl[1] + ": ";
                 out.put("channelMix" + at + "y", get(ops, ys, 2 * 2 * plane));
                 out.put("channelMixBackward" + at + "dx", get(ops, dx, 2 * 3 * plane));

@@ -1,7 +1,7 @@
 package dev.nfn4j.ops;
 
 import dev.nfn4j.ops.OpsHarness.Arg;
-import dev.nfn4j.ops.reference.HostBuf;
+import dev.nfn4j.ops.host.HostBuf;
 import dev.nfn4j.ops.reference.ReferenceOps;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
@@ -28,41 +28,41 @@ class OpsHarnessTest {
         }
 
         @Override
-        public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
+        public void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y) {
             long n = (long) s.batch() * s.cout() * s.plane();
             float[] Y = HostBuf.array(y);
             switch (bug) {
-                case "bias offset ignored" -> super.channelMix(s, x, a, bias.buf().at(0), row, col, glob, y);
+                case "bias offset ignored" -> super.channelMix(s, x, a, new MixEpilogue(e.bias().buf().at(0), e.row(), e.col(), e.glob(), e.act(), e.pools()), y);
                 case "last element unwritten" -> {
                     float last = Y[(int) (y.offset() + n - 1)];
-                    super.channelMix(s, x, a, bias, row, col, glob, y);
+                    super.channelMix(s, x, a, e, y);
                     Y[(int) (y.offset() + n - 1)] = last;
                 }
                 case "writes past the end" -> {
-                    super.channelMix(s, x, a, bias, row, col, glob, y);
+                    super.channelMix(s, x, a, e, y);
                     if (y.offset() + n < Y.length) Y[(int) (y.offset() + n)] = 0f;
                     else throw new ArrayIndexOutOfBoundsException("past the end");
                 }
                 case "writes before the start" -> {
-                    super.channelMix(s, x, a, bias, row, col, glob, y);
+                    super.channelMix(s, x, a, e, y);
                     Y[(int) y.offset() - 1] = 0f;
                 }
                 case "scribbles on its input" -> {
-                    super.channelMix(s, x, a, bias, row, col, glob, y);
+                    super.channelMix(s, x, a, e, y);
                     HostBuf.array(x)[(int) x.offset()] += 1f;
                 }
                 case "one element off by 1e-3" -> {
-                    super.channelMix(s, x, a, bias, row, col, glob, y);
+                    super.channelMix(s, x, a, e, y);
                     Y[(int) y.offset() + 3] += 1e-3f * Math.abs(Y[(int) y.offset() + 3]) + 1e-3f;
                 }
-                default -> super.channelMix(s, x, a, bias, row, col, glob, y);
+                default -> super.channelMix(s, x, a, e, y);
             }
         }
 
         @Override
-        public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
-            if (bug.equals("dbias overwritten, not accumulated")) fill(dbias, s.cout(), 0f);
-            super.channelMixBackward(s, x, a, dy, dx, da, dbias);
+        public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads g) {
+            if (bug.equals("dbias overwritten, not accumulated")) fill(g.dbias(), s.cout(), 0f);
+            super.channelMixBackward(s, x, a, act, y, dy, g);
         }
 
         @Override
@@ -80,8 +80,8 @@ class OpsHarnessTest {
         @Override public void upload(float[] src, int o, Ptr dst, int n) { d.upload(src, o, dst, n); }
         @Override public void download(Ptr src, float[] dst, int o, int n) { d.download(src, dst, o, n); }
         @Override public void fill(Ptr x, long n, float v) { d.fill(x, n, v); }
-        @Override public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) { d.channelMix(s, x, a, bias, row, col, glob, y); }
-        @Override public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr db) { d.channelMixBackward(s, x, a, dy, dx, da, db); }
+        @Override public void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y) { d.channelMix(s, x, a, e, y); }
+        @Override public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads g) { d.channelMixBackward(s, x, a, act, y, dy, g); }
         @Override public void planeReduce(long p, int r, int c, Ptr x, Ptr ro, Ptr co, Ptr ao, boolean m) { d.planeReduce(p, r, c, x, ro, co, ao, m); }
         @Override public void planeBroadcast(long p, int r, int c, Ptr row, float sr, Ptr col, float sc, Ptr all, float sa, Ptr dx) { d.planeBroadcast(p, r, c, row, sr, col, sc, all, sa, dx); }
         @Override public void copy4d(int[] dims, Ptr s, long[] ss, Ptr t, long[] ts, boolean acc) { d.copy4d(dims, s, ss, t, ts, acc); }
@@ -107,7 +107,7 @@ class OpsHarnessTest {
         Arg a = h.in("a", h.gaussian(cout * cin));
         Arg bias = h.in("bias", h.gaussian(cout));
         Arg y = h.out("y", (int) (B * cout * plane));
-        h.run((ops, p) -> ops.channelMix(SHAPE, p.at(x), p.at(a), p.at(bias), null, null, null, p.at(y)));
+        h.run((ops, p) -> ops.channelMix(SHAPE, p.at(x), p.at(a), MixEpilogue.bias(p.at(bias)), p.at(y)));
         h.expect(y, 1e-5);
     }
 
@@ -137,7 +137,7 @@ class OpsHarnessTest {
         Arg a = h.in("a", h.gaussian(15));
         Arg dy = h.in("dy", h.gaussian(2 * 5 * 91));
         Arg dbias = h.acc("dbias", h.gaussian(5));
-        h.run((ops, p) -> ops.channelMixBackward(SHAPE, p.at(x), p.at(a), p.at(dy), null, null, p.at(dbias)));
+        h.run((ops, p) -> ops.channelMixBackward(SHAPE, p.at(x), p.at(a), Act.IDENTITY, null, p.at(dy), MixGrads.of(null, null, p.at(dbias))));
         assertThrows(AssertionFailedError.class, () -> h.expect(dbias, 1e-4));
     }
 }

@@ -47,7 +47,7 @@ class ProfilingOpsTest {
         Buf xb = ops.alloc(x.length), ab = ops.alloc(a.length), yb = ops.alloc((long) s.batch() * s.cout() * s.plane());
         ops.upload(x, 0, xb.at(0), x.length);
         ops.upload(a, 0, ab.at(0), a.length);
-        ops.channelMix(s, xb.at(0), ab.at(0), null, null, null, null, yb.at(0));
+        ops.channelMix(s, xb.at(0), ab.at(0), MixEpilogue.NONE, yb.at(0));
         float[] y = new float[(int) yb.length()];
         ops.download(yb.at(0), y, 0, y.length);
         return y;

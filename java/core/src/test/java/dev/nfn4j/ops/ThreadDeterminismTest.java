@@ -75,7 +75,7 @@ class ThreadDeterminismTest {
         Arg col = c.has(4) ? h.in("col", h.gaussian(B * c.cout * c.rows)) : null;
         Arg glob = c.has(8) ? h.in("glob", h.gaussian(B * c.cout)) : null;
         Arg y = h.out("y", B * c.cout * plane);
-        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), p.at(bias), p.at(row), p.at(col), p.at(glob), p.at(y)));
+        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), MixEpilogue.terms(p.at(bias), p.at(row), p.at(col), p.at(glob)), p.at(y)));
         h.expect(y, 0);
     }
 
@@ -89,8 +89,7 @@ class ThreadDeterminismTest {
         Arg a = h.in("a", h.gaussian(c.cout * c.cin));
         Arg y = h.out("y", B * c.cout * plane);
         Arg row = h.out("rowMean", B * c.cout * c.cols), col = h.out("colMean", B * c.cout * c.rows), all = h.out("allMean", B * c.cout);
-        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), null, null, null, null, Act.RELU, p.at(y),
-                new PlanePools(p.at(row), p.at(col), p.at(all))));
+        h.run((ops, p) -> ops.channelMix(c.shape(), p.at(x), p.at(a), new MixEpilogue(null, null, null, null, Act.RELU, new PlanePools(p.at(row), p.at(col), p.at(all))), p.at(y)));
         h.expect(y, 0);
         h.expect(row, 0);
         h.expect(col, 0);
@@ -109,7 +108,7 @@ class ThreadDeterminismTest {
         Arg dx = h.acc("dx", h.gaussian(B * c.cin * plane));
         Arg da = h.acc("da", h.gaussian(c.cout * c.cin));
         Arg dbias = h.acc("dbias", h.gaussian(c.cout));
-        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), p.at(dy), p.at(dx), p.at(da), p.at(dbias)));
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), Act.IDENTITY, null, p.at(dy), MixGrads.of(p.at(dx), p.at(da), p.at(dbias))));
         h.expect(dx, 0);
         h.expect(da, 0);
         h.expect(dbias, 0);
@@ -154,15 +153,14 @@ class ThreadDeterminismTest {
     /** The input gradient with a pooling's adjoint as its epilogue, through a ReLU. */
     @ParameterizedTest
     @MethodSource("mixes")
-    void channelMixInputGrad(Mix c) {
+    void inputGradWithPools(Mix c) {
         OpsHarness h = harness(c.hashCode() + 3);
         int B = c.batch, plane = c.rows * c.cols;
         ReluMix m = ReluMix.of(h, c);
         Arg x = m.x(), a = m.a(), y = m.y(), dy = m.dy();
         Arg row = h.in("row", h.gaussian(B * c.cin * c.cols)), col = h.in("col", h.gaussian(B * c.cin * c.rows)), all = h.in("all", h.gaussian(B * c.cin));
         Arg dx = h.out("dx", B * c.cin * plane);
-        h.run((ops, p) -> ops.channelMixInputGrad(c.shape(), p.at(x), p.at(a), Act.RELU, p.at(y), p.at(dy), p.at(dx),
-                p.at(row), 1f / c.rows, p.at(col), 1f / c.cols, p.at(all), 1f / plane));
+        h.run((ops, p) -> ops.channelMixBackward(c.shape(), p.at(x), p.at(a), Act.RELU, p.at(y), p.at(dy), MixGrads.inputWithPools(p.at(dx), new PoolGrads(p.at(row), 1f / c.rows, p.at(col), 1f / c.cols, p.at(all), 1f / plane))));
         h.expect(dx, 0);
     }
 

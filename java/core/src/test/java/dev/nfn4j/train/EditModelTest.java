@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nfn4j.nn.Tensor;
-import dev.nfn4j.nn.Value;
+import dev.nfn4j.space.Value;
 import dev.nfn4j.nn.WeightRows;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;

@@ -1,7 +1,7 @@
 package dev.nfn4j.ops.simd;
 
 import dev.nfn4j.ops.Ptr;
-import dev.nfn4j.ops.reference.HostBuf;
+import dev.nfn4j.ops.host.HostBuf;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;

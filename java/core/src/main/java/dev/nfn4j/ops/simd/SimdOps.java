@@ -3,16 +3,22 @@ package dev.nfn4j.ops.simd;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Buf;
+import dev.nfn4j.ops.ComposedMix;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.NormShape;
+import dev.nfn4j.ops.OpArgs;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Parallel;
-import dev.nfn4j.ops.PlanePools;
+import dev.nfn4j.ops.PoolGrads;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.SirenShape;
-import dev.nfn4j.ops.reference.HostBuf;
-import dev.nfn4j.ops.reference.ReferenceOps;
+import dev.nfn4j.ops.host.HostBuf;
+import dev.nfn4j.ops.host.PlaneStats;
+import dev.nfn4j.ops.host.ScalarAttention;
+import dev.nfn4j.ops.host.ScalarElementwise;
+import dev.nfn4j.ops.host.ScalarNorm;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -20,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
 
-import static dev.nfn4j.ops.reference.ReferenceOps.need;
+import static dev.nfn4j.ops.OpArgs.need;
 import static dev.nfn4j.ops.simd.Lanes.addInto;
 import static dev.nfn4j.ops.simd.Lanes.S;
 import static dev.nfn4j.ops.simd.Lanes.V;
@@ -33,7 +39,8 @@ import static dev.nfn4j.ops.simd.Lanes.off;
  * The CPU backend on the Java Vector API: register-blocked channel mixes vectorized along the
  * plane, one-pass pools, multithreaded over a fixed task partition (bit-identical results for
  * any thread count). The only package that imports {@code jdk.incubator.vector}. Rare, cheap
- * ops (plane statistics, broadcasting copies that sum) delegate to the scalar reference.
+ * ops (plane statistics, layer norms, attention, copies that sum) run the host backends' shared
+ * scalar loops ({@code dev.nfn4j.ops.host}), split over independent slices.
  *
  * <p>This class checks arguments and picks a kernel; the kernels live beside it: {@link Gemm}
  * (the channel mix and its input gradient), {@link OutputPools} (a mix's output means taken as it
@@ -53,7 +60,6 @@ public final class SimdOps implements Ops {
     static final int POOLED_MIX_MIN_PLANE = 1 << 15;
 
     private final Parallel par;
-    private final ReferenceOps scalar = new ReferenceOps();
     private final Scratch scratch = new Scratch();
     private final WeightGrad weightGrad;
 
@@ -92,12 +98,12 @@ public final class SimdOps implements Ops {
 
     @Override
     public void upload(float[] src, int srcOff, Ptr dst, int n) {
-        scalar.upload(src, srcOff, dst, n);
+        HostBuf.upload(src, srcOff, dst, n);
     }
 
     @Override
     public void download(Ptr src, float[] dst, int dstOff, int n) {
-        scalar.download(src, dst, dstOff, n);
+        HostBuf.download(src, dst, dstOff, n);
     }
 
     @Override
@@ -111,74 +117,53 @@ public final class SimdOps implements Ops {
 
     // ---- channel mix ----------------------------------------------------------------------------
 
+    /**
+     * ReLU is applied in the GEMM's stores (as {@link #activation} computes it); other activations
+     * run as a second op. The plane means of y are taken as the GEMM writes it where the planes
+     * are large enough: each task sums the tiles of y it has just stored (still in L2) into partial
+     * sums, added afterwards in a fixed order ({@link OutputPools}); smaller planes, and
+     * activations the GEMM does not apply, pool y after the mix ({@link ComposedMix#finish}).
+     */
     @Override
-    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Ptr y) {
-        channelMix(s, x, a, bias, row, col, glob, Act.IDENTITY, y);
-    }
-
-    /** ReLU is applied in the GEMM's stores (as {@link #activation} computes it); other activations run as a second op. */
-    @Override
-    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
-        if (act != Act.IDENTITY && act != Act.RELU) {
-            Ops.super.channelMix(s, x, a, bias, row, col, glob, act, y);
-            return;
-        }
-        mixGemm(s, x, a, bias, row, col, glob, act, y).run();
+    public void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y) {
+        OpArgs.channelMix(s, x, a, e, y);
+        int B = s.batch(), cin = s.cin(), cout = s.cout();
+        int plane = Math.toIntExact(s.plane());
+        boolean actInGemm = e.act() == Act.IDENTITY || e.act() == Act.RELU;
+        boolean poolsInGemm = e.pools() != null && actInGemm && s.plane() >= POOLED_MIX_MIN_PLANE;
+        Gemm g = new Gemm(par, scratch, B, cin, cout, plane, arr(x), off(x), arr(a), off(a), cin, 1, arr(y), off(y), false)
+                .terms(s.cols(), e.bias(), e.row(), e.col(), e.glob());
+        g.relu = e.act() == Act.RELU;
+        if (poolsInGemm) g.pools = new OutputPools(par, scratch, s, arr(y), off(y), e.pools());
+        g.run();
+        ComposedMix.finish(this, s, e, actInGemm, poolsInGemm, y);
     }
 
     /**
-     * The mix with the plane means of its output taken as the GEMM writes it: each task sums the
-     * tiles of y it has just stored (still in L2) into partial sums, added afterwards in a fixed
-     * order ({@link OutputPools}). Linear layers' one-position planes, and activations the GEMM
-     * does not apply, take the composed path (the mix, then planeReduce).
+     * As its ops in turn (act' into a reused buffer, the plane sums, the GEMMs), dbias taken from
+     * the term gradients' plane sums rather than in a pass of its own
+     * ({@link ComposedMix#backwardBiasFromPools}). Two passes over dy instead (the pools and act'
+     * taken in the weight gradient's pass, act' applied as the dx GEMM packs its tiles) were
+     * bit-identical but not faster here (BENCHMARKS.md): the NF-Layers' dy is cache-resident at
+     * the zoo's sizes, and act' was then applied three times instead of once. An NF-Layer's input
+     * gradient (dx alone, overwritten, with its pools' gradients) is one GEMM
+     * ({@link #inputGradWithPools}).
      */
     @Override
-    public void channelMix(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y, PlanePools pools) {
-        if (pools == null || s.plane() < POOLED_MIX_MIN_PLANE || (act != Act.IDENTITY && act != Act.RELU)) {
-            Ops.super.channelMix(s, x, a, bias, row, col, glob, act, y, pools); // the mix, then planeReduce of y
+    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
+        OpArgs.channelMixBackward(s, act, x, a, y, dy, grads);
+        if (grads.pools() != null && s.plane() > 1 && grads.overwriteDx() && grads.da() == null && grads.dbias() == null && !grads.anyTerm()) {
+            inputGradWithPools(s, a, act, y, dy, grads.dx(), grads.pools());
             return;
         }
-        long planes = (long) s.batch() * s.cout();
-        need(pools.rowMean(), planes * s.cols(), "channelMix pools rowMean");
-        need(pools.colMean(), planes * s.rows(), "channelMix pools colMean");
-        need(pools.allMean(), planes, "channelMix pools allMean");
-        Gemm g = mixGemm(s, x, a, bias, row, col, glob, act, y);
-        g.pools = new OutputPools(par, scratch, s, arr(y), off(y), pools);
-        g.run();
+        Ptr g = act == Act.IDENTITY ? null : backwardBuf(0, (long) s.batch() * s.cout() * s.plane());
+        ComposedMix.backwardBiasFromPools(this, s, x, a, act, y, dy, grads, g, backwardBuf(1, (long) s.batch() * s.cout()), this::linearBackward);
     }
 
-    /** The forward GEMM of {@link #channelMix}, checked and set up. */
-    private Gemm mixGemm(MixShape s, Ptr x, Ptr a, Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, Ptr y) {
-        int B = s.batch(), cin = s.cin(), cout = s.cout(), rows = s.rows(), cols = s.cols();
-        int plane = Math.toIntExact(s.plane());
-        need(x, (long) B * cin * plane, "channelMix x");
-        need(a, (long) cout * cin, "channelMix a");
-        need(y, (long) B * cout * plane, "channelMix y");
-        need(bias, cout, "channelMix bias");
-        need(row, (long) B * cout * cols, "channelMix row");
-        need(col, (long) B * cout * rows, "channelMix col");
-        need(glob, (long) B * cout, "channelMix glob");
-        Gemm g = new Gemm(par, scratch, B, cin, cout, plane, arr(x), off(x), arr(a), off(a), cin, 1, arr(y), off(y), false)
-                .terms(cols, bias, row, col, glob);
-        g.relu = act == Act.RELU;
-        return g;
-    }
-
-    @Override
-    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, Ptr da, Ptr dbias) {
-        channelMixBackward(s, x, a, dy, dx, false, da, dbias);
-    }
-
-    /** dx overwritten: the same GEMM storing its results instead of adding them to dx. */
-    @Override
-    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
+    /** The linear part of the backward; dx overwritten: the same GEMM storing its results instead of adding them to dx. */
+    private void linearBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
         int B = s.batch(), cin = s.cin(), cout = s.cout();
         int plane = Math.toIntExact(s.plane());
-        need(x, (long) B * cin * plane, "channelMixBackward x");
-        need(dy, (long) B * cout * plane, "channelMixBackward dy");
-        need(dx, (long) B * cin * plane, "channelMixBackward dx");
-        need(da, (long) cout * cin, "channelMixBackward da");
-        need(dbias, cout, "channelMixBackward dbias");
         if (dx != null && plane == 1)
             // dx[b][c] += sum_o dy[b][o] a[o][c] (a Linear layer): one plane of cin positions, a's rows as
             // its channels and the samples as output rows, so the tiled GEMM runs it with a's rows in
@@ -192,30 +177,14 @@ public final class SimdOps implements Ops {
      * The input gradient with the pooling's adjoint as the GEMM's epilogue: the broadcast terms,
      * scaled, are where each block's sums start (as the forward's row, column and global terms),
      * and relu' is applied to dy as the GEMM packs its tiles, so dx is written once and g is never
-     * stored. One-position planes run the default.
+     * stored.
      */
-    @Override
-    public void channelMixInputGrad(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, Ptr dx,
-                                    Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll) {
-        Ops.checkBackwardThrough(s, act);
-        if (s.plane() == 1) {
-            Ops.super.channelMixInputGrad(s, x, a, act, y, dy, dx, row, sRow, col, sCol, all, sAll);
-            return;
-        }
-        int B = s.batch(), cin = s.cin(), cout = s.cout(), rows = s.rows(), cols = s.cols();
-        int plane = Math.toIntExact(s.plane());
-        need(a, (long) cout * cin, "channelMixInputGrad a");
-        need(dy, (long) B * cout * plane, "channelMixInputGrad dy");
-        if (act == Act.RELU) need(y, (long) B * cout * plane, "channelMixInputGrad y");
-        need(dx, (long) B * cin * plane, "channelMixInputGrad dx");
-        need(row, (long) B * cin * cols, "channelMixInputGrad row");
-        need(col, (long) B * cin * rows, "channelMixInputGrad col");
-        need(all, (long) B * cin, "channelMixInputGrad all");
+    private void inputGradWithPools(MixShape s, Ptr a, Act act, Ptr y, Ptr dy, Ptr dx, PoolGrads p) {
         // the pools' gradients as the GEMM's row, column and global terms
-        Gemm g = dxGemm(s, a, dy, dx, false).terms(cols, null, row, col, all);
-        g.rowScale = sRow;
-        g.colScale = sCol;
-        g.globScale = sAll;
+        Gemm g = dxGemm(s, a, dy, dx, false).terms(s.cols(), null, p.row(), p.col(), p.all());
+        g.rowScale = p.sRow();
+        g.colScale = p.sCol();
+        g.globScale = p.sAll();
         if (act == Act.RELU) {
             g.gate = arr(y);
             g.gateOff = off(y);
@@ -241,29 +210,12 @@ public final class SimdOps implements Ops {
         return held[slot].at(0);
     }
 
-    /**
-     * The fused backward as its ops in turn (act' into a reused buffer, the plane sums, the GEMMs),
-     * dbias taken from the term gradients' plane sums rather than in a pass of its own
-     * ({@link Ops#composedMixBackwardBiasFromPools}). Two passes over dy instead (the pools and
-     * act' taken in the weight gradient's pass, act' applied as the dx GEMM packs its tiles) are
-     * bit-identical but not faster here (BENCHMARKS.md): the NF-Layers' dy is cache-resident at
-     * the zoo's sizes, and act' is then applied three times instead of once.
-     */
-    @Override
-    public void channelMixBackward(MixShape s, Ptr x, Ptr a, Act act, Ptr y, Ptr dy, MixGrads grads) {
-        Ptr g = act == Act.IDENTITY ? null : backwardBuf(0, (long) s.batch() * s.cout() * s.plane());
-        Ops.composedMixBackwardBiasFromPools(this, s, x, a, act, y, dy, grads, g, backwardBuf(1, (long) s.batch() * s.cout()));
-    }
-
     // ---- pools ------------------------------------------------------------------------------------
 
     @Override
     public void planeReduce(long planesL, int rows, int cols, Ptr x, Ptr rowOut, Ptr colOut, Ptr allOut, boolean mean) {
         int planes = Math.toIntExact(planesL), plane = rows * cols;
-        need(x, (long) planes * plane, "planeReduce x");
-        need(rowOut, (long) planes * cols, "planeReduce rowOut");
-        need(colOut, (long) planes * rows, "planeReduce colOut");
-        need(allOut, planes, "planeReduce allOut");
+        OpArgs.planeReduce(planes, rows, cols, x, rowOut, colOut, allOut);
         float[] X = arr(x), R = rowOut == null ? null : arr(rowOut), C = colOut == null ? null : arr(colOut), A = allOut == null ? null : arr(allOut);
         int xo = off(x), ro = rowOut == null ? 0 : off(rowOut), co = colOut == null ? 0 : off(colOut), alo = allOut == null ? 0 : off(allOut);
         float sr = mean ? 1f / rows : 1f, sc = mean ? 1f / cols : 1f, sa = mean ? (float) (1.0 / plane) : 1f;
@@ -288,10 +240,7 @@ public final class SimdOps implements Ops {
     @Override
     public void planeBroadcast(long planesL, int rows, int cols, Ptr row, float sRow, Ptr col, float sCol, Ptr all, float sAll, Ptr dx) {
         int planes = Math.toIntExact(planesL), plane = rows * cols;
-        need(dx, (long) planes * plane, "planeBroadcast dx");
-        need(row, (long) planes * cols, "planeBroadcast row");
-        need(col, (long) planes * rows, "planeBroadcast col");
-        need(all, planes, "planeBroadcast all");
+        OpArgs.planeBroadcast(planes, rows, cols, row, col, all, dx);
         float[] DX = arr(dx), R = row == null ? null : arr(row), C = col == null ? null : arr(col), A = all == null ? null : arr(all);
         int dxo = off(dx), ro = row == null ? 0 : off(row), co = col == null ? 0 : off(col), alo = all == null ? 0 : off(all);
         int per = Math.max(1, (1 << 15) / Math.max(plane, 1));
@@ -322,14 +271,13 @@ public final class SimdOps implements Ops {
     @Override
     public void copy4d(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean accumulate) {
         for (int d : dims) if (d == 0) return; // an empty range copies nothing
+        OpArgs.copy4d(dims, src, ss, dst, ds);
         // A destination with a zero stride sums over that axis: keep the reference's sequential order.
         for (int i = 0; i < 4; i++)
             if (ds[i] == 0 && dims[i] > 1) {
-                scalar.copy4d(dims, src, ss, dst, ds, accumulate);
+                ScalarElementwise.copy4d(dims, src, ss, dst, ds, accumulate);
                 return;
             }
-        need(src, 1 + ReferenceOps.maxIndex(dims, ss), "copy4d src");
-        need(dst, 1 + ReferenceOps.maxIndex(dims, ds), "copy4d dst");
         float[] Sx = arr(src), D = arr(dst);
         long so = src.offset(), dso = dst.offset();
         int n3 = dims[3];
@@ -374,22 +322,22 @@ public final class SimdOps implements Ops {
 
     @Override
     public void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y) {
-        // Rare (dropout in training) and memory-bound: the reference loop, split over planes.
+        // Rare (dropout in training) and memory-bound: the scalar loop, split over planes.
+        OpArgs.planeScale(planes, n, x, scale, y);
         int per = Math.max(1, (1 << 16) / Math.max(n, 1)), tasks = (int) ((planes + per - 1) / per);
         par.forEach(tasks, planes * n, t -> {
             long p0 = (long) t * per, np = Math.min(planes, p0 + per) - p0;
-            scalar.planeScale(np, n, x.plus(p0 * n), scale.plus(p0), y.plus(p0 * n));
+            ScalarElementwise.planeScale(np, n, x.plus(p0 * n), scale.plus(p0), y.plus(p0 * n));
         });
     }
 
     @Override
     public void activation(Act act, long nL, Ptr x, Ptr y) {
+        OpArgs.activation(nL, x, y);
         if (act != Act.RELU && act != Act.IDENTITY) {
-            chunked(nL, (lo, hi) -> scalar.activation(act, hi - lo, x.plus(lo), y.plus(lo)));
+            chunked(nL, (lo, hi) -> ScalarElementwise.activation(act, hi - lo, x.plus(lo), y.plus(lo)));
             return;
         }
-        need(x, nL, "activation x");
-        need(y, nL, "activation y");
         float[] X = arr(x), Y = arr(y);
         int xo = off(x), yo = off(y);
         chunked(nL, (lo, hi) -> {
@@ -405,13 +353,11 @@ public final class SimdOps implements Ops {
 
     @Override
     public void activationBackward(Act act, long nL, Ptr x, Ptr y, Ptr dy, Ptr dx) {
+        OpArgs.activationBackward(nL, x, dy, dx);
         if (act != Act.RELU) {
-            chunked(nL, (lo, hi) -> scalar.activationBackward(act, hi - lo, x.plus(lo), y == null ? null : y.plus(lo), dy.plus(lo), dx.plus(lo)));
+            chunked(nL, (lo, hi) -> ScalarElementwise.activationBackward(act, hi - lo, x.plus(lo), y == null ? null : y.plus(lo), dy.plus(lo), dx.plus(lo)));
             return;
         }
-        need(x, nL, "activationBackward x");
-        need(dy, nL, "activationBackward dy");
-        need(dx, nL, "activationBackward dx");
         float[] X = arr(x), DY = arr(dy), DX = arr(dx);
         int xo = off(x), dyo = off(dy), dxo = off(dx);
         chunked(nL, (lo, hi) -> gateRow(DY, dyo + (int) lo, X, xo + (int) lo, (int) (hi - lo), DX, dxo + (int) lo));
@@ -430,45 +376,51 @@ public final class SimdOps implements Ops {
 
     @Override
     public void planeStats(long planes, int n, Ptr x, Ptr out) {
-        par.forEach(Math.toIntExact(planes), planes * n * 8, q -> scalar.planeStats(1, n, x.plus((long) q * n), out.plus(7L * q)));
+        OpArgs.planeStats(planes, n, x, out);
+        par.forEach(Math.toIntExact(planes), planes * n * 8, q -> PlaneStats.planeStats(1, n, x.plus((long) q * n), out.plus(7L * q)));
     }
 
     @Override
     public void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
-        par.forEach(Math.toIntExact(planes), planes * n * 8, q -> scalar.planeStatsBackward(1, n, x.plus((long) q * n), dOut.plus(7L * q), dx.plus((long) q * n)));
+        OpArgs.planeStatsBackward(planes, n, x, dOut, dx);
+        par.forEach(Math.toIntExact(planes), planes * n * 8, q -> PlaneStats.planeStatsBackward(1, n, x.plus((long) q * n), dOut.plus(7L * q), dx.plus((long) q * n)));
     }
 
     // Layer norms and attention are small (a layer's channels, a neuron set's tokens) and rare: the
-    // reference's loops, split over independent slices, so results are the reference's bits.
+    // scalar loops, split over independent slices, so results are the reference's bits.
 
     @Override
     public void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y) {
         long per = (long) s.a() * s.groups() * s.inner();
         NormShape one = new NormShape(1, s.a(), s.groups(), s.inner(), s.kind(), s.eps());
-        par.forEach(s.outer(), s.size() * 4, o -> scalar.layerNorm(one, x.plus(o * per), gamma, beta, y.plus(o * per)));
+        OpArgs.layerNorm(s, x, gamma, beta, y);
+        par.forEach(s.outer(), s.size() * 4, o -> ScalarNorm.layerNorm(one, x.plus(o * per), gamma, beta, y.plus(o * per)));
     }
 
     @Override
     public void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta) {
         long per = (long) s.a() * s.groups() * s.inner();
         NormShape one = new NormShape(1, s.a(), s.groups(), s.inner(), s.kind(), s.eps());
-        if (dx != null) par.forEach(s.outer(), s.size() * 6, o -> scalar.layerNormBackward(one, x.plus(o * per), gamma, dy.plus(o * per),
+        OpArgs.layerNormBackward(s, x, gamma, dy, dx, dgamma, dbeta);
+        if (dx != null) par.forEach(s.outer(), s.size() * 6, o -> ScalarNorm.layerNormBackward(one, x.plus(o * per), gamma, dy.plus(o * per),
                 dx.plus(o * per), null, null));
         // The parameter gradients sum over every (outer, group) in order: one pass, as the reference.
-        if (dgamma != null || dbeta != null) scalar.layerNormBackward(s, x, gamma, dy, null, dgamma, dbeta);
+        if (dgamma != null || dbeta != null) ScalarNorm.layerNormBackward(s, x, gamma, dy, null, dgamma, dbeta);
     }
 
     @Override
     public void attention(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr out) {
         long tt = (long) tokens * tokens, work = tt * dim * 2;
-        par.forEach(Math.toIntExact(groups), groups * work, g -> scalar.attention(1, tokens, dim, scale,
+        OpArgs.attention(groups, tokens, dim, qkv, probs, out);
+        par.forEach(Math.toIntExact(groups), groups * work, g -> ScalarAttention.attention(1, tokens, dim, scale,
                 qkv.plus(g * 3L * tokens * dim), probs.plus(g * tt), out.plus((long) g * tokens * dim)));
     }
 
     @Override
     public void attentionBackward(long groups, int tokens, int dim, float scale, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv) {
         long tt = (long) tokens * tokens, work = tt * dim * 4;
-        par.forEach(Math.toIntExact(groups), groups * work, g -> scalar.attentionBackward(1, tokens, dim, scale,
+        OpArgs.attentionBackward(groups, tokens, dim, qkv, probs, dOut, dqkv);
+        par.forEach(Math.toIntExact(groups), groups * work, g -> ScalarAttention.attentionBackward(1, tokens, dim, scale,
                 qkv.plus(g * 3L * tokens * dim), probs.plus(g * tt), dOut.plus((long) g * tokens * dim), dqkv.plus(g * 3L * tokens * dim)));
     }
 
@@ -476,9 +428,7 @@ public final class SimdOps implements Ops {
 
     @Override
     public void siren(SirenShape s, Ptr weights, Ptr coords, Ptr out) {
-        need(weights, s.size(), "siren weights");
-        need(coords, s.coordSize(), "siren coords");
-        need(out, s.outSize(), "siren out");
+        OpArgs.siren(s, weights, coords, out);
         float[] W = arr(weights), X = arr(coords), O = arr(out);
         long work = (long) s.points() * s.hidden() * (s.hidden() + s.in() + s.out());
         par.forEach(s.batch(), s.batch() * work, b -> SirenKernel.run(s, b, W, off(weights), X, off(coords), O,
@@ -487,13 +437,7 @@ public final class SimdOps implements Ops {
 
     @Override
     public void sirenBackward(SirenShape s, Ptr weights, Ptr coords, Ptr dOut, Ptr target, Ptr dWeights, Ptr loss) {
-        s.checkCotangent(dOut, target, loss);
-        need(weights, s.size(), "sirenBackward weights");
-        need(coords, s.coordSize(), "sirenBackward coords");
-        need(dOut, s.outSize(), "sirenBackward dOut");
-        need(target, s.outSize(), "sirenBackward target");
-        need(dWeights, s.size(), "sirenBackward dWeights");
-        need(loss, s.batch(), "sirenBackward loss");
+        OpArgs.sirenBackward(s, weights, coords, dOut, target, dWeights, loss);
         float[] W = arr(weights), X = arr(coords), D = arr(dWeights), G = dOut == null ? null : arr(dOut), T = target == null ? null : arr(target);
         float[] L = loss == null ? null : arr(loss);
         int per = s.points() * s.out();
@@ -508,13 +452,10 @@ public final class SimdOps implements Ops {
     @Override
     public void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step) {
         // The reference's update in double precision, 4 lanes at a time, with the same operations in the
-        // same order, so the result is bit-identical to ReferenceOps. (A float32 update was tried:
+        // same order, so the result is bit-identical to the reference backend. (A float32 update was tried:
         // parameters whose gradient is near eps move by +-lr on the sign of a tiny number, and after 4
         // steps the nfn fixture's last-step gradients were 2e-3 off, tolerance 1e-4.)
-        need(param, n, "adam param");
-        need(grad, n, "adam grad");
-        need(m, n, "adam m");
-        need(v, n, "adam v");
+        OpArgs.adamStep(n, param, grad, m, v);
         float[] P = arr(param), G = arr(grad), M = arr(m), W = arr(v);
         int po = off(param), go = off(grad), mo = off(m), vo = off(v);
         double b1 = cfg.beta1(), b2 = cfg.beta2(), eps = cfg.eps(), wd = cfg.weightDecay();
@@ -533,7 +474,7 @@ public final class SimdOps implements Ops {
                 toFloat(vi, W, vo + i);
                 toFloat(p.sub(mi.mul(stepSize).div(vi.sqrt().div(bc2Sqrt).add(eps))), P, po + i);
             }
-            if (i < hi) scalar.adamStep(hi - i, param.plus(i), grad.plus(i), m.plus(i), v.plus(i), cfg, step);
+            if (i < hi) ScalarElementwise.adamStep(hi - i, param.plus(i), grad.plus(i), m.plus(i), v.plus(i), cfg, step);
         });
     }
 

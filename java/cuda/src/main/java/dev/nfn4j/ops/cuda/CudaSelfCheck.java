@@ -2,6 +2,7 @@ package dev.nfn4j.ops.cuda;
 
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
@@ -96,7 +97,7 @@ final class CudaSelfCheck {
             for (int k = 0; k < 2; k++) {
                 Ops o = k == 0 ? cuda : ref;
                 o.planeReduce((long) B * s.cin(), s.rows(), s.cols(), x[k], inRow[k], inCol[k], inAll[k], true);
-                o.channelMix(s, x[k], a[k], bias[k], row[k], col[k], glob[k], Act.RELU, y[k], new PlanePools(rowMean[k], colMean[k], allMean[k]));
+                o.channelMix(s, x[k], a[k], new MixEpilogue(bias[k], row[k], col[k], glob[k], Act.RELU, new PlanePools(rowMean[k], colMean[k], allMean[k])), y[k]);
                 o.channelMixBackward(s, x[k], a[k], Act.RELU, y[k], dy[k], new MixGrads(dx[k], da[k], db[k], dRow[k], dCol[k], dGlob[k], true));
             }
             List<String> bad = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.nfn4j.ops.cuda;
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.LossFn;
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.NormShape;
@@ -240,9 +241,8 @@ class CudaEmulationTest {
         long P = s.plane(), B = s.batch(), planes = B * s.cout();
         Ptr x = input(B * s.cin() * P), a = input((long) s.cout() * s.cin()), bias = input(s.cout()), row = input(planes * s.cols()),
                 col = input(planes * s.rows()), glob = input(planes), dy = input(planes * P), y = cuda.alloc(planes * P).at(0);
-        cuda.channelMix(s, x, a, bias, row, col, glob, Act.RELU, y);
-        cuda.channelMix(s, x, a, bias, row, col, glob, Act.RELU, y,
-                new PlanePools(cuda.alloc(planes * s.cols()).at(0), cuda.alloc(planes * s.rows()).at(0), cuda.alloc(planes).at(0)));
+        cuda.channelMix(s, x, a, MixEpilogue.terms(bias, row, col, glob).then(Act.RELU), y);
+        cuda.channelMix(s, x, a, new MixEpilogue(bias, row, col, glob, Act.RELU, new PlanePools(cuda.alloc(planes * s.cols()).at(0), cuda.alloc(planes * s.rows()).at(0), cuda.alloc(planes).at(0))), y);
         for (Act act : new Act[]{Act.IDENTITY, Act.RELU}) {
             cuda.channelMixBackward(s, x, a, act, y, dy, new MixGrads(cuda.alloc(B * s.cin() * P).at(0), cuda.alloc((long) s.cout() * s.cin()).at(0),
                     cuda.alloc(s.cout()).at(0), cuda.alloc(planes * s.cols()).at(0), cuda.alloc(planes * s.rows()).at(0), cuda.alloc(planes).at(0), true));

@@ -2,6 +2,8 @@ package dev.nfn4j.ops.cuda;
 
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.MixEpilogue;
+import dev.nfn4j.ops.MixGrads;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
@@ -90,8 +92,8 @@ class CudaOpsTest {
         Both bias = in(gaussian(s.cout(), 0)), row = in(gaussian(B * s.cout() * s.cols(), 0));
         Both col = in(gaussian(B * s.cout() * s.rows(), 0)), glob = in(gaussian(B * s.cout(), 0));
         Both y = out(B * s.cout() * plane);
-        cuda.channelMix(s, x.c, a.c, bias.c, row.c, col.c, glob.c, y.c);
-        ref.channelMix(s, x.r, a.r, bias.r, row.r, col.r, glob.r, y.r);
+        cuda.channelMix(s, x.c, a.c, MixEpilogue.terms(bias.c, row.c, col.c, glob.c), y.c);
+        ref.channelMix(s, x.r, a.r, MixEpilogue.terms(bias.r, row.r, col.r, glob.r), y.r);
         expect(y, tol, what + s);
         return x;
     }
@@ -108,8 +110,8 @@ class CudaOpsTest {
             Both a = in(gaussian(s.cout() * s.cin(), 0)); // the backward's own A
             Both dy = in(gaussian(B * s.cout() * plane, 0.25f));
             Both dx = in(gaussian(B * s.cin() * plane, 0)), da = in(gaussian(s.cout() * s.cin(), 0)), db = in(gaussian(s.cout(), 0));
-            cuda.channelMixBackward(s, x.c, a.c, dy.c, dx.c, da.c, db.c);
-            ref.channelMixBackward(s, x.r, a.r, dy.r, dx.r, da.r, db.r);
+            cuda.channelMixBackward(s, x.c, a.c, Act.IDENTITY, null, dy.c, MixGrads.of(dx.c, da.c, db.c));
+            ref.channelMixBackward(s, x.r, a.r, Act.IDENTITY, null, dy.r, MixGrads.of(dx.r, da.r, db.r));
             expect(dx, FWD, "channelMixBackward dx " + s);
             expect(da, RED, "channelMixBackward da " + s + " (" + KernelPlans.weightGradSplit(B * s.plane()).chunks() + " chunks)");
             expect(db, RED, "channelMixBackward dbias " + s);
@@ -134,8 +136,8 @@ class CudaOpsTest {
                 cuda.upload(xv, 0, xc, xv.length);
                 ref.upload(xv, 0, xr, xv.length);
                 Both y = out(B * s.cout() * plane);
-                cuda.channelMix(s, xc, a.c, bias.c, null, null, null, y.c);
-                ref.channelMix(s, xr, a.r, bias.r, null, null, null, y.r);
+                cuda.channelMix(s, xc, a.c, MixEpilogue.bias(bias.c), y.c);
+                ref.channelMix(s, xr, a.r, MixEpilogue.bias(bias.r), y.r);
                 String path = plane % 4 == 0 && offset == 4 ? "16-byte loads" : "4-byte loads";
                 expect(y, FWD, "channelMix " + s + ", x at float offset " + offset + " (" + path + ")");
             }
@@ -160,8 +162,8 @@ class CudaOpsTest {
                 Both x = forwardMix(s, Tf32AccuracyTest.GPU_TOLERANCE, "tf32 channelMix ");
                 Both a = in(gaussian(s.cout() * s.cin(), 0)); // the backward's own A
                 Both dy = in(gaussian(B * s.cout() * plane, 0.25f)), dx = in(gaussian(B * s.cin() * plane, 0));
-                cuda.channelMixBackward(s, x.c, a.c, dy.c, dx.c, null, null);
-                ref.channelMixBackward(s, x.r, a.r, dy.r, dx.r, null, null);
+                cuda.channelMixBackward(s, x.c, a.c, Act.IDENTITY, null, dy.c, MixGrads.of(dx.c, null, null));
+                ref.channelMixBackward(s, x.r, a.r, Act.IDENTITY, null, dy.r, MixGrads.of(dx.r, null, null));
                 expect(dx, Tf32AccuracyTest.GPU_TOLERANCE, "tf32 channelMixBackward dx " + s);
             }
         } finally {
@@ -178,7 +180,7 @@ class CudaOpsTest {
         for (int run = 0; run < 2; run++) {
             Both da = out(40 * 24);
             cuda.fill(da.c, 40 * 24, 0f);
-            cuda.channelMixBackward(s, x.c, a.c, dy.c, null, da.c, null);
+            cuda.channelMixBackward(s, x.c, a.c, Act.IDENTITY, null, dy.c, MixGrads.of(null, da.c, null));
             runs[run] = read(cuda, da.c, 40 * 24);
         }
         Compare.assertBitIdentical(runs[1], runs[0], "da of two identical runs (no float atomics, fixed chunks)");

@@ -1,5 +1,6 @@
 package dev.nfn4j.ops.cuda;
 
+import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.reference.ReferenceOps;
@@ -79,7 +80,7 @@ class Tf32AccuracyTest {
         Ptr yp = ops.alloc(ys).at(0);
         ops.upload(x, 0, xp, x.length);
         ops.upload(a, 0, ap, a.length);
-        ops.channelMix(s, xp, ap, null, null, null, null, yp);
+        ops.channelMix(s, xp, ap, MixEpilogue.NONE, yp);
         float[] y = new float[ys];
         ops.download(yp, y, 0, ys);
         return y;

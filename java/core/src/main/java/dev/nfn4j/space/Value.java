@@ -1,8 +1,8 @@
-package dev.nfn4j.nn;
+package dev.nfn4j.space;
 
 import dev.nfn4j.ops.Ptr;
 
-/** What flows between modules: a {@link dev.nfn4j.space.WeightSpace} or a plain {@link Tensor}, in backend memory. */
+/** What flows between modules: a {@link WeightSpace} or a plain tensor ({@code dev.nfn4j.nn.Tensor}), in backend memory. */
 public interface Value {
     Ptr data();
 

@@ -1,4 +1,4 @@
-package dev.nfn4j.ops.reference;
+package dev.nfn4j.ops.host;
 
 import dev.nfn4j.ops.Act;
 

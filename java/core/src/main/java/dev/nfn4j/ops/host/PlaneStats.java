@@ -1,16 +1,44 @@
-package dev.nfn4j.ops.reference;
+package dev.nfn4j.ops.host;
+
+import dev.nfn4j.ops.Ptr;
 
 import java.util.Arrays;
+
+import static dev.nfn4j.ops.host.HostBuf.array;
+import static dev.nfn4j.ops.host.HostBuf.offset;
 
 /**
  * The StatNN statistics of one plane, as nfn's StatFeaturizer computes them with torch:
  * mean, unbiased variance and quantiles 0, .25, .5, .75, 1 (linear interpolation between the
- * sorted values at floor and ceil of q*(n-1)).
+ * sorted values at floor and ceil of q*(n-1)). The op-level loops are shared by the host
+ * backends; callers check the arguments.
  */
-final class PlaneStats {
+public final class PlaneStats {
     static final double[] QUANTILES = {0, 0.25, 0.5, 0.75, 1};
 
     private PlaneStats() {}
+
+    /** {@link dev.nfn4j.ops.Ops#planeStats}, plane by plane. */
+    public static void planeStats(long planes, int n, Ptr x, Ptr out) {
+        float[] X = array(x), O = array(out);
+        double[] sorted = new double[n];
+        for (int p = 0; p < planes; p++) {
+            int base = (int) (offset(x) + p * n);
+            double[] st = PlaneStats.stats(X, base, n, sorted);
+            for (int q = 0; q < 7; q++) O[offset(out) + p * 7 + q] = (float) st[q];
+        }
+    }
+
+    /** {@link dev.nfn4j.ops.Ops#planeStatsBackward}, plane by plane. */
+    public static void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
+        float[] X = array(x), G = array(dOut), DX = array(dx);
+        double[] grad = new double[n];
+        for (int p = 0; p < planes; p++) {
+            int base = (int) (offset(x) + p * n);
+            PlaneStats.backward(X, base, n, G, (int) (offset(dOut) + p * 7), grad);
+            for (int i = 0; i < n; i++) DX[(int) (offset(dx) + p * n + i)] += (float) grad[i];
+        }
+    }
 
     /** Returns the 7 statistics of x[base..base+n); {@code scratch} has length >= n. */
     static double[] stats(float[] x, int base, int n, double[] scratch) {
