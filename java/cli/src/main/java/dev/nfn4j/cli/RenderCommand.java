@@ -1,8 +1,11 @@
 package dev.nfn4j.cli;
 
+import dev.nfn4j.io.NfnFormatException;
+import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.train.Classifier;
 import dev.nfn4j.train.ConfusionMatrix;
+import dev.nfn4j.train.EditModel;
 import dev.nfn4j.zoo.ImageData;
 import dev.nfn4j.zoo.SirenGrid;
 import dev.nfn4j.zoo.SirenZoo;
@@ -55,6 +58,9 @@ final class RenderCommand implements Callable<Integer> {
                 EditTraining.render(zoo, zooDir, data, out, rows, split, count);
                 return 0;
             }
+            if (!Classifier.isClassifier(zoo))
+                throw new NfnFormatException(zoo, "a '" + EditModel.task(Safetensors.read(zoo)) + "' checkpoint (metadata task), expected a SIREN "
+                        + "classifier (nfn4j train --task classify) or an INR-editing one (nfn4j train --task edit)");
             if (zooDir == null) throw new IllegalArgumentException(zoo + " is a file: give the SIREN zoo to draw from with --zoo DIR");
             classifier = Classifier.load(zoo, Backends.get());
         } else if (zooDir != null) {
