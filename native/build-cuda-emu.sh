@@ -12,7 +12,7 @@
 # from the kernels' own types). Every other cu* symbol that JCuda's native driver library
 # imports (read with nm from JCUDA_NATIVES_JAR) gets a stub answering CUDA_ERROR_NOT_SUPPORTED,
 # so an unexpected call fails cleanly instead of ending the process. Run by Maven
-# (generate-resources of the java module); without g++ it prints one line and the emulated
+# (generate-resources of the java/cuda module); without g++ it prints one line and the emulated
 # tests report the library missing. NFN4J_EMU_CXXFLAGS adds compiler flags.
 #
 # --asan builds the debugging variant under AddressSanitizer into OUT_DIR/libcuda.so.1 (the
@@ -27,7 +27,7 @@ if [[ "${1:-}" == "--asan" ]]; then
     shift
     [[ $# -ge 1 ]] || { echo "usage: $0 --asan OUT_DIR [JCUDA_NATIVES_JAR]" >&2; exit 2; }
 fi
-classes="${1:-$root/java/target/classes}"
+classes="${1:-$root/java/cuda/target/classes}"
 jcudaJar="${2:-}"
 src="$root/native/cuda-emu"
 out="$classes/dev/nfn4j/ops/cuda/emulation"

@@ -9,13 +9,13 @@
 # fatbin, one per line, from ptxas's report, after a "# nvcc X.Y" line), and REPORT_DIR/ptxas.txt (registers, shared
 # memory, stack frames and spills of every kernel). A kernel with a stack frame or spills fails
 # the build: that is local memory in a hot loop, a bug to fix. Run by Maven (generate-resources
-# of the java module); skipped with one line when nvcc is not found (NVCC or PATH), and when the
+# of the java/cuda module); skipped with one line when nvcc is not found (NVCC or PATH), and when the
 # fatbin is newer than every kernel source and this script.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-classes="${1:-$root/java/target/classes}"
-report="${2:-$root/java/target/kernels}"
+classes="${1:-$root/java/cuda/target/classes}"
+report="${2:-$root/java/cuda/target/kernels}"
 out="$classes/dev/nfn4j/ops/cuda"
 fatbin="$out/nfn4j.fatbin"
 

@@ -37,8 +37,8 @@ say() { echo "gpu-check: $*"; }
 jre_modules() {
     local deps
     deps=$("$JAVA_HOME/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
-        --add-modules jdk.incubator.vector "$ROOT/java/target/nfn4j-cli.jar" "$CARRY/nfn4j-jmh.jar" \
-        "$ROOT/java/target/test-classes" "$CARRY/console.jar" 2>/dev/null | tail -n1)
+        --add-modules jdk.incubator.vector "$ROOT/java/cli/target/nfn4j-cli.jar" "$CARRY/nfn4j-jmh.jar" \
+        "$CARRY/test-classes" "$CARRY/console.jar" 2>/dev/null | tail -n1)
     [[ "$deps" == java.base* ]] || die "jdeps could not list the modules (got: '$deps')"
     echo "$deps,java.base,java.logging,jdk.incubator.vector,jdk.unsupported" | tr ',' '\n' | sort -u | paste -sd, -
 }
@@ -76,23 +76,27 @@ prepare() {
     mv -f "$CARRY/junit-platform-console-standalone.jar" "$CARRY/console.jar"
     # The launcher bundles the JUnit Platform and Jupiter: drop the duplicates.
     rm -f "$CARRY"/lib/junit-* "$CARRY"/lib/opentest4j-* "$CARRY"/lib/apiguardian-*
-    local version jar
+    local version jar m
     version=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' pom.xml | head -n1)
-    jar="$ROOT/java/target/nfn4j-$version.jar"
-    [ -f "$jar" ] || die "the build left no $jar"
-    cp "$jar" "$CARRY/nfn4j.jar"
+    for m in core cuda cli; do
+        jar="$ROOT/java/$m/target/nfn4j-$m-$version.jar"
+        [ -f "$jar" ] || die "the build left no $jar"
+        cp "$jar" "$CARRY/nfn4j-$m.jar"
+    done
+    jar="$CARRY/nfn4j-cuda.jar"
     cp "$ROOT/jmh/target/nfn4j-jmh-$version.jar" "$CARRY/nfn4j-jmh.jar" || die "no jmh jar"
-    cp -r "$ROOT/java/target/test-classes" "$CARRY/test-classes"
+    mkdir -p "$CARRY/test-classes"
+    for m in core cuda cli; do cp -r "$ROOT/java/$m/target/test-classes/." "$CARRY/test-classes/"; done
     rm -rf "$CARRY/test-classes/dev/nfn4j/fuzz"
 
-    # 2. The kernels must be inside the nfn4j jar (built by the Maven build when nvcc exists).
+    # 2. The kernels must be inside the nfn4j-cuda jar (built by the Maven build when nvcc exists).
     local fatbin
-    fatbin=$("$JAVA_HOME/bin/jar" tf "$CARRY/nfn4j.jar" | grep -E '\.fatbin$' || true)
+    fatbin=$("$JAVA_HOME/bin/jar" tf "$jar" | grep -E '\.fatbin$' || true)
     if [ -z "$fatbin" ]; then
         if [ "$strict_fatbin" = 1 ] && [ "${NFN4J_GPU_ALLOW_NO_FATBIN:-0}" != 1 ]; then
             die "no *.fatbin inside $jar: the kernel build did not run (is nvcc on PATH? see native/README.md), so the CUDA backend cannot load there. NFN4J_GPU_ALLOW_NO_FATBIN=1 packs anyway."
         fi
-        say "WARNING: no kernel fatbin in the nfn4j jar: the cuda backend will report itself unavailable"
+        say "WARNING: no kernel fatbin in the nfn4j-cuda jar: the cuda backend will report itself unavailable"
     else
         say "kernels: $(echo "$fatbin" | paste -sd' ' -)"
         ls "$CARRY"/lib/jcuda-*.jar >/dev/null 2>&1 || die "kernels are built but no JCuda jar was copied into $CARRY/lib"
@@ -213,22 +217,22 @@ device_main() {
         rc_tests=no-jdk rc_bench=no-jdk
         GPU_CHECK_STAGES=torch
     fi
-    local fx="$ROOT/java/src/test/conformance/nfn" lfx="$ROOT/java/src/test/conformance/nfn-layers" backend=cuda cp_test cp_bench
+    local fx="$ROOT/java/core/src/test/conformance/nfn" lfx="$ROOT/java/core/src/test/conformance/nfn-layers" backend=cuda cp_test cp_bench
     [ "$dry" = 1 ] && backend=simd
-    cp_test="$CARRY/test-classes:$CARRY/nfn4j.jar:$CARRY/lib/*:$CARRY/console.jar"
-    cp_bench="$CARRY/nfn4j-jmh.jar:$CARRY/nfn4j.jar:$CARRY/lib/*"
+    cp_test="$CARRY/test-classes:$CARRY/nfn4j-core.jar:$CARRY/nfn4j-cuda.jar:$CARRY/nfn4j-cli.jar:$CARRY/lib/*:$CARRY/console.jar"
+    cp_bench="$CARRY/nfn4j-jmh.jar:$CARRY/nfn4j-core.jar:$CARRY/nfn4j-cuda.jar:$CARRY/lib/*"
 
     if want tests; then
         local t
         t=$(stage_timeout "${GPU_CHECK_TESTS_S:-200}")
         say "== tests: the whole suite, backend $backend forced and required (timeout ${t}s; every line in tests.txt)"
-        # As Surefire runs it (java/pom.xml, root pom argLine and systemPropertyVariables), from the
+        # As Surefire runs it (java/core/pom.xml, root pom argLine and systemPropertyVariables), from the
         # module folder, with the SIMD backend required too. Not CI=true: the machine has no
         # Fashion-MNIST (30 MB, not carried), so its tests report themselves skipped with the reason.
         # fontconfig: the machine's own configuration plus the carried font.
         printf '<?xml version="1.0"?>\n<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
             "$CARRY/fonts" "$work/fc-cache" > "$work/fonts.conf"
-        ( cd "$ROOT/java" && export FONTCONFIG_FILE="$work/fonts.conf" && timeout -k 10 "$t" "$JAVA" "${JVM_FLAGS[@]}" -Xmx4g -Djava.awt.headless=true \
+        ( cd "$ROOT/java/core" && export FONTCONFIG_FILE="$work/fonts.conf" && timeout -k 10 "$t" "$JAVA" "${JVM_FLAGS[@]}" -Xmx4g -Djava.awt.headless=true \
             -Dnfn4j.backend=$backend -Dnfn4j.requireBackend=$backend,simd -Dnfn4j.conformanceDir="$fx" -Dnfn4j.conformanceLayersDir="$lfx" \
             -cp "$cp_test" org.junit.platform.console.ConsoleLauncher execute \
             --scan-classpath "$CARRY/test-classes" --reports-dir "$work/reports" \

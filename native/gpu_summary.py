@@ -3,7 +3,7 @@
 
 Inputs (any may be missing: the table then says what is missing): gpu_bench.json (GpuBench,
 nfn4j), torch_baseline.json (native/torch_baseline.py), the JUnit XML report of the test
-suite, and each stage's exit status. Targets (issue 4, same GPU, one run, medians):
+suite, and each stage's exit status. Targets (same GPU, one run, medians):
   zoo_hnp_train_step, zoo_np_train_step (graph-captured): >= 10x faster than PyTorch eager;
   np_mlp1024_c32_fwd: >= 75% of the measured copy bandwidth and >= 1.5x faster than torch.compile;
   np_mlp1024_c32_fwd_bwd: >= 1.5x faster than torch.compile.

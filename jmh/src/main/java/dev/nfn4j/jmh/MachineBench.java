@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * bandwidth (each thread copies its own 128 MiB array: bytes = 2 x 128 MiB per op, read + write)
  * and peak FMA throughput (twelve independent vector FMA chains per thread, no memory traffic:
  * flops = 2 x lanes x 12 x iterations per op). Run with {@code -t 1} and {@code -t 2}. Ten chains
- * (until 2026-11-27) sat exactly at latency x pipes of this AMD core and measured 64 GFLOP/s per
- * core, below what the channel-mix GEMM itself reached in a lab (70-80).
+ * sit exactly at latency x pipes of an AMD Zen core and measure 64 GFLOP/s per core there,
+ * below what the channel-mix GEMM itself reaches (70-80).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

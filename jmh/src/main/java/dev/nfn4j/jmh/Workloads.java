@@ -60,7 +60,7 @@ public final class Workloads {
     /** Small-CNN-Zoo-shaped weights: three 3x3 conv layers of 16 channels on 1-channel input, dense 16 -> 10. */
     public static final String ZOO_SIZES = "1,16,16,16,10", ZOO_FILTERS = "3x3,3x3,3x3,-";
 
-    /** Issue 3's five workloads, then issue 4's three GPU-sized ones. */
+    /** Five CPU-sized workloads, then three GPU-sized ones. */
     public static final List<Named> NAMED = List.of(
             Named.train("zoo_hnp_train_step", "HNP", 8),
             Named.train("zoo_np_train_step", "NP_IO", 8),
