@@ -14,7 +14,7 @@ over its timed steps, nfn4j's over its whole process (start-up, JIT, evaluations
 a host loaded by other jobs the wall-clock rates depend on how the scheduler treats each side's
 threads (PyTorch's OpenMP threads spin while they wait for each other).
 
-    /usr/bin/python3 scripts/inr-classify-vs-torch.py [--zoo /tmp/siren-zoo-default] [--model hnp]
+    /usr/bin/python3 jmh/scripts/inr-classify-vs-torch.py [--zoo /tmp/siren-zoo-default] [--model hnp]
         [--hidden 32,32,32] [--fourier 16] [--head 1000,1000] [--batch 32] [--steps 40] [--threads 2]
 
 Needs Debian's python3-torch (1.13) and a SIREN zoo (nfn4j zoo build-siren).
@@ -36,7 +36,7 @@ from torch import nn
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "native"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "native"))
 from torch_baseline import Spec, HNPLinear, NPLinear, HNPPool, TupleReLU  # noqa: E402
 
 SIZES = [2, 32, 32, 1]
@@ -137,7 +137,7 @@ def subset_zoo(zoo, folder, train_count):
 
 
 def nfn4j_steps_per_second(a):
-    jar = os.path.join(HERE, "..", "java", "target", "nfn4j-cli.jar")
+    jar = os.path.join(HERE, "..", "..", "java", "cli", "target", "nfn4j-cli.jar")
     java = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
     with tempfile.TemporaryDirectory() as tmp:
         zoo, out = os.path.join(tmp, "zoo"), os.path.join(tmp, "run")
