@@ -18,6 +18,7 @@ public final class Activation implements Layer {
     private final boolean fused;
     private Value lastIn, lastOut;
 
+    /** Applies {@code act} elementwise to its input. */
     public Activation(Ops ops, Act act) {
         this(ops, act, false);
     }

@@ -22,6 +22,7 @@ public final class ChannelDropout implements Layer {
     private Value lastIn;
     private Ptr lastMask;
 
+    /** Dropout with probability {@code p}; masks are drawn from {@code seed}, the step and the batch position. */
     public ChannelDropout(Ops ops, double p, long seed) {
         this.dropout = new DropoutMask(p, seed);
         this.ops = ops;

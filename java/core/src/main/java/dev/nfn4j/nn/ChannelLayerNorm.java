@@ -14,6 +14,7 @@ import java.util.Arrays;
  * applies one to every tensor of a weight space.
  */
 public final class ChannelLayerNorm implements Layer {
+    /** The eps added to the standard deviation, as nfn's. */
     public static final double EPS = 1e-5;
 
     private final Ops ops;
@@ -22,6 +23,7 @@ public final class ChannelLayerNorm implements Layer {
     private final Workspace ws;
     private Tensor lastIn, lastOut;
 
+    /** A norm over {@code channels} channels, declaring {@code prefix + "gamma"} and {@code prefix + "beta"}. */
     public ChannelLayerNorm(Params params, String prefix, int channels) {
         if (channels < 1) throw new IllegalArgumentException("ChannelLayerNorm needs channels >= 1, got " + channels);
         this.ops = params.ops();

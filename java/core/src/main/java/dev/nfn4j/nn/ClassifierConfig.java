@@ -52,6 +52,7 @@ public record ClassifierConfig(String kind, int[] hidden, int fourier, double fo
     static final long FOURIER_SEED = 0x5eed;
     public static final int MAX_CLASSES = 1 << 16;
 
+    /** Normalises the kind's name and checks the settings. */
     public ClassifierConfig {
         kind = kind.trim().toUpperCase(java.util.Locale.ROOT);
         if (!KINDS.contains(kind)) throw new IllegalArgumentException("unknown classifier kind '" + kind + "' (expected hnp, np, np_io, mlp or statnn)");
@@ -157,6 +158,7 @@ public record ClassifierConfig(String kind, int[] hidden, int fourier, double fo
         mods.add(new Linear(params, prefix + index + ".", in, classes));
     }
 
+    /** This configuration as JSON, the form stored in checkpoint metadata. */
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);

@@ -31,6 +31,7 @@ public final class FourierFeatures implements Layer {
     private WeightSpace lastIn;
     private Ptr lastZ;
 
+    /** Features with a projection {@code [cin][mapping]} drawn from N(0, scale^2) with {@code seed}. */
     public FourierFeatures(Ops ops, NetworkSpec spec, int cin, int mapping, double scale, long seed) {
         this(ops, spec, draw(cin, mapping, scale, seed));
     }
@@ -105,6 +106,7 @@ public final class FourierFeatures implements Layer {
         return p;
     }
 
+    /** Output channels, {@code 2 * mapping}. */
     public int outChannels() {
         return 2 * m;
     }

@@ -20,11 +20,16 @@ import java.util.Map;
  * inputs, caches one graph per batch size and runs forward and backward.
  */
 abstract class GraphLayer implements FusesActivation {
+    /** The parameters this layer declares its own in. */
     protected final Params params;
+    /** The backend the layer runs on. */
     protected final Ops ops;
+    /** The network whose weight spaces the layer takes and returns. */
     protected final NetworkSpec spec;
+    /** Input and output channel counts. */
     protected final int cin, cout;
     private final Map<Integer, MixGraph> graphs = new HashMap<>();
+    /** Reusable buffers of the layer's outputs and scratch. */
     protected final Workspace ws;
     private MixGraph.Run lastRun;
     private MixGraph lastGraph;
@@ -83,6 +88,7 @@ abstract class GraphLayer implements FusesActivation {
         return dPrepared;
     }
 
+    /** The input as a weight space of this layer's network and input channels, or an error naming the mismatch. */
     protected WeightSpace checkInput(Value in) {
         if (!(in instanceof WeightSpace x))
             throw new IllegalArgumentException(this + " takes a weight space, got " + in);
@@ -138,6 +144,7 @@ abstract class GraphLayer implements FusesActivation {
         return pooled;
     }
 
+    /** The global-pool sources of the given pools: every row-and-column mean, then every bias mean. */
     protected static List<MixGraph.Src> globalSources(List<MixGraph.Pooled> pooled) {
         List<MixGraph.Src> gSrc = new ArrayList<>();
         for (MixGraph.Pooled p : pooled) gSrc.add(p.rcMean());

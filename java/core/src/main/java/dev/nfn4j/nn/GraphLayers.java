@@ -6,6 +6,7 @@ import dev.nfn4j.space.NetworkSpec;
 public final class GraphLayers {
     private GraphLayers() {}
 
+    /** The NF-Layer of the given mode (NP, NP_IO, HNP or POINTWISE, any case) from {@code cin} to {@code cout} channels. */
     public static Layer create(String mode, Params params, NetworkSpec spec, int cin, int cout, Init.Type init) {
         return switch (mode.trim().toUpperCase()) {
             case "NP" -> new NPLinear(params, "", spec, cin, cout, false, init);

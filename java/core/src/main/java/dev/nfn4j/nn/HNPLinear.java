@@ -13,6 +13,7 @@ import java.util.List;
 public final class HNPLinear extends GraphLayer {
     private final String prefix;
 
+    /** An HNPLinear from {@code cin} to {@code cout} channels, declaring its parameters under {@code prefix}. */
     public HNPLinear(Params params, String prefix, NetworkSpec spec, int cin, int cout, Init.Type init) {
         super(params, spec, cin, cout);
         this.prefix = prefix;

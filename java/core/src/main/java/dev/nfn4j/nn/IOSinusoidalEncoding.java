@@ -30,6 +30,7 @@ public final class IOSinusoidalEncoding implements Layer {
     private WeightSpace lastOut;
     private WsLayout lastIn;
 
+    /** Appends {@code 2 numBands + 1} code channels to {@code cin}; {@code encLayers} also codes each tensor's layer. */
     public IOSinusoidalEncoding(Ops ops, NetworkSpec spec, int cin, double maxFreq, int numBands, boolean encLayers) {
         if (cin < 1 || numBands < 1) throw new IllegalArgumentException("IOSinusoidalEncoding needs channels >= 1 and num_bands >= 1");
         this.ops = ops;
@@ -78,6 +79,7 @@ public final class IOSinusoidalEncoding implements Layer {
         return e;
     }
 
+    /** Output channels, {@code cin + 2 numBands + 1}. */
     public int outChannels() {
         return cin + d;
     }

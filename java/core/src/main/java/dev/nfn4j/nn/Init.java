@@ -6,16 +6,29 @@ package dev.nfn4j.nn;
  * N(0, 2/fan_in) weights and zero biases ("kaiming_normal"); io embeddings are N(0, 1).
  */
 public record Init(Kind kind, double scale) {
-    public enum Kind { UNIFORM, NORMAL, ZERO, CONSTANT }
+    /** The distribution a parameter is drawn from; {@code scale} is its parameter. */
+    public enum Kind {
+        /** U(-scale, scale). */
+        UNIFORM,
+        /** N(0, scale^2). */
+        NORMAL,
+        /** All zeros. */
+        ZERO,
+        /** Every entry {@code scale}. */
+        CONSTANT
+    }
 
+    /** Uniform on {@code [-bound, bound]}. */
     public static Init uniform(double bound) {
         return new Init(Kind.UNIFORM, bound);
     }
 
+    /** Normal with mean 0 and standard deviation {@code std}. */
     public static Init normal(double std) {
         return new Init(Kind.NORMAL, std);
     }
 
+    /** Every entry 0. */
     public static Init zero() {
         return new Init(Kind.ZERO, 0);
     }
@@ -27,12 +40,17 @@ public record Init(Kind kind, double scale) {
 
     /** nfn's init types for a group of layers whose input sizes sum to {@code fanIn}. */
     public enum Type {
-        PYTORCH_DEFAULT, KAIMING_NORMAL;
+        /** nfn's "pytorch_default": weights and biases U(-sqrt(1/fan_in), sqrt(1/fan_in)). */
+        PYTORCH_DEFAULT,
+        /** nfn's "kaiming_normal": weights N(0, 2/fan_in), biases zero. */
+        KAIMING_NORMAL;
 
+        /** The init of a weight in a group with fan-in {@code fanIn}. */
         public Init weight(long fanIn) {
             return this == PYTORCH_DEFAULT ? uniform(Math.sqrt(1.0 / fanIn)) : normal(Math.sqrt(2.0 / fanIn));
         }
 
+        /** The init of a bias in a group with fan-in {@code fanIn}. */
         public Init bias(long fanIn) {
             return this == PYTORCH_DEFAULT ? uniform(Math.sqrt(1.0 / fanIn)) : zero();
         }

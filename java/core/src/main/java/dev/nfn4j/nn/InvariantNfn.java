@@ -18,7 +18,15 @@ import java.util.List;
  * none after the last, whose channel count is the output's.
  */
 public final class InvariantNfn {
-    public enum Mode { HNP, NP, POINTWISE }
+    /** The kind of NF-Layer the network is built from. */
+    public enum Mode {
+        /** {@link HNPLinear}: equivariant to hidden-neuron permutations. */
+        HNP,
+        /** {@link NPLinear}: equivariant to every neuron permutation. */
+        NP,
+        /** {@link Pointwise}: a channel mix of each entry on its own. */
+        POINTWISE
+    }
 
     /**
      * How the last NF-Layer's output becomes invariant features: nfn's HNPPool or NPPool (means
@@ -27,7 +35,12 @@ public final class InvariantNfn {
      * features, not only its mean.
      */
     public enum Pool {
-        HNP, NP, STATS,
+        /** nfn's HNPPool: means over the hidden-neuron axes. */
+        HNP,
+        /** nfn's NPPool: means over every neuron axis. */
+        NP,
+        /** StatNN's seven statistics of every tensor per channel. */
+        STATS,
         /** No pooling and no head: an equivariant NFN whose output is a weight space. */
         NONE;
 
@@ -41,6 +54,7 @@ public final class InvariantNfn {
     private InvariantNfn() {}
 
     /**
+     * The network with an MLP head of two hidden layers of {@code headSize}.
      * @param hidden   channels of each NF-Layer (paper: 16, 16, 5); the input has {@code inChannels}
      * @param headSize hidden width of the two-layer MLP head (paper: 1000)
      * @param hnpPool  HNPPool (paper) or NPPool

@@ -13,8 +13,10 @@ import dev.nfn4j.space.Value;
  * so read them out, or hand them to the next module, before calling it again.
  */
 public interface Layer {
+    /** Runs the layer on {@code in} and keeps what the backward needs. */
     Value forward(Value in);
 
+    /** Given the gradient of the last forward's output, accumulates parameter gradients and returns the input's gradient. */
     Value backward(Value gradOut);
 
     /**

@@ -23,6 +23,7 @@ public final class LearnedScale implements Layer {
     private final Workspace ws;
     private WeightSpace lastIn, lastOut;
 
+    /** Per-tensor scales under {@code prefix}, each starting at {@code initScale}. */
     public LearnedScale(Params params, String prefix, NetworkSpec spec, double initScale) {
         this.ops = params.ops();
         this.spec = spec;

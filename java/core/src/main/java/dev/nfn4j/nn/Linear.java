@@ -18,6 +18,7 @@ public final class Linear implements FusesActivation {
     /** The activation applied to y as it is written (IDENTITY: none). */
     private Act post = Act.IDENTITY;
 
+    /** A Linear from {@code in} to {@code out} features, declaring {@code prefix + "weight"} and {@code prefix + "bias"}. */
     public Linear(Params params, String prefix, int in, int out) {
         if (in < 1 || out < 1) throw new IllegalArgumentException("Linear(" + in + ", " + out + "): sizes must be >= 1");
         this.ops = params.ops();

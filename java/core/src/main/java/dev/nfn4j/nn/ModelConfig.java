@@ -30,6 +30,7 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
                           double dropout, boolean appendStats) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Normalises the kind's name and checks the settings. */
     public ModelConfig {
         kind = kind.trim().toUpperCase();
         if (!java.util.List.of("HNP", "NP", "NP_IO", "POINTWISE", "STATNN").contains(kind))
@@ -86,6 +87,7 @@ public record ModelConfig(String kind, int[] hidden, String act, InvariantNfn.Po
                 Init.Type.PYTORCH_DEFAULT, fourier, fourierScale, dropout, appendStats);
     }
 
+    /** This configuration as JSON, the form stored in checkpoint metadata. */
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);

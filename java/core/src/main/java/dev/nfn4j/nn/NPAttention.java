@@ -41,6 +41,7 @@ public final class NPAttention implements Layer {
     private final Workspace ws;
     private WeightSpace lastIn, lastQkv, lastOut;
 
+    /** Attention over {@code channels} channels in {@code heads} heads (a divisor of channels), parameters under {@code prefix}. */
     public NPAttention(Params params, String prefix, NetworkSpec spec, int channels, int heads) {
         if (heads < 1 || channels < 1 || channels % heads != 0)
             throw new IllegalArgumentException("NPAttention: channels (" + channels + ") must be a positive multiple of num_heads (" + heads + ")");

@@ -16,6 +16,7 @@ public final class NPLinear extends GraphLayer {
     private final boolean ioEmbed;
     private Param inEmbed, outEmbed, outBiasEmbed;
 
+    /** An NPLinear from {@code cin} to {@code cout} channels, parameters under {@code prefix}; {@code ioEmbed} adds the input/output embeddings. */
     public NPLinear(Params params, String prefix, NetworkSpec spec, int cin, int cout, boolean ioEmbed, Init.Type init) {
         super(params, spec, cin, cout);
         this.prefix = prefix;

@@ -16,6 +16,7 @@ public final class NanToZero implements Layer {
     private Tensor lastIn;
     private boolean[] zeroed;
 
+    /** A layer zeroing the NaN entries of tensors held by the given backend. */
     public NanToZero(Ops ops) {
         this.ops = ops;
         this.ws = new Workspace(ops);

@@ -27,26 +27,32 @@ public final class Param {
         this.init = init;
     }
 
+    /** The parameter's name, as in nfn's {@code state_dict()}. */
     public String name() {
         return name;
     }
 
+    /** A copy of the parameter's shape. */
     public int[] shape() {
         return shape.clone();
     }
 
+    /** Number of elements. */
     public long numel() {
         return numel;
     }
 
+    /** Offset of the parameter in the value and gradient buffers. */
     public long offset() {
         return offset;
     }
 
+    /** Pointer to the parameter's values. */
     public Ptr value() {
         return owner.values().at(offset);
     }
 
+    /** Pointer to the parameter's gradient. */
     public Ptr grad() {
         return owner.grads().at(offset);
     }

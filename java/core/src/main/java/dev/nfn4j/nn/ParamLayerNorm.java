@@ -23,6 +23,7 @@ import dev.nfn4j.space.WsLayout;
  * {@code [n_out, C]} as nfn's; the norm reads them transposed to the tensor's {@code (c, j)} order.
  */
 public final class ParamLayerNorm implements Layer {
+    /** The eps inside the square root, as torch.nn.LayerNorm's default. */
     public static final double EPS = 1e-5;
 
     private final Ops ops;
@@ -32,6 +33,7 @@ public final class ParamLayerNorm implements Layer {
     private final Workspace ws;
     private WeightSpace lastIn, lastOut;
 
+    /** A norm of a weight space of {@code channels} channels, parameters under {@code prefix}. */
     public ParamLayerNorm(Params params, String prefix, NetworkSpec spec, int channels) {
         if (channels < 1) throw new IllegalArgumentException("ParamLayerNorm needs channels >= 1, got " + channels);
         for (int i = 0; i < spec.numLayers(); i++)

@@ -21,10 +21,12 @@ public final class Params {
     private long total;
     private Buf values, grads;
 
+    /** An empty parameter set on the given backend. */
     public Params(Ops ops) {
         this.ops = ops;
     }
 
+    /** The backend holding the buffers. */
     public Ops ops() {
         return ops;
     }
@@ -70,32 +72,39 @@ public final class Params {
         return grads;
     }
 
+    /** The buffer of every parameter's values (after allocate). */
     public Buf valueBuffer() {
         return values();
     }
 
+    /** The buffer of every parameter's gradient (after allocate). */
     public Buf gradBuffer() {
         return grads();
     }
 
+    /** Total number of parameter floats. */
     public long count() {
         return total;
     }
 
+    /** Every parameter, in declaration order. */
     public List<Param> all() {
         return Collections.unmodifiableList(new ArrayList<>(byName.values()));
     }
 
+    /** Whether a parameter of that name is declared. */
     public boolean has(String name) {
         return byName.containsKey(name);
     }
 
+    /** The parameter of that name, or an error listing the names there are. */
     public Param get(String name) {
         Param p = byName.get(name);
         if (p == null) throw new IllegalArgumentException("no parameter named " + name + " (have " + byName.keySet() + ")");
         return p;
     }
 
+    /** Sets every gradient to zero. */
     public void zeroGrad() {
         ops.fill(grads().at(0), grads().length(), 0f);
     }
@@ -107,12 +116,14 @@ public final class Params {
         return v;
     }
 
+    /** Host copy of a parameter's gradient. */
     public float[] readGrad(Param p) {
         float[] v = new float[Math.toIntExact(p.numel())];
         ops.download(p.grad(), v, 0, v.length);
         return v;
     }
 
+    /** Uploads {@code v} as the parameter's values; its length must be the parameter's. */
     public void write(Param p, float[] v) {
         if (v.length != p.numel())
             throw new IllegalArgumentException("parameter " + p + " has " + p.numel() + " values, got " + v.length);

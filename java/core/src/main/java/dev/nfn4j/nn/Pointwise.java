@@ -6,6 +6,7 @@ import dev.nfn4j.space.NetworkSpec;
 public final class Pointwise extends GraphLayer {
     private final String prefix;
 
+    /** A pointwise layer from {@code cin} to {@code cout} channels, parameters under {@code prefix}. */
     public Pointwise(Params params, String prefix, NetworkSpec spec, int cin, int cout) {
         super(params, spec, cin, cout);
         this.prefix = prefix;

@@ -19,6 +19,7 @@ public final class ResBlock implements Layer {
     private final Workspace ws;
     private WeightSpace lastOut;
 
+    /** The block {@code x + act(base(norm(x)))}, the activation fused into the base layer where it can be. */
     public ResBlock(Ops ops, Layer base, Act act, Layer norm) {
         this.ops = ops;
         this.base = base;

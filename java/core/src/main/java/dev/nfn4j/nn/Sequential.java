@@ -9,10 +9,12 @@ import java.util.List;
 public final class Sequential implements Layer {
     private final List<Layer> modules;
 
+    /** Applies {@code modules} in order. */
     public Sequential(List<Layer> modules) {
         this.modules = List.copyOf(modules);
     }
 
+    /** The modules, in order. */
     public List<Layer> modules() {
         return modules;
     }

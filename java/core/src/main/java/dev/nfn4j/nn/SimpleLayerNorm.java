@@ -20,6 +20,7 @@ public final class SimpleLayerNorm implements Layer {
     private final Workspace ws;
     private WeightSpace lastIn, lastOut;
 
+    /** Norms of a weight space of {@code channels} channels, parameters under {@code prefix}. */
     public SimpleLayerNorm(Params params, String prefix, NetworkSpec spec, int channels) {
         if (channels < 1) throw new IllegalArgumentException("SimpleLayerNorm needs channels >= 1, got " + channels);
         this.ops = params.ops();

@@ -18,11 +18,13 @@ public final class StatFeaturizer implements Layer {
     private final Workspace ws;
     private WeightSpace last;
 
+    /** A featurizer running on the given backend. */
     public StatFeaturizer(Ops ops) {
         this.ops = ops;
         this.ws = new Workspace(ops);
     }
 
+    /** Statistics per channel for a network: 7 for each of its 2L tensors. */
     public static int width(NetworkSpec spec) {
         return 2 * spec.numLayers() * 7;
     }

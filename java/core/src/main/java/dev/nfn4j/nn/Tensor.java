@@ -7,11 +7,13 @@ import java.util.Arrays;
 
 /** A dense row-major tensor in backend memory, batch first (e.g. pooled features {@code [B, C, K]}). */
 public record Tensor(int[] shape, Ptr data) implements Value {
+    /** Copies the shape, which needs a batch dimension. */
     public Tensor {
         if (shape.length < 1) throw new IllegalArgumentException("a tensor needs a batch dimension");
         shape = shape.clone();
     }
 
+    /** A copy of the shape. */
     @Override
     public int[] shape() {
         return shape.clone();

@@ -2,7 +2,14 @@ package dev.nfn4j.ops;
 
 /** Elementwise activations, applied by {@link Ops#activation} and differentiated by {@link Ops#activationBackward}. */
 public enum Act {
-    IDENTITY, RELU, SIGMOID, TANH,
+    /** x itself: no activation. */
+    IDENTITY,
+    /** max(x, 0). */
+    RELU,
+    /** 1 / (1 + exp(-x)). */
+    SIGMOID,
+    /** tanh(x). */
+    TANH,
     /** GELU with the exact erf form (PyTorch's default, approximate='none'). */
     GELU,
     /** sin(x): with a shifted copy for cos, the Fourier input features. */
@@ -18,6 +25,7 @@ public enum Act {
         return this == IDENTITY || this == RELU;
     }
 
+    /** Parses an activation by name, any case; an unknown name is an error listing the choices. */
     public static Act parse(String name) {
         for (Act a : values()) if (a.name().equalsIgnoreCase(name)) return a;
         throw new IllegalArgumentException("unknown activation '" + name + "' (expected one of relu, sigmoid, tanh, gelu, sin, identity)");

@@ -15,6 +15,7 @@ public final class ComposedMix {
      */
     @FunctionalInterface
     public interface LinearBackward {
+        /** Runs the linear part's backward for shape {@code s}: writes or adds dx, adds da and dbias (each may be null). */
         void run(MixShape s, Ptr x, Ptr a, Ptr g, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias);
     }
 

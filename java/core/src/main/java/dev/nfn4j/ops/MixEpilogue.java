@@ -14,6 +14,7 @@ public record MixEpilogue(Ptr bias, Ptr row, Ptr col, Ptr glob, Act act, PlanePo
     /** No terms, no activation, no pools: the plain mix. */
     public static final MixEpilogue NONE = new MixEpilogue(null, null, null, null, Act.IDENTITY, null);
 
+    /** Checks that an activation is given (IDENTITY for none). */
     public MixEpilogue {
         if (act == null) throw new IllegalArgumentException("a mix epilogue needs an activation (IDENTITY for none)");
     }

@@ -15,6 +15,7 @@ package dev.nfn4j.ops;
  * </ul>
  */
 public record MixGrads(Ptr dx, Ptr da, Ptr dbias, Ptr dRow, Ptr dCol, Ptr dGlob, boolean overwriteDx, PoolGrads pools) {
+    /** Checks that pool gradients come with an input gradient to add them to. */
     public MixGrads {
         if (pools != null && dx == null) throw new IllegalArgumentException("pool gradients without an input gradient to add them to");
     }
@@ -49,10 +50,12 @@ public record MixGrads(Ptr dx, Ptr da, Ptr dbias, Ptr dRow, Ptr dCol, Ptr dGlob,
         return pools == null ? this : new MixGrads(dx, da, dbias, dRow, dCol, dGlob, overwriteDx);
     }
 
+    /** Whether any of the row, column or global term gradients is asked for. */
     public boolean anyTerm() {
         return dRow != null || dCol != null || dGlob != null;
     }
 
+    /** Whether any of dx, da or dbias is asked for. */
     public boolean anyMix() {
         return dx != null || da != null || dbias != null;
     }

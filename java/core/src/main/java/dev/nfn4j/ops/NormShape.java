@@ -15,6 +15,7 @@ public record NormShape(int outer, int a, int groups, int inner, Kind kind, doub
         SQRT_VAR_PLUS_EPS
     }
 
+    /** Checks the sizes, kind and eps, and that a group's values fit an int. */
     public NormShape {
         if (outer < 1 || a < 1 || groups < 1 || inner < 1 || kind == null || !(eps >= 0))
             throw new IllegalArgumentException("bad layer-norm shape " + this);
@@ -26,6 +27,7 @@ public record NormShape(int outer, int a, int groups, int inner, Kind kind, doub
         return a * inner;
     }
 
+    /** Floats of x (and y), {@code outer * a * groups * inner}. */
     public long size() {
         return (long) outer * a * groups * inner;
     }

@@ -25,18 +25,21 @@ public final class OpArgs {
         return m;
     }
 
+    /** Checks an upload: {@code n} floats at dst, and {@code [srcOff, srcOff + n)} inside src. */
     public static void upload(float[] src, int srcOff, Ptr dst, int n) {
         need(dst, n, "upload");
         if (srcOff < 0 || srcOff + n > src.length)
             throw new IndexOutOfBoundsException("upload of " + n + " floats from offset " + srcOff + " of an array of " + src.length);
     }
 
+    /** Checks a download: {@code n} floats at src, and {@code [dstOff, dstOff + n)} inside dst. */
     public static void download(Ptr src, float[] dst, int dstOff, int n) {
         need(src, n, "download");
         if (dstOff < 0 || dstOff + n > dst.length)
             throw new IndexOutOfBoundsException("download of " + n + " floats to offset " + dstOff + " of an array of " + dst.length);
     }
 
+    /** Checks the operands of {@link Ops#channelMix} against its shape and epilogue. */
     public static void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y) {
         long B = s.batch(), planes = B * s.cout();
         need(x, B * s.cin() * s.plane(), "channelMix x");
@@ -74,6 +77,7 @@ public final class OpArgs {
         need(p.all(), B * s.cin(), "channelMixBackward pools all");
     }
 
+    /** Checks the operands of {@link Ops#planeReduce}: x {@code [planes][rows][cols]}, row, column and whole-plane outputs. */
     public static void planeReduce(long planes, int rows, int cols, Ptr x, Ptr rowOut, Ptr colOut, Ptr allOut) {
         need(x, planes * rows * cols, "planeReduce x");
         need(rowOut, planes * cols, "planeReduce rowOut");
@@ -81,6 +85,7 @@ public final class OpArgs {
         need(allOut, planes, "planeReduce allOut");
     }
 
+    /** Checks the operands of {@link Ops#planeBroadcast}: row {@code [planes][cols]}, col {@code [planes][rows]}, all {@code [planes]}, dx {@code [planes][rows][cols]}. */
     public static void planeBroadcast(long planes, int rows, int cols, Ptr row, Ptr col, Ptr all, Ptr dx) {
         need(dx, planes * rows * cols, "planeBroadcast dx");
         need(row, planes * cols, "planeBroadcast row");
@@ -88,39 +93,46 @@ public final class OpArgs {
         need(all, planes, "planeBroadcast all");
     }
 
+    /** Checks the operands of {@link Ops#copy4d}: every element the strided source and destination views touch. */
     public static void copy4d(int[] dims, Ptr src, long[] srcStrides, Ptr dst, long[] dstStrides) {
         need(src, 1 + maxIndex(dims, srcStrides), "copy4d src");
         need(dst, 1 + maxIndex(dims, dstStrides), "copy4d dst");
     }
 
+    /** Checks the operands of {@link Ops#planeScale}: x and y {@code [planes][n]}, scale {@code [planes]}. */
     public static void planeScale(long planes, int n, Ptr x, Ptr scale, Ptr y) {
         need(x, planes * n, "planeScale x");
         need(y, planes * n, "planeScale y");
         need(scale, planes, "planeScale scale");
     }
 
+    /** Checks the operands of {@link Ops#activation}: {@code n} floats at x and y. */
     public static void activation(long n, Ptr x, Ptr y) {
         need(x, n, "activation x");
         need(y, n, "activation y");
     }
 
+    /** Checks the operands of {@link Ops#activationBackward}: {@code n} floats at x, dy and dx. */
     public static void activationBackward(long n, Ptr x, Ptr dy, Ptr dx) {
         need(x, n, "activationBackward x");
         need(dy, n, "activationBackward dy");
         need(dx, n, "activationBackward dx");
     }
 
+    /** Checks the operands of {@link Ops#planeStats}: x {@code [planes][n]}, out {@code [planes][7]}. */
     public static void planeStats(long planes, int n, Ptr x, Ptr out) {
         need(x, planes * n, "planeStats x");
         need(out, planes * 7, "planeStats out");
     }
 
+    /** Checks the operands of {@link Ops#planeStatsBackward}: x and dx {@code [planes][n]}, dOut {@code [planes][7]}. */
     public static void planeStatsBackward(long planes, int n, Ptr x, Ptr dOut, Ptr dx) {
         need(x, planes * n, "planeStatsBackward x");
         need(dOut, planes * 7, "planeStatsBackward dOut");
         need(dx, planes * n, "planeStatsBackward dx");
     }
 
+    /** Checks the operands of {@link Ops#layerNorm}: x and y of the shape's size, gamma and beta of {@code s.n()}. */
     public static void layerNorm(NormShape s, Ptr x, Ptr gamma, Ptr beta, Ptr y) {
         need(x, s.size(), "layerNorm x");
         need(y, s.size(), "layerNorm y");
@@ -128,6 +140,7 @@ public final class OpArgs {
         need(beta, s.n(), "layerNorm beta");
     }
 
+    /** Checks the operands of {@link Ops#layerNormBackward}: x, dy and dx of the shape's size, gamma, dgamma and dbeta of {@code s.n()}. */
     public static void layerNormBackward(NormShape s, Ptr x, Ptr gamma, Ptr dy, Ptr dx, Ptr dgamma, Ptr dbeta) {
         need(x, s.size(), "layerNormBackward x");
         need(dy, s.size(), "layerNormBackward dy");
@@ -137,12 +150,14 @@ public final class OpArgs {
         need(dbeta, s.n(), "layerNormBackward dbeta");
     }
 
+    /** Checks the operands of {@link Ops#attention}: qkv {@code [groups][3][tokens][dim]}, probs {@code [groups][tokens][tokens]}, out {@code [groups][tokens][dim]}. */
     public static void attention(long groups, int tokens, int dim, Ptr qkv, Ptr probs, Ptr out) {
         need(qkv, groups * 3L * tokens * dim, "attention qkv");
         need(probs, groups * tokens * (long) tokens, "attention probs");
         need(out, groups * tokens * (long) dim, "attention out");
     }
 
+    /** Checks the operands of {@link Ops#attentionBackward}: qkv and dqkv, probs, and dOut as for the forward. */
     public static void attentionBackward(long groups, int tokens, int dim, Ptr qkv, Ptr probs, Ptr dOut, Ptr dqkv) {
         need(qkv, groups * 3L * tokens * dim, "attentionBackward qkv");
         need(probs, groups * tokens * (long) tokens, "attentionBackward probs");
@@ -150,6 +165,7 @@ public final class OpArgs {
         need(dqkv, groups * 3L * tokens * dim, "attentionBackward dqkv");
     }
 
+    /** Checks the operands of {@link Ops#siren}: the weight batch, the coordinates and the outputs of the shape. */
     public static void siren(SirenShape s, Ptr weights, Ptr coords, Ptr out) {
         need(weights, s.size(), "siren weights");
         need(coords, s.coordSize(), "siren coords");
@@ -167,6 +183,7 @@ public final class OpArgs {
         need(loss, s.batch(), "sirenBackward loss");
     }
 
+    /** Checks the operands of {@link Ops#adamStep}: {@code n} floats at param, grad, m and v. */
     public static void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v) {
         need(param, n, "adam param");
         need(grad, n, "adam grad");
@@ -174,6 +191,7 @@ public final class OpArgs {
         need(v, n, "adam v");
     }
 
+    /** Checks the operands of {@link Ops#lossGradient}: {@code n} floats at pred, target and grad. */
     public static void lossGradient(int n, Ptr pred, Ptr target, Ptr grad) {
         need(pred, n, "lossGradient pred");
         need(target, n, "lossGradient target");

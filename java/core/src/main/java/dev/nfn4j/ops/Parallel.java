@@ -48,6 +48,7 @@ public final class Parallel {
         }
     }
 
+    /** Starts a pool that runs tasks on {@code threads} threads (the caller's included). */
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
@@ -72,6 +73,7 @@ public final class Parallel {
         throw new IllegalArgumentException("-Dnfn4j.threads must be a positive integer, got '" + s + "'");
     }
 
+    /** The number of threads, the caller's included. */
     public int threads() {
         return threads;
     }

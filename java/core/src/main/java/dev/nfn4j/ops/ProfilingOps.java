@@ -15,6 +15,7 @@ public final class ProfilingOps implements Ops {
     private final Map<String, long[]> stats = new TreeMap<>(); // name -> {calls, nanos, flops, bytes}
     private long flops, bytes; // totals since the last report
 
+    /** Wraps {@code inner}, timing and counting each method's calls by method name alone. */
     public ProfilingOps(Ops inner) {
         this(inner, false);
     }

@@ -23,6 +23,7 @@ public record SirenShape(int batch, int points, int in, int hidden, int out, flo
         return new SirenShape(batch, points, 2, 32, out, 30f, 30f);
     }
 
+    /** Checks the sizes and omegas, and that a batch's floats fit an int index. */
     public SirenShape {
         if (batch < 1 || points < 1 || in < 1 || hidden < 1 || out < 1)
             throw new IllegalArgumentException("bad SIREN shape: batch " + batch + ", points " + points + ", sizes " + in + " -> " + hidden + " -> "
@@ -43,11 +44,17 @@ public record SirenShape(int batch, int points, int in, int hidden, int out, flo
     }
 
     // Offsets of the six tensors in the batch (each [B][...] with the per-SIREN stride below).
+    /** Offset of W0 {@code [B][hidden][in]} in the weight batch. */
     public long w0() { return 0; }
+    /** Offset of b0 {@code [B][hidden]} in the weight batch. */
     public long b0() { return (long) batch * hidden * in; }
+    /** Offset of W1 {@code [B][hidden][hidden]} in the weight batch. */
     public long w1() { return b0() + (long) batch * hidden; }
+    /** Offset of b1 {@code [B][hidden]} in the weight batch. */
     public long b1() { return w1() + (long) batch * hidden * hidden; }
+    /** Offset of W2 {@code [B][out][hidden]} in the weight batch. */
     public long w2() { return b1() + (long) batch * hidden; }
+    /** Offset of b2 {@code [B][out]} in the weight batch. */
     public long b2() { return w2() + (long) batch * out * hidden; }
 
     /** Floats of the coordinates, {@code [points][in]}. */

@@ -22,6 +22,7 @@ public final class WsPools {
         return (bias ? biases : weights)[layer];
     }
 
+    /** A builder for a network of {@code layers} layers, every tensor without pools. */
     public static Builder builder(int layers) {
         return new Builder(layers);
     }
@@ -35,10 +36,12 @@ public final class WsPools {
             biases = new PlanePools[layers];
         }
 
+        /** Sets the pools of weight {@code layer} (or its bias). */
         public void put(int layer, boolean bias, PlanePools p) {
             (bias ? biases : weights)[layer] = p;
         }
 
+        /** The pools collected so far. */
         public WsPools build() {
             return new WsPools(weights.clone(), biases.clone());
         }

@@ -87,10 +87,12 @@ public final class Classifier {
         return names;
     }
 
+    /** The network spec of the weights it classifies. */
     public NetworkSpec spec() {
         return net.spec();
     }
 
+    /** The model configuration. */
     public ClassifierConfig config() {
         return net.config();
     }

@@ -29,6 +29,7 @@ public final class ClassifierNet {
     private Value lastOut;
     private WeightNormalizer normalizer;
 
+    /** The configuration's model for networks of {@code spec}, parameters declared but not allocated. */
     public ClassifierNet(Ops ops, ClassifierConfig config, NetworkSpec spec) {
         this.ops = ops;
         this.config = config;
@@ -38,14 +39,17 @@ public final class ClassifierNet {
         this.model = config.build(params, spec);
     }
 
+    /** The model's parameters. */
     public Params params() {
         return params;
     }
 
+    /** The model configuration. */
     public ClassifierConfig config() {
         return config;
     }
 
+    /** The network spec of the input weights. */
     public NetworkSpec spec() {
         return spec;
     }
@@ -55,6 +59,7 @@ public final class ClassifierNet {
         this.normalizer = normalizer;
     }
 
+    /** The input standardization, or null when inputs are used as given. */
     public WeightNormalizer normalizer() {
         return normalizer;
     }
@@ -115,6 +120,7 @@ public final class ClassifierNet {
         return v;
     }
 
+    /** Uploads the parameters' values, in {@link Params} order. */
     public void setParams(float[] v) {
         ops.upload(v, 0, params.valueBuffer().at(0), v.length);
     }

@@ -17,6 +17,7 @@ import java.util.Arrays;
  */
 public record ClassifyData(String source, NetworkSpec spec, float[] rows, int[] labels, int classes, String[] names, int[] train, int[] val,
                            int[] test) {
+    /** Checks the rows, labels and splits. */
     public ClassifyData {
         long p = spec.numParams();
         if (rows.length != labels.length * p)

@@ -27,11 +27,15 @@ import java.util.Map;
  * test are one line of {@code log.jsonl}.
  */
 public final class ClassifyTrainer {
+    /** The checkpoint's task metadata value. */
     public static final String TASK = "classify";
+    /** File names of the best checkpoint and of the log, in the output folder. */
     public static final String CHECKPOINT = "best.safetensors", LOG = "log.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Training settings: epochs, batch size, Adam learning rate, linear warm-up steps and seed. */
     public record Config(int epochs, int batchSize, double lr, int warmup, long seed) {
+        /** Checks that epochs, batch size and learning rate are positive and warm-up steps not negative. */
         public Config {
             if (epochs < 1 || batchSize < 1) throw new IllegalArgumentException("epochs and batch size must be >= 1");
             if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("learning rate must be a finite number > 0, got " + lr);
@@ -43,6 +47,7 @@ public final class ClassifyTrainer {
     public record Evaluation(double accuracy, double loss, ConfusionMatrix confusion) {
     }
 
+    /** The outcome of a run: best epoch and its validation accuracy, test evaluation, checkpoint path (or null), time and speed. */
     public record Result(int bestEpoch, double bestValAccuracy, Evaluation test, Path checkpoint, double seconds, double stepsPerSecond) {
     }
 
@@ -67,10 +72,12 @@ public final class ClassifyTrainer {
         this.scratch = new double[model.classes()];
     }
 
+    /** The model being trained. */
     public ClassifierNet net() {
         return net;
     }
 
+    /** Trains every epoch, keeps and saves the best, evaluates it on the test split, and returns the outcome. */
     public Result fit() throws IOException {
         if (out != null) {
             Files.createDirectories(out);

@@ -9,10 +9,12 @@ public final class ConfusionMatrix {
     private final int[][] counts;
     private int total;
 
+    /** An empty matrix of {@code classes} classes. */
     public ConfusionMatrix(int classes) {
         counts = new int[classes][classes];
     }
 
+    /** Counts one sample of true class {@code actual} predicted as {@code predicted}. */
     public void add(int actual, int predicted) {
         counts[actual][predicted]++;
         total++;
@@ -31,10 +33,12 @@ public final class ConfusionMatrix {
         return arg;
     }
 
+    /** Number of samples counted. */
     public int total() {
         return total;
     }
 
+    /** Fraction of samples predicted right (NaN when empty). */
     public double accuracy() {
         int right = 0;
         for (int c = 0; c < counts.length; c++) right += counts[c][c];

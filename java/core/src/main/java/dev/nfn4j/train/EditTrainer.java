@@ -25,6 +25,7 @@ import java.util.Map;
  */
 public final class EditTrainer {
     /**
+     * Training settings.
      * @param warmup      steps of linear learning-rate warm-up (0: none)
      * @param patience    stop after this many epochs without a better validation MSE (0: never)
      * @param weightDecay L2 (Adam) or decoupled (AdamW) weight decay
@@ -59,6 +60,7 @@ public final class EditTrainer {
     private final Map<String, String> describe;
 
     /**
+     * Trains {@code model} on the zoo toward {@code targets}, writing the log and best checkpoint to {@code out} (null: nowhere).
      * @param describe metadata written into the checkpoint beside the model's (the zoo, the seed)
      */
     public EditTrainer(EditModel model, SirenZoo zoo, EditTargets targets, Config cfg, Path out, Map<String, String> describe) throws IOException {

@@ -29,7 +29,7 @@ public final class EntryNormalizer implements InputNormalizer {
     private final WsLayout one;
     private final float[] mean, std;
 
-    /** @param mean, std one network's statistics in the canonical layout {@code one} (batch 1, one channel) */
+    /** A normalizer from one network's statistics {@code mean} and {@code std} in the canonical layout {@code one} (batch 1, one channel). */
     public EntryNormalizer(WsLayout one, float[] mean, float[] std) {
         if (one.batch() != 1 || one.channels() != 1) throw new IllegalArgumentException("statistics are per network: batch 1, one channel");
         if (mean.length != one.size() || std.length != one.size())

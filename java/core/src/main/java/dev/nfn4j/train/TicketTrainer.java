@@ -47,6 +47,7 @@ public final class TicketTrainer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
+     * Training settings.
      * @param density index into the zoo's densities: which IMP mask is the target
      */
     public record Config(int epochs, int batchSize, double lr, long seed, int density) {

@@ -47,6 +47,7 @@ import java.util.SplittableRandom;
  */
 public final class Trainer {
     /**
+     * Training settings.
      * @param normalization how inputs are normalized; null for the model's default, what nfn's config for it does
      *                      ({@link Normalization#defaultFor})
      */

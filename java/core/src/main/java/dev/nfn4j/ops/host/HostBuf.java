@@ -6,8 +6,10 @@ import dev.nfn4j.ops.Ptr;
 
 /** A buffer in Java heap memory, the buffers of the host backends (reference and simd). */
 public final class HostBuf implements Buf {
+    /** The buffer's floats. */
     public final float[] data;
 
+    /** A zeroed buffer of {@code n} floats. */
     public HostBuf(long n) {
         if (n < 0 || n > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException("cannot allocate a host buffer of " + n + " floats");

@@ -63,6 +63,7 @@ public final class SimdOps implements Ops {
     private final Scratch scratch = new Scratch();
     private final WeightGrad weightGrad;
 
+    /** A SIMD backend running on {@code threads} threads. */
     public SimdOps(int threads) {
         this.par = new Parallel(threads);
         this.weightGrad = new WeightGrad(par, scratch);
@@ -83,10 +84,12 @@ public final class SimdOps implements Ops {
         return "simd (" + S.vectorBitSize() + "-bit vectors, " + V + " floats; " + par.threads() + " threads)";
     }
 
+    /** The number of threads it runs on. */
     public int threads() {
         return par.threads();
     }
 
+    /** The vector width in bits that the kernels use. */
     public int vectorBits() {
         return S.vectorBitSize();
     }
