@@ -2,7 +2,6 @@ package dev.nfn4j.ops.reference;
 
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
-import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.ComposedMix;
 import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
@@ -12,7 +11,7 @@ import dev.nfn4j.ops.OpArgs;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.SirenShape;
-import dev.nfn4j.ops.host.HostBuf;
+import dev.nfn4j.ops.host.HostMemory;
 import dev.nfn4j.ops.host.PlaneStats;
 import dev.nfn4j.ops.host.ScalarAttention;
 import dev.nfn4j.ops.host.ScalarElementwise;
@@ -29,26 +28,11 @@ import static dev.nfn4j.ops.host.HostBuf.offset;
  * double, single-threaded. Readable first; every other backend is tested against it. The loops
  * the simd backend shares with it live in {@code dev.nfn4j.ops.host}.
  */
-public final class ReferenceOps implements Ops {
+public final class ReferenceOps implements Ops, HostMemory {
 
     @Override
     public String name() {
         return "reference";
-    }
-
-    @Override
-    public Buf alloc(long n) {
-        return new HostBuf(n);
-    }
-
-    @Override
-    public void upload(float[] src, int srcOff, Ptr dst, int n) {
-        HostBuf.upload(src, srcOff, dst, n);
-    }
-
-    @Override
-    public void download(Ptr src, float[] dst, int dstOff, int n) {
-        HostBuf.download(src, dst, dstOff, n);
     }
 
     @Override

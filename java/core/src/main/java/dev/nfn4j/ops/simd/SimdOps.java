@@ -2,7 +2,6 @@ package dev.nfn4j.ops.simd;
 
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
-import dev.nfn4j.ops.Buf;
 import dev.nfn4j.ops.ComposedMix;
 import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
@@ -15,6 +14,7 @@ import dev.nfn4j.ops.PoolGrads;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.ops.host.HostBuf;
+import dev.nfn4j.ops.host.HostMemory;
 import dev.nfn4j.ops.host.PlaneStats;
 import dev.nfn4j.ops.host.ScalarAttention;
 import dev.nfn4j.ops.host.ScalarElementwise;
@@ -47,7 +47,7 @@ import static dev.nfn4j.ops.simd.Lanes.off;
  * is written), {@link WeightGrad} (the mix's weight gradient), {@link Lanes} (the species and the
  * shared vector loops) and {@link Scratch} (per-thread work arrays).
  */
-public final class SimdOps implements Ops {
+public final class SimdOps implements Ops, HostMemory {
     /** copy4d splits contiguous runs of at least twice this many floats into pieces of it (one task each). */
     static final int COPY_PIECE = 1 << 16;
     /**
@@ -92,21 +92,6 @@ public final class SimdOps implements Ops {
     /** The vector width in bits that the kernels use. */
     public int vectorBits() {
         return S.vectorBitSize();
-    }
-
-    @Override
-    public Buf alloc(long n) {
-        return new HostBuf(n);
-    }
-
-    @Override
-    public void upload(float[] src, int srcOff, Ptr dst, int n) {
-        HostBuf.upload(src, srcOff, dst, n);
-    }
-
-    @Override
-    public void download(Ptr src, float[] dst, int dstOff, int n) {
-        HostBuf.download(src, dst, dstOff, n);
     }
 
     @Override
