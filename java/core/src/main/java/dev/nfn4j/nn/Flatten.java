@@ -6,6 +6,10 @@ import dev.nfn4j.space.Value;
 public final class Flatten implements Layer {
     private Tensor last;
 
+    /** A flatten layer; it has no parameters. */
+    public Flatten() {
+    }
+
     @Override
     public Value forward(Value in) {
         if (!(in instanceof Tensor t)) throw new IllegalArgumentException("Flatten takes a tensor, got " + in);

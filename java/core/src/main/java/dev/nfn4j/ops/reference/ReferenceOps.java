@@ -29,6 +29,9 @@ import static dev.nfn4j.ops.host.HostBuf.offset;
  * the simd backend shares with it live in {@code dev.nfn4j.ops.host}.
  */
 public final class ReferenceOps implements Ops, HostMemory {
+    /** The reference backend; it holds no state beyond the buffers it allocates. */
+    public ReferenceOps() {
+    }
 
     @Override
     public String name() {
