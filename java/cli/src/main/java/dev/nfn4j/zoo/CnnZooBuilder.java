@@ -169,7 +169,7 @@ public final class CnnZooBuilder {
 
 
     static Path partFile(Path parts, int i) {
-        return parts.resolve(String.format(Locale.ROOT, "net-%06d.safetensors", i));
+        return PartFiles.file(parts, "net", i);
     }
 
     private static void writePart(Path parts, int i, CnnHyperparameters hp, long seed, CnnTrainer.Result r) throws IOException {
@@ -199,18 +199,13 @@ public final class CnnZooBuilder {
     /** Network i's part, or null when it is missing or unusable (logged: it is retrained). */
     private static SafetensorsFile readPart(Path parts, int i, Config c) {
         Path f = partFile(parts, i);
-        if (!Files.exists(f)) return null;
-        try {
-            SafetensorsFile s = Safetensors.read(f);
+        return PartFiles.read(f, s -> {
             int C = c.checkpoints().size();
             s.get("params", C, CnnTrainer.numParams(1, ImageData.CLASSES));
             for (String m : METRICS) s.get(m, C);
-            for (String k : CONFIG_COLUMNS) if (!s.metadata().containsKey(k)) throw new NfnFormatException(f, "metadata '" + k + "' missing");
+            PartFiles.requireMetadata(f, s, CONFIG_COLUMNS);
             return s;
-        } catch (IOException | RuntimeException e) {
-            LOG.warning(() -> "cnn zoo: retraining network " + i + ": " + e.getMessage());
-            return null;
-        }
+        }, LOG, "cnn zoo: retraining network " + i);
     }
 
     private static final List<String> METRICS = List.of("test_accuracy", "test_loss", "train_accuracy", "train_loss");

@@ -5,7 +5,6 @@ import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Npy;
 import dev.nfn4j.io.Safetensors;
-import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
@@ -250,7 +249,7 @@ public final class SirenZooBuilder {
 
 
     static Path partFile(Path parts, int j) {
-        return parts.resolve(String.format(Locale.ROOT, "chunk-%06d.safetensors", j));
+        return PartFiles.file(parts, "chunk", j);
     }
 
     private static void writePart(Path parts, int j, Fit f) throws IOException {
@@ -262,16 +261,10 @@ public final class SirenZooBuilder {
 
     /** Chunk j's part, or null when it is missing or unusable (logged: it is fitted again). */
     private static Fit readPart(Path parts, int j, Config c) {
-        Path f = partFile(parts, j);
-        if (!Files.exists(f)) return null;
-        try {
-            SafetensorsFile s = Safetensors.read(f);
+        return PartFiles.read(partFile(parts, j), s -> {
             int n = chunkSize(c, j);
             return new Fit(s.get("params", n, Sirens.PARAMS).toFloats(), s.get("psnr", n).toFloats());
-        } catch (IOException | RuntimeException e) {
-            LOG.warning(() -> "siren zoo: fitting chunk " + j + " again: " + e.getMessage());
-            return null;
-        }
+        }, LOG, "siren zoo: fitting chunk " + j + " again");
     }
 
     /** Writes weights.npy and sirens.csv from the parts; returns the PSNRs. */

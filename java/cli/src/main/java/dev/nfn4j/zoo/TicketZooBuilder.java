@@ -198,7 +198,7 @@ public final class TicketZooBuilder {
     }
 
     static Path partFile(Path parts, int i) {
-        return parts.resolve(String.format(Locale.ROOT, "net-%06d.safetensors", i));
+        return PartFiles.file(parts, "net", i);
     }
 
     private static void writePart(Path parts, int i, Config c, Network n) throws IOException {
@@ -218,20 +218,14 @@ public final class TicketZooBuilder {
     /** Network i's part, or null when it is missing or unusable (logged: it is redone). */
     private static SafetensorsFile readPart(Path parts, int i, Config c) {
         Path f = partFile(parts, i);
-        if (!Files.exists(f)) return null;
-        try {
-            SafetensorsFile s = Safetensors.read(f);
+        return PartFiles.read(f, s -> {
             int P = c.arch().numParams();
             s.get("init", P);
             s.get("survived", P);
             s.get("test_accuracy", c.densities().length + 1);
-            for (String k : List.of("init_family", "init_gain", "diverged"))
-                if (!s.metadata().containsKey(k)) throw new NfnFormatException(f, "metadata '" + k + "' missing");
+            PartFiles.requireMetadata(f, s, List.of("init_family", "init_gain", "diverged"));
             return s;
-        } catch (IOException | RuntimeException e) {
-            LOG.warning(() -> "ticket zoo: redoing network " + i + ": " + e.getMessage());
-            return null;
-        }
+        }, LOG, "ticket zoo: redoing network " + i);
     }
 
     private static float[][] assemble(Path zooFile, Path parts, Config c, String settings) throws IOException {
