@@ -15,22 +15,25 @@ import static dev.nfn4j.zoo.SmallCnn.STRIDE;
  * 14x14 -> 7x7 -> 4x4), an activation (and dropout) after each, global average pooling, and a
  * dense layer to 10 classes; softmax cross-entropy. 4,970 parameters for one input channel.
  *
- * <p>Layouts are TensorFlow's throughout, so a checkpoint is the parameter array as it is:
- * activations NHWC, conv kernels {@code (kh, kw, in, out)}, the dense kernel {@code (in, out)},
- * each kernel followed by its bias (the order of the Small CNN Zoo's layout.csv). A conv layer is
- * im2col (rows (b, y, x), columns (ky, kx, c): exactly the kernel's leading dims) then one
- * {@link CnnGemm}; its backward is two more GEMMs and a col2im.
+ * <p>Parameters are in TensorFlow's layout, so a checkpoint is the parameter array as it is: conv
+ * kernels {@code (kh, kw, in, out)}, the dense kernel {@code (in, out)}, each kernel followed by
+ * its bias (the order of the Small CNN Zoo's layout.csv). Activations are {@code [c][y][x][b]},
+ * the batch innermost, so that a conv layer is im2col (rows (ky, kx, c): exactly the kernel's
+ * leading dims; columns (y, x, b); every tap a run of the batch) then one product of the backend
+ * ({@link LayerProduct}: its channel mix on the trainer's arrays) with the transposed kernel, and its backward one more
+ * product and a col2im; the dense layer is a product too.
  *
  * <p>Inputs are standardised with Fashion-MNIST's pixel mean and deviation. Dropout follows
  * every conv layer's activation.
  *
  * <p>Deterministic: the result depends only on the data, the hyperparameters, the batch size,
- * the checkpoint steps and the seed (IEEE float arithmetic, fused multiply-adds in a fixed order,
- * {@code sqrt}, {@link StrictMath} and table-based tanh), never on the thread that runs it.
+ * the checkpoint steps, the seed and the backend the products run on ({@link LayerProduct#backendName}:
+ * its kernels give the same bits for any thread count), never on the thread that runs it. The
+ * rest is IEEE float arithmetic in a fixed order, {@code sqrt}, {@link StrictMath} and a rational
+ * tanh ({@link CnnActivations}).
  */
 public final class CnnTrainer {
     static final float MOMENTUM = 0.9f, BETA1 = 0.9f, BETA2 = 0.999f, RHO = 0.9f, EPS = 1e-7f;
-    static final float SELU_ALPHA = 1.6732632f, SELU_SCALE = 1.050701f;
     /** Fashion-MNIST's pixel mean and standard deviation (on [0, 1]): inputs are standardised with them. */
     static final float PIXEL_MEAN = 0.2860f, PIXEL_STD = 0.3530f;
     /** Images per forward pass when measuring accuracy. */
@@ -63,13 +66,15 @@ public final class CnnTrainer {
     private final int[] kOff = new int[CONV_LAYERS + 1], bOff = new int[CONV_LAYERS + 1];
     private final int numParams;
     final float[] p, g;
-    // Activations for cap images: x[0] the input, a[l] conv layer l's output after the activation,
-    // y[l] after dropout (the same array without dropout); col[l] its im2col input.
+    // Activations for cap images, [c][y][x][b]: x0 the input, a[l] conv layer l's output after the
+    // activation, y[l] after dropout (the same array without dropout); col[l] its im2col input [K][y][x][b].
     private final float[] x0;
     private final float[][] a, y, col, mask;
-    private final float[] pooled, logits, dLogits, dPooled, denseT;
-    private final float[][] dY, kernelT;
-    private final float[] dCol;
+    // The head, batch last: pooled [16][b], logitsT [classes][b]; logits [b][classes] for the loss.
+    private final float[] pooled, logitsT, logits, dLogits, dLogitsT, dPooled, denseT;
+    private final float[][] dY, kernelT; // kernelT[l]: conv l's kernel as [16][K], one filter per row
+    private final float[] dCol, dKernelT, dBias;
+    private final LayerProduct[] product; // conv layers 0..2, then the dense layer
 
     /**
      * A trainer for images of {@code rows x cols} with {@code inChannels} channels (Fashion-MNIST:
@@ -110,7 +115,7 @@ public final class CnnTrainer {
         mask = new float[CONV_LAYERS][];
         dY = new float[CONV_LAYERS][];
         kernelT = new float[CONV_LAYERS][];
-        int maxCol = 0;
+        int maxCol = 0, maxK = 0;
         for (int l = 0; l < CONV_LAYERS; l++) {
             int m = cap * h[l + 1] * w[l + 1];
             a[l] = new float[m * FILTERS];
@@ -120,13 +125,21 @@ public final class CnnTrainer {
             col[l] = new float[m * kDim[l]];
             kernelT[l] = new float[FILTERS * kDim[l]];
             maxCol = Math.max(maxCol, m * kDim[l]);
+            maxK = Math.max(maxK, kDim[l]);
         }
         dCol = new float[maxCol];
+        dKernelT = new float[FILTERS * Math.max(maxK, classes)];
+        dBias = new float[Math.max(FILTERS, classes)];
         pooled = new float[cap * FILTERS];
         dPooled = new float[cap * FILTERS];
         logits = new float[cap * classes];
+        logitsT = new float[cap * classes];
         dLogits = new float[cap * classes];
+        dLogitsT = new float[cap * classes];
         denseT = new float[classes * FILTERS];
+        product = new LayerProduct[CONV_LAYERS + 1];
+        for (int l = 0; l < CONV_LAYERS; l++) product[l] = new LayerProduct(kDim[l], FILTERS);
+        product[CONV_LAYERS] = new LayerProduct(FILTERS, classes);
     }
 
     /** Parameters of the architecture for this input. */
@@ -322,30 +335,30 @@ public final class CnnTrainer {
             for (int j = 0; j < cols; j++) out[off + i * cols + j] = (float) (gain * (byCols ? v[j][i] : v[i][j]));
     }
 
-    /** x0 = images idx[0 .. n) standardised, NHWC (one channel). */
+    /** x0 = images idx[0 .. n) standardised, [1][y][x][b]. */
     private void load(ImageData d, int[] idx, int n) {
         int px = d.pixels();
         byte[] img = d.images();
-        for (int b = 0; b < n; b++)
-            for (int q = 0, s = idx[b] * px; q < px; q++) x0[b * px + q] = ((img[s + q] & 0xff) / 255f - PIXEL_MEAN) / PIXEL_STD;
+        for (int q = 0; q < px; q++)
+            for (int b = 0; b < n; b++) x0[q * n + b] = ((img[idx[b] * px + q] & 0xff) / 255f - PIXEL_MEAN) / PIXEL_STD;
     }
 
     /** Forward through the n images in x0 to the logits; dropout masks drawn from {@code rng} when training (rng != null). */
     private void forward(int n, ZooRandom rng) {
         for (int l = 0; l < CONV_LAYERS; l++) {
             float[] in = l == 0 ? x0 : y[l - 1];
-            int rowsOut = n * h[l + 1] * w[l + 1], K = kDim[l];
+            int positions = n * h[l + 1] * w[l + 1], K = kDim[l], len = positions * FILTERS;
             im2col(l, in, n);
+            transpose(p, kOff[l], K, FILTERS, kernelT[l]);
             float[] z = a[l];
-            for (int r = 0; r < rowsOut; r++) for (int f = 0; f < FILTERS; f++) z[r * FILTERS + f] = p[bOff[l] + f];
-            CnnGemm.gemm(rowsOut, FILTERS, K, col[l], 0, K, 1, p, kOff[l], FILTERS, z, 0, FILTERS);
-            activate(z, rowsOut * FILTERS);
+            product[l].forward(positions, col[l], kernelT[l], bias(l), z);
+            activate(z, len);
             if (dropout > 0) {
                 float[] mk = mask[l], out = y[l];
                 if (rng != null) {
                     // Four 16-bit uniforms per 64-bit draw: the masks cost as much as a conv layer otherwise.
                     float keep = 1f / (1f - dropout);
-                    int len = rowsOut * FILTERS, threshold = (int) (dropout * 65536);
+                    int threshold = (int) (dropout * 65536);
                     // len is a multiple of FILTERS (16), so of 4. Branch-free: keep * (1 + sign(u - threshold)),
                     // 0 or keep exactly as the comparison gave them (a random branch mispredicted half the time).
                     for (int q = 0; q < len; q += 4) {
@@ -354,135 +367,69 @@ public final class CnnTrainer {
                     }
                     for (int q = 0; q < len; q++) out[q] = z[q] * mk[q];
                 } else {
-                    System.arraycopy(z, 0, out, 0, rowsOut * FILTERS);
+                    System.arraycopy(z, 0, out, 0, len);
                 }
             }
         }
         // Global average pooling, then the dense layer.
         int S = h[CONV_LAYERS] * w[CONV_LAYERS];
         float[] last = y[CONV_LAYERS - 1];
-        Arrays.fill(pooled, 0, n * FILTERS, 0f);
-        for (int b = 0; b < n; b++)
+        Arrays.fill(pooled, 0, FILTERS * n, 0f);
+        for (int f = 0; f < FILTERS; f++)
             for (int s = 0; s < S; s++)
-                for (int f = 0; f < FILTERS; f++) pooled[b * FILTERS + f] += last[(b * S + s) * FILTERS + f];
-        for (int q = 0; q < n * FILTERS; q++) pooled[q] /= S;
-        for (int b = 0; b < n; b++) System.arraycopy(p, bOff[CONV_LAYERS], logits, b * classes, classes);
-        CnnGemm.gemm(n, classes, FILTERS, pooled, 0, FILTERS, 1, p, kOff[CONV_LAYERS], classes, logits, 0, classes);
+                for (int b = 0, at = (f * S + s) * n; b < n; b++) pooled[f * n + b] += last[at + b];
+        for (int q = 0; q < FILTERS * n; q++) pooled[q] /= S;
+        transpose(p, kOff[CONV_LAYERS], FILTERS, classes, denseT);
+        product[CONV_LAYERS].forward(n, pooled, denseT, bias(CONV_LAYERS), logitsT);
+        transpose(logitsT, 0, classes, n, logits);
     }
 
-    /** col[l][(b, oy, ox)][(ky, kx, ci)] = in[b][oy * 2 - padTop + ky][ox * 2 - padLeft + kx][ci], zero outside the image. */
+    /** Layer l's bias (the dense layer's for l = 3). */
+    private float[] bias(int l) {
+        return Arrays.copyOfRange(p, bOff[l], bOff[l] + (l < CONV_LAYERS ? FILTERS : classes));
+    }
+
+    /** col[l][(ky, kx, ci)][oy][ox][b] = in[ci][oy * 2 - padTop + ky][ox * 2 - padLeft + kx][b], zero outside the image. */
     private void im2col(int l, float[] in, int n) {
         taps(l, in, col[l], n, false);
     }
 
-    /** The adjoint of {@link #im2col}: dIn[b][iy][ix][ci] = sum of dCol over the taps that read that pixel. */
+    /** The adjoint of {@link #im2col}: dIn[ci][iy][ix][b] = sum of dCol over the taps that read that pixel. */
     private void col2im(int l, float[] dIn, int n) {
         Arrays.fill(dIn, 0, n * h[l] * w[l] * c[l], 0f);
         taps(l, dIn, dCol, n, true);
     }
 
-    /** Visits every (output position, tap) of conv layer l: copies image to columns, or (adjoint) adds columns into the image. */
+    /**
+     * Visits every (tap, output pixel) of conv layer l: copies the image's batch run to the
+     * columns, or (adjoint) adds the columns' run into the image.
+     */
     private void taps(int l, float[] image, float[] cols, int n, boolean adjoint) {
-        int H = h[l], W = w[l], C = c[l], Ho = h[l + 1], Wo = w[l + 1], K = kDim[l];
-        for (int b = 0; b < n; b++)
-            for (int oy = 0; oy < Ho; oy++)
-                for (int ox = 0; ox < Wo; ox++) {
-                    int row = ((b * Ho + oy) * Wo + ox) * K, ix0 = ox * STRIDE - padLeft[l];
-                    for (int ky = 0; ky < KERNEL; ky++) {
-                        int iy = oy * STRIDE - padTop[l] + ky;
-                        if (iy >= 0 && iy < H && ix0 >= 0 && ix0 + KERNEL <= W) {
-                            // The row's three taps are in the image: one run of KERNEL * C floats on both sides.
-                            int at = row + ky * KERNEL * C, px = ((b * H + iy) * W + ix0) * C;
-                            if (!adjoint && C == 1) { // the first layer: three floats, below what arraycopy pays off for
-                                cols[at] = image[px];
-                                cols[at + 1] = image[px + 1];
-                                cols[at + 2] = image[px + 2];
-                            } else if (!adjoint) System.arraycopy(image, px, cols, at, KERNEL * C);
-                            else if (C == FILTERS) for (int kx = 0; kx < KERNEL; kx++) CnnGemm.add16(cols, at + kx * C, image, px + kx * C);
-                            else for (int i = 0; i < KERNEL * C; i++) image[px + i] += cols[at + i];
-                            continue;
-                        }
-                        for (int kx = 0; kx < KERNEL; kx++) {
-                            int ix = ox * STRIDE - padLeft[l] + kx, at = row + (ky * KERNEL + kx) * C, px = ((b * H + iy) * W + ix) * C;
+        int H = h[l], W = w[l], C = c[l], Ho = h[l + 1], Wo = w[l + 1];
+        for (int ky = 0; ky < KERNEL; ky++)
+            for (int kx = 0; kx < KERNEL; kx++)
+                for (int ci = 0; ci < C; ci++)
+                    for (int oy = 0; oy < Ho; oy++)
+                        for (int ox = 0; ox < Wo; ox++) {
+                            int iy = oy * STRIDE - padTop[l] + ky, ix = ox * STRIDE - padLeft[l] + kx;
+                            int at = ((((ky * KERNEL + kx) * C + ci) * Ho + oy) * Wo + ox) * n, px = ((ci * H + iy) * W + ix) * n;
                             boolean inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
                             if (adjoint) {
-                                if (!inside) continue;
-                                if (C == FILTERS) CnnGemm.add16(cols, at, image, px);
-                                else for (int ci = 0; ci < C; ci++) image[px + ci] += cols[at + ci];
-                            } else if (!inside) {
-                                for (int ci = 0; ci < C; ci++) cols[at + ci] = 0f;
-                            } else if (C == FILTERS) {
-                                CnnGemm.copy16(image, px, cols, at);
+                                if (inside) for (int b = 0; b < n; b++) image[px + b] += cols[at + b];
+                            } else if (inside) {
+                                System.arraycopy(image, px, cols, at, n);
                             } else {
-                                for (int ci = 0; ci < C; ci++) cols[at + ci] = image[px + ci];
+                                Arrays.fill(cols, at, at + n, 0f);
                             }
                         }
-                    }
-                }
-    }
-
-    /** tanh clamped to [-7.9, 7.9] as a 13/6 rational minimax fit (Eigen's float tanh): within a few ulp, deterministic, and vectorisable. */
-    static float tanh(float x) {
-        float v = Math.max(-7.9053111f, Math.min(7.9053111f, x)), v2 = v * v;
-        float num = ((((((-2.76076847742355e-16f * v2 + 2.00018790482477e-13f) * v2 - 8.60467152213735e-11f) * v2 + 5.12229709037114e-08f) * v2
-                + 1.48572235717979e-05f) * v2 + 6.37261928875436e-04f) * v2 + 4.89352455891786e-03f) * v;
-        float den = ((1.19825839466702e-06f * v2 + 1.18534705686654e-04f) * v2 + 2.26843463243900e-03f) * v2 + 4.89352518554385e-03f;
-        return num / den;
     }
 
     private void activate(float[] z, int len) {
-        activate(act, z, len, CnnGemm.VECTOR);
+        CnnActivations.apply(act, z, len, CnnActivations.VECTOR);
     }
 
-    /**
-     * z[0, len) = act(z). With {@code vector}, the Vector API does the bulk (C2 did not vectorise
-     * these loops: they were a quarter of a zoo build's time) with the same float operations in the
-     * same order, so both paths give the same bits; the scalar loops are the oracle and the tail.
-     */
-    static void activate(Activation act, float[] z, int len, boolean vector) {
-        int q0 = 0;
-        if (vector)
-            q0 = switch (act) {
-                case RELU -> 0;
-                case TANH -> CnnGemmVector.tanh(z, len);
-                case SIGMOID -> CnnGemmVector.sigmoid(z, len);
-                case SELU -> CnnGemmVector.selu(z, len, SELU_SCALE, SELU_SCALE * SELU_ALPHA);
-            };
-        switch (act) {
-            case RELU -> {
-                for (int q = q0; q < len; q++) z[q] = Math.max(z[q], 0f);
-            }
-            case TANH -> {
-                for (int q = q0; q < len; q++) z[q] = tanh(z[q]);
-            }
-            case SIGMOID -> { // sigmoid(x) = (1 + tanh(x / 2)) / 2
-                for (int q = q0; q < len; q++) z[q] = 0.5f + 0.5f * tanh(0.5f * z[q]);
-            }
-            case SELU -> { // exp(x) - 1 = 2 t / (1 - t) with t = tanh(x / 2): deterministic and fast
-                for (int q = q0; q < len; q++) {
-                    float v = z[q], t = tanh(0.5f * Math.min(v, 0f));
-                    z[q] = v > 0 ? SELU_SCALE * v : SELU_SCALE * SELU_ALPHA * (2 * t / (1 - t));
-                }
-            }
-        }
-    }
-
-    /** d *= act'(z), from the activation's output a = act(z). */
     private void activateBackward(float[] aOut, float[] d, int len) {
-        switch (act) {
-            case RELU -> {
-                for (int q = 0; q < len; q++) if (!(aOut[q] > 0f)) d[q] = 0f;
-            }
-            case TANH -> {
-                for (int q = 0; q < len; q++) d[q] *= 1f - aOut[q] * aOut[q];
-            }
-            case SIGMOID -> {
-                for (int q = 0; q < len; q++) d[q] *= aOut[q] * (1f - aOut[q]);
-            }
-            case SELU -> { // z > 0: scale; else scale * alpha * exp(z) = a + scale * alpha
-                for (int q = 0; q < len; q++) d[q] *= aOut[q] > 0f ? SELU_SCALE : aOut[q] + SELU_SCALE * SELU_ALPHA;
-            }
-        }
+        CnnActivations.backward(act, aOut, d, len);
     }
 
     /**
@@ -512,33 +459,31 @@ public final class CnnTrainer {
 
     /** From dLogits, the gradient g of every parameter (L2 not included). */
     private void backward(int n) {
-        Arrays.fill(g, 0f);
         int L = CONV_LAYERS, S = h[L] * w[L];
-        // Dense: dW = pooled^T dLogits, db = sum dLogits, dPooled = dLogits W^T.
-        CnnGemm.gemm(FILTERS, classes, n, pooled, 0, 1, FILTERS, dLogits, 0, classes, g, kOff[L], classes);
-        for (int b = 0; b < n; b++) for (int k = 0; k < classes; k++) g[bOff[L] + k] += dLogits[b * classes + k];
-        transpose(p, kOff[L], FILTERS, classes, denseT);
-        Arrays.fill(dPooled, 0, n * FILTERS, 0f);
-        CnnGemm.gemm(n, FILTERS, classes, dLogits, 0, classes, 1, denseT, 0, FILTERS, dPooled, 0, FILTERS);
+        // Dense: dW = pooled dLogits^T, db = sum dLogits, dPooled = W dLogits (batch last).
+        transpose(dLogits, 0, n, classes, dLogitsT);
+        product[L].backward(n, pooled, denseT, dLogitsT, dPooled, dKernelT, dBias);
+        setGradients(L, FILTERS, classes);
         // Global average pooling spreads each gradient evenly over the positions.
         float[] d = dY[L - 1];
-        for (int b = 0; b < n; b++)
+        for (int f = 0; f < FILTERS; f++)
             for (int s = 0; s < S; s++)
-                for (int f = 0; f < FILTERS; f++) d[(b * S + s) * FILTERS + f] = dPooled[b * FILTERS + f] / S;
+                for (int b = 0, at = (f * S + s) * n; b < n; b++) d[at + b] = dPooled[f * n + b] / S;
         for (int l = L - 1; l >= 0; l--) {
-            int rowsOut = n * h[l + 1] * w[l + 1], K = kDim[l], len = rowsOut * FILTERS;
+            int positions = n * h[l + 1] * w[l + 1], K = kDim[l], len = positions * FILTERS;
             float[] dz = dY[l];
             if (dropout > 0) for (int q = 0; q < len; q++) dz[q] *= mask[l][q];
             activateBackward(a[l], dz, len);
-            // dKernel[(ky, kx, ci)][f] = sum over rows of col * dz; dBias = column sums.
-            CnnGemm.gemm(K, FILTERS, rowsOut, col[l], 0, 1, K, dz, 0, FILTERS, g, kOff[l], FILTERS);
-            for (int r = 0; r < rowsOut; r++) for (int f = 0; f < FILTERS; f++) g[bOff[l] + f] += dz[r * FILTERS + f];
-            if (l == 0) break;
-            transpose(p, kOff[l], K, FILTERS, kernelT[l]);
-            Arrays.fill(dCol, 0, rowsOut * K, 0f);
-            CnnGemm.gemm(rowsOut, K, FILTERS, dz, 0, FILTERS, 1, kernelT[l], 0, K, dCol, 0, K);
-            col2im(l, dY[l - 1], n);
+            product[l].backward(positions, col[l], kernelT[l], dz, l == 0 ? null : dCol, dKernelT, dBias);
+            setGradients(l, K, FILTERS);
+            if (l > 0) col2im(l, dY[l - 1], n);
         }
+    }
+
+    /** Layer l's kernel gradient (rows x cols, TensorFlow's layout) from dKernelT [cols][rows], its bias gradient from dBias. */
+    private void setGradients(int l, int rows, int cols) {
+        transpose(dKernelT, 0, cols, rows, g, kOff[l]);
+        System.arraycopy(dBias, 0, g, bOff[l], cols);
     }
 
     /** Adds the L2 gradient 2 l2 W to every kernel's gradient; returns the penalty l2 sum W^2. */
@@ -552,8 +497,14 @@ public final class CnnTrainer {
         return l2 * sum;
     }
 
+    /** dst [cols][rows] = the transpose of src[off ..] [rows][cols]. */
     private static void transpose(float[] src, int off, int rows, int cols, float[] dst) {
-        for (int r = 0; r < rows; r++) for (int k = 0; k < cols; k++) dst[k * rows + r] = src[off + r * cols + k];
+        transpose(src, off, rows, cols, dst, 0);
+    }
+
+    /** dst[dstOff ..] [cols][rows] = the transpose of src[off ..] [rows][cols]. */
+    private static void transpose(float[] src, int off, int rows, int cols, float[] dst, int dstOff) {
+        for (int r = 0; r < rows; r++) for (int k = 0; k < cols; k++) dst[dstOff + k * rows + r] = src[off + r * cols + k];
     }
 
     /** {accuracy, mean loss} on images idx of d, in chunks, without dropout. */
@@ -593,7 +544,12 @@ public final class CnnTrainer {
     float[] convOutput(ImageData d, int[] idx, int l) {
         load(d, idx, idx.length);
         forward(idx.length, null);
-        return Arrays.copyOf(a[l], idx.length * h[l + 1] * w[l + 1] * FILTERS);
+        int n = idx.length, pixels = h[l + 1] * w[l + 1];
+        float[] nhwc = new float[n * pixels * FILTERS];
+        for (int f = 0; f < FILTERS; f++)
+            for (int q = 0; q < pixels; q++)
+                for (int b = 0; b < n; b++) nhwc[(b * pixels + q) * FILTERS + f] = a[l][(f * pixels + q) * n + b];
+        return nhwc;
     }
 
     /** The logits for images idx of d: [n][classes]. */

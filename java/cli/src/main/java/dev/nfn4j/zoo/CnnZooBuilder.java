@@ -43,7 +43,8 @@ import org.apache.commons.csv.CSVPrinter;
  * minutes; the test images are a fixed set so every network is ranked on the same images.
  *
  * <p>Deterministic and resumable: network i draws its hyperparameters and its training streams
- * from (zoo seed, i) alone, so the zoo does not depend on the thread count; each finished
+ * from (zoo seed, i) alone, so the zoo does not depend on the thread count (it does on the
+ * backend of its products, {@link LayerProduct#backendName}, which build.json records); each finished
  * network is written at once (atomically) to {@code parts/net-NNNNNN.safetensors}, and a
  * restarted build trains only the networks whose part is missing or unreadable. When all are
  * done the three zoo files are written (atomically) and {@code parts/} is removed.
@@ -54,7 +55,7 @@ public final class CnnZooBuilder {
 
     public static final String GENERATOR = "nfn4j.cnn_zoo";
     /** Bump whenever anything that changes the numbers changes (trainer, sampling). */
-    public static final int GENERATOR_VERSION = 1;
+    public static final int GENERATOR_VERSION = 2;
     public static final int DEFAULT_NETWORKS = 2000, DEFAULT_BATCH = 64, DEFAULT_TEST_IMAGES = 1000;
     public static final List<Integer> DEFAULT_CHECKPOINTS = List.of(20, 40, 60, 86);
     static final String PARTS = "parts", BUILD_FILE = BuildSettings.FILE;
@@ -164,6 +165,7 @@ public final class CnnZooBuilder {
         m.put("data", BuildSettings.data(data));
         m.put("architecture", "conv3x3s2(16)-conv3x3s2(16)-conv3x3s2(16)-gap-dense(10), TF same padding");
         m.put("hyperparameters", CnnHyperparameters.SPACE);
+        m.put("products_backend", LayerProduct.backendName());
         return BuildSettings.json(m);
     }
 

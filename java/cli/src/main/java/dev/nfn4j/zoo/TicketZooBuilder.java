@@ -194,6 +194,7 @@ public final class TicketZooBuilder {
         m.put("test_images", c.recipe().testImages());
         m.put("init", TicketArch.Init.SPACE);
         m.put("data", BuildSettings.data(data));
+        if (c.arch() instanceof TicketArch.Cnn) m.put("products_backend", LayerProduct.backendName());
         return BuildSettings.json(m);
     }
 

@@ -126,31 +126,10 @@ class CnnTrainerTest {
                 }
     }
 
-    /** The Vector API path and the scalar oracle agree bit for bit, tails included. */
-    @Test
-    void vectorGemmEqualsTheScalarOracleExactly() {
-        dev.nfn4j.testing.TestBackends.assumeSimd();
-        Random r = new Random(3);
-        for (int[] s : new int[][]{{7, 16, 9}, {13, 37, 5}, {4, 144, 16}, {1, 10, 16}, {33, 32, 144}}) {
-            int m = s[0], n = s[1], k = s[2];
-            float[] a = new float[m * k + 3], b = new float[k * n], c1 = new float[m * n], c2;
-            for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
-            for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
-            for (int i = 0; i < c1.length; i++) c1[i] = (float) r.nextGaussian();
-            c2 = c1.clone();
-            for (boolean transposed : new boolean[]{false, true}) {
-                int ais = transposed ? 1 : k, aps = transposed ? m : 1;
-                CnnGemmVector.gemm(m, n, k, a, 2, ais, aps, b, 0, n, c1, 0, n);
-                CnnGemm.scalar(m, n, k, a, 2, ais, aps, b, 0, n, c2, 0, n, 0, 0);
-                assertArrayEquals(c2, c1, "m=" + m + " n=" + n + " k=" + k + " transposed=" + transposed);
-            }
-        }
-    }
-
     /** The Vector API activations give the scalar oracle's bits, on ordinary and special inputs and any tail length. */
     @Test
     void vectorActivationsAreBitIdenticalToTheScalarOnes() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(CnnGemm.VECTOR, "the vector module is not readable");
+        org.junit.jupiter.api.Assumptions.assumeTrue(CnnActivations.VECTOR, "the vector module is not readable");
         java.util.Random r = new java.util.Random(3);
         float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 7.9053111f, -7.9053111f, 8f, -8f,
                 1e-30f, -1e-30f, Float.MIN_VALUE, -Float.MAX_VALUE, 0.5f, -0.5f, 40f, -40f};
@@ -159,8 +138,8 @@ class CnnTrainerTest {
                 float[] z = new float[len];
                 for (int i = 0; i < len; i++) z[i] = i < specials.length ? specials[i] : (float) (r.nextGaussian() * (i % 3 == 0 ? 10 : 1));
                 float[] vec = z.clone(), ref = z.clone();
-                CnnTrainer.activate(act, vec, len, true);
-                CnnTrainer.activate(act, ref, len, false);
+                CnnActivations.apply(act, vec, len, true);
+                CnnActivations.apply(act, ref, len, false);
                 for (int i = 0; i < len; i++)
                     assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(vec[i]),
                             act + " of " + z[i] + " (element " + i + " of " + len + "): " + vec[i] + " vs " + ref[i]);
@@ -170,9 +149,9 @@ class CnnTrainerTest {
     @Test
     void tanhIsWithinAFewUlpOfStrictMath() {
         double worst = 0;
-        for (float x = -12f; x <= 12f; x += 1e-3f) worst = Math.max(worst, Math.abs(CnnTrainer.tanh(x) - StrictMath.tanh(x)));
+        for (float x = -12f; x <= 12f; x += 1e-3f) worst = Math.max(worst, Math.abs(CnnActivations.tanh(x) - StrictMath.tanh(x)));
         assertTrue(worst < 1e-6, "worst error " + worst);
-        assertEquals(0f, CnnTrainer.tanh(0f));
+        assertEquals(0f, CnnActivations.tanh(0f));
     }
 
     @Test

@@ -15,6 +15,15 @@ public interface DeviceControl {
     /** {@code dst[dstOff..dstOff+n) = src[0..n)}; waits for the work queued before it. */
     void download(Ptr src, float[] dst, int dstOff, int n);
 
+    /**
+     * A buffer over {@code array} itself, without a copy, where the backend's memory is the JVM
+     * heap; null where it is not (a device backend), and callers upload and download instead.
+     * For callers that keep small models in Java arrays and call single ops on them.
+     */
+    default Buf heapView(float[] array) {
+        return null;
+    }
+
     /** Waits until every queued operation has finished (device backends run asynchronously). */
     default void synchronize() {}
 

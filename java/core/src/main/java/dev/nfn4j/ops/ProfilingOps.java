@@ -118,6 +118,7 @@ public final class ProfilingOps implements Ops {
     @Override public String name() { return inner.name(); }
     @Override public String describe() { return inner.describe() + " (profiled)"; }
     @Override public Buf alloc(long n) { long t = System.nanoTime(); Buf b = inner.alloc(n); record("alloc", t); return b; }
+    @Override public Buf heapView(float[] a) { return inner.heapView(a); }
     @Override public void upload(float[] s, int o, Ptr d, int n) { long t = System.nanoTime(); inner.upload(s, o, d, n); record("upload", t); }
     @Override public void download(Ptr s, float[] d, int o, int n) { long t = System.nanoTime(); inner.download(s, d, o, n); record("download", t); }
     @Override public void fill(Ptr x, long n, float v) { long t = System.nanoTime(); inner.fill(x, n, v); record("fill", t, 0, n); }

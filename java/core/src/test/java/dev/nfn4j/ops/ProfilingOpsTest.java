@@ -32,6 +32,16 @@ class ProfilingOpsTest {
         assertEquals(0, ops.floorMillis(1, 1.0, 1.0));
     }
 
+    /** A heap view is the array itself, through the profiler too: an op's result lands in the caller's array. */
+    @Test
+    void heapViewsWriteThroughToTheArray() {
+        for (Ops ops : new Ops[]{new ReferenceOps(), new ProfilingOps(new ReferenceOps())}) {
+            float[] x = {1, 2, 3}, y = new float[4];
+            ops.activation(Act.RELU, 3, ops.heapView(x).at(0), ops.heapView(y).at(1));
+            assertArrayEquals(new float[]{0, 1, 2, 3}, y, ops.name());
+        }
+    }
+
     @Test
     void aSummingCopyCountsItsDistinctElementsOnly() {
         ProfilingOps ops = new ProfilingOps(new ReferenceOps());

@@ -16,6 +16,15 @@ public final class HostBuf implements Buf {
         this.data = new float[(int) n];
     }
 
+    private HostBuf(float[] data) {
+        this.data = data;
+    }
+
+    /** A buffer whose floats are {@code data} itself (no copy). */
+    public static HostBuf over(float[] data) {
+        return new HostBuf(data);
+    }
+
     /** The backing array of a host pointer; fails clearly for a buffer of another backend. */
     public static float[] array(Ptr p) {
         if (!(p.buf() instanceof HostBuf h))

@@ -18,6 +18,12 @@ public interface HostMemory extends DeviceControl {
         HostBuf.upload(src, srcOff, dst, n);
     }
 
+    /** The array itself as a buffer: ops on it read and write the array. */
+    @Override
+    default Buf heapView(float[] array) {
+        return HostBuf.over(array);
+    }
+
     /** Copies n floats at {@code src} into {@code dst[dstOff..]}. */
     @Override
     default void download(Ptr src, float[] dst, int dstOff, int n) {
