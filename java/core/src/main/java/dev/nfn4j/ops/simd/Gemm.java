@@ -269,6 +269,24 @@ final class Gemm {
             store(s30, out, y3 + p);
             store(s31, out, y3 + p + V);
         }
+        // Single vectors of the tail, still four rows at once: four FMA chains where rest has one
+        // (a plane of one vector, 1x16 with 512-bit lanes, has no 2V group at all). Each lane sums
+        // in the same order as rest, so the bits are the same.
+        for (; p + V <= len; p += V, xb += V) {
+            FloatVector s0 = FloatVector.fromArray(S, st, e0 + p), s1 = FloatVector.fromArray(S, st, e1 + p);
+            FloatVector s2 = FloatVector.fromArray(S, st, e2 + p), s3 = FloatVector.fromArray(S, st, e3 + p);
+            for (int c = 0, xi = xb, a = ai; c < k; c++, xi += tailCs, a += 4) {
+                FloatVector x0 = FloatVector.fromArray(S, P, xi);
+                s0 = x0.fma(FloatVector.broadcast(S, AP[a]), s0);
+                s1 = x0.fma(FloatVector.broadcast(S, AP[a + 1]), s1);
+                s2 = x0.fma(FloatVector.broadcast(S, AP[a + 2]), s2);
+                s3 = x0.fma(FloatVector.broadcast(S, AP[a + 3]), s3);
+            }
+            store(s0, out, y0 + p);
+            store(s1, out, y1 + p);
+            store(s2, out, y2 + p);
+            store(s3, out, y3 + p);
+        }
         for (int q = 0; q < 4; q++)
             rest(P, xb, tailCs, p, len, k, st, e0 + q * (e1 - e0), out, y0 + q * outStride, AP, ai + q, 4);
     }
