@@ -1,4 +1,7 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
+
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.TicketArch;
 
 /** Trains one network of a ticket-zoo architecture: the MLP with {@link MlpTrainer#trainOnImages}, the CNN with {@link CnnTrainer}. */
 final class TicketArchTraining {

@@ -1,8 +1,11 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.TicketArch;
+import dev.nfn4j.zoo.TinyImages;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
@@ -38,9 +41,10 @@ class MlpTrainerImagesTest {
         }
         assertEquals((P + 2) / 3, checked);
         // Layer offsets in PyTorch order: W_0 [5][12], b_0, W_1 [4][5], b_1, W_2 [10][4], b_2.
-        assertEquals(0, TicketArch.Mlp.weightOffset(sizes, 0));
-        assertEquals(65, TicketArch.Mlp.weightOffset(sizes, 1));
-        assertEquals(89, TicketArch.Mlp.weightOffset(sizes, 2));
+        TicketArch.Mlp layout = new TicketArch.Mlp(sizes);
+        assertEquals(0, layout.weightRanges()[0][0]);
+        assertEquals(65, layout.weightRanges()[1][0]);
+        assertEquals(89, layout.weightRanges()[2][0]);
         assertEquals(139, P);
         assertThrows(IllegalArgumentException.class, () -> MlpTrainer.trainOnImages(data, new int[]{11, 4, 10}, new float[94], null, 1, 2, 1e-3f, 2, 0));
         assertThrows(IllegalArgumentException.class, () -> MlpTrainer.trainOnImages(data, sizes, new float[P - 1], null, 1, 2, 1e-3f, 2, 0));

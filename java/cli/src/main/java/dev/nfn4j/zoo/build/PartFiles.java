@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;

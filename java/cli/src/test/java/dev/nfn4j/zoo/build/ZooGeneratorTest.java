@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +14,8 @@ import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.zoo.GeneratedZoo;
+import dev.nfn4j.zoo.MlpHyperparameters;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -1,7 +1,11 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.train.SoftmaxCrossEntropy;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.MlpHyperparameters;
 import dev.nfn4j.zoo.MlpHyperparameters.Activation;
+import dev.nfn4j.zoo.TicketArch;
+import dev.nfn4j.zoo.ZooRandom;
 
 import java.util.Arrays;
 

@@ -1,11 +1,14 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.ops.Parallel;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.zoo.GeneratedZoo;
+import dev.nfn4j.zoo.MlpHyperparameters;
 import dev.nfn4j.zoo.MlpHyperparameters.Activation;
 import dev.nfn4j.zoo.MlpHyperparameters.InitDistribution;
 import dev.nfn4j.zoo.MlpHyperparameters.Optimizer;
+import dev.nfn4j.zoo.ZooRandom;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.WsLayout;
-import dev.nfn4j.zoo.CnnHyperparameters.Activation;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.SmallCnn;
+import dev.nfn4j.zoo.TfLayout;
+import dev.nfn4j.zoo.TinyImages;
+import dev.nfn4j.zoo.ZooRandom;
+import dev.nfn4j.zoo.build.CnnHyperparameters.Activation;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

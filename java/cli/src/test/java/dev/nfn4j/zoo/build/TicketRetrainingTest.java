@@ -1,9 +1,13 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.TicketArch;
+import dev.nfn4j.zoo.TicketZoo;
+import dev.nfn4j.zoo.TinyImages;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.NfnFormatException;
@@ -6,6 +6,11 @@ import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.simd.SimdOps;
 import dev.nfn4j.testing.TestBackends;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.SirenZoo;
+import dev.nfn4j.zoo.Sirens;
+import dev.nfn4j.zoo.TinyImages;
+import dev.nfn4j.zoo.ZooRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

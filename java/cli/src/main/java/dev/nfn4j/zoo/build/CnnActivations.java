@@ -1,7 +1,7 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.ops.Backends;
-import dev.nfn4j.zoo.CnnHyperparameters.Activation;
+import dev.nfn4j.zoo.build.CnnHyperparameters.Activation;
 
 /**
  * The CNN zoo's activations, in float with a rational tanh, so that they give the same bits

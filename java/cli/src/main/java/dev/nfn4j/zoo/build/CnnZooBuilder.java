@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.io.HostTensor;
@@ -7,6 +7,13 @@ import dev.nfn4j.io.Npy;
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.ops.Parallel;
+import dev.nfn4j.zoo.BuildSettings;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.SmallCnn;
+import dev.nfn4j.zoo.SmallCnnZoo;
+import dev.nfn4j.zoo.TfLayout;
+import dev.nfn4j.zoo.ZooDataset;
+import dev.nfn4j.zoo.ZooRandom;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -118,7 +125,7 @@ public final class CnnZooBuilder {
         if (c.batchSize() > data.train().count())
             throw new IllegalArgumentException("--batch " + c.batchSize() + " exceeds the " + data.train().count() + " training images");
         Path parts = out.resolve(PARTS);
-        if (BuildSettings.claim(out, settings(data, c), "a zoo", parts, out.resolve("metrics.csv.gz"), List.of("weights.npy", "metrics.csv.gz", PARTS))) {
+        if (BuildFolder.claim(out, settings(data, c), "a zoo", parts, out.resolve("metrics.csv.gz"), List.of("weights.npy", "metrics.csv.gz", PARTS))) {
             LOG.info(() -> "cnn zoo: " + out + " is already complete");
             if (progress != null) progress.accept(c.networks());
             return new Summary(c.networks(), 0, c.networks(), true, finalAccuracies(out, c));
@@ -166,7 +173,7 @@ public final class CnnZooBuilder {
         m.put("architecture", "conv3x3s2(16)-conv3x3s2(16)-conv3x3s2(16)-gap-dense(10), TF same padding");
         m.put("hyperparameters", CnnHyperparameters.SPACE);
         m.put("products_backend", LayerProduct.backendName());
-        return BuildSettings.json(m);
+        return BuildFolder.json(m);
     }
 
 

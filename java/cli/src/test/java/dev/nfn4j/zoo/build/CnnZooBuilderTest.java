@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nfn4j.space.HostWeights;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.SmallCnnZoo;
+import dev.nfn4j.zoo.TinyImages;
+import dev.nfn4j.zoo.ZooDataset;
+import dev.nfn4j.zoo.ZooRandom;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

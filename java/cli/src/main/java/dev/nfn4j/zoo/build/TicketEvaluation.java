@@ -1,8 +1,10 @@
-package dev.nfn4j.train;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.train.TicketMasks;
+import dev.nfn4j.train.TicketPredictor;
+import dev.nfn4j.train.TicketTrainer;
 import dev.nfn4j.zoo.ImageData;
-import dev.nfn4j.zoo.TicketRetraining;
 import dev.nfn4j.zoo.TicketZoo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

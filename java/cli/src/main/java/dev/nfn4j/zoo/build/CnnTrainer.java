@@ -1,7 +1,9 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
-import dev.nfn4j.zoo.CnnHyperparameters.Activation;
-import dev.nfn4j.zoo.CnnHyperparameters.Optimizer;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.ZooRandom;
+import dev.nfn4j.zoo.build.CnnHyperparameters.Activation;
+import dev.nfn4j.zoo.build.CnnHyperparameters.Optimizer;
 import java.util.Arrays;
 
 import static dev.nfn4j.zoo.SmallCnn.CONV_LAYERS;

@@ -1,4 +1,4 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.io.HostTensor;
@@ -10,6 +10,11 @@ import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.zoo.BuildSettings;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.SirenZoo;
+import dev.nfn4j.zoo.Sirens;
+import dev.nfn4j.zoo.ZooRandom;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -138,7 +143,7 @@ public final class SirenZooBuilder {
             throw new IllegalArgumentException("--images " + c.images() + " needs " + c.testImages() + " test images, the data has " + data.test().count());
         Path parts = out.resolve(PARTS);
         long t0 = System.nanoTime();
-        if (BuildSettings.claim(out, settings(data, c), "a SIREN zoo", parts, out.resolve(TABLE), List.of(WEIGHTS, TABLE, PARTS))) {
+        if (BuildFolder.claim(out, settings(data, c), "a SIREN zoo", parts, out.resolve(TABLE), List.of(WEIGHTS, TABLE, PARTS))) {
             if (progress != null) progress.accept(c.sirens());
             return new Summary(c.sirens(), 0, c.sirens(), true, SirenZoo.read(out).psnr(), 0);
         }
@@ -244,7 +249,7 @@ public final class SirenZooBuilder {
                 c.testImages() - 1));
         m.put("data", BuildSettings.data(data));
         m.put("architecture", "siren 2-32-32-1, omega 30, linear last layer, nfn init; pixels scaled to [-1, 1] on the grid linspace(-1, 1)^2");
-        return BuildSettings.json(m);
+        return BuildFolder.json(m);
     }
 
 

@@ -1,10 +1,15 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.io.HostTensor;
 import dev.nfn4j.io.NfnFormatException;
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.ops.Parallel;
+import dev.nfn4j.zoo.BuildSettings;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.TicketArch;
+import dev.nfn4j.zoo.TicketZoo;
+import dev.nfn4j.zoo.ZooRandom;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -145,7 +150,7 @@ public final class TicketZooBuilder {
             throw new IllegalArgumentException("the MLP takes " + m.sizes()[0] + " inputs but the images have " + data.train().pixels() + " pixels");
         Path parts = out.resolve(PARTS), zooFile = out.resolve(ZOO_FILE);
         String settings = settings(data, c);
-        if (BuildSettings.claim(out, settings, "a ticket zoo", parts, zooFile, List.of(ZOO_FILE, PARTS))) {
+        if (BuildFolder.claim(out, settings, "a ticket zoo", parts, zooFile, List.of(ZOO_FILE, PARTS))) {
             LOG.info(() -> "ticket zoo: " + out + " is already complete");
             if (progress != null) progress.accept(c.networks());
             return new Summary(c.networks(), 0, c.networks(), true, TicketZoo.read(zooFile).accuracies());
@@ -195,7 +200,7 @@ public final class TicketZooBuilder {
         m.put("init", TicketArch.Init.SPACE);
         m.put("data", BuildSettings.data(data));
         if (c.arch() instanceof TicketArch.Cnn) m.put("products_backend", LayerProduct.backendName());
-        return BuildSettings.json(m);
+        return BuildFolder.json(m);
     }
 
     static Path partFile(Path parts, int i) {

@@ -1,4 +1,4 @@
-package dev.nfn4j.train;
+package dev.nfn4j.zoo.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
+import dev.nfn4j.zoo.MlpHyperparameters;
+import dev.nfn4j.zoo.ZooRandom;
 import java.util.Locale;
 
 /**

@@ -1,5 +1,6 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
+import dev.nfn4j.zoo.ZooRandom;
 import java.util.Locale;
 
 /**

@@ -1,5 +1,9 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
+import dev.nfn4j.zoo.BuildSettings;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.TicketArch;
+import dev.nfn4j.zoo.TicketZoo;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 

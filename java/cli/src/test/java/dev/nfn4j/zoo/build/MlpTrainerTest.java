@@ -1,13 +1,15 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nfn4j.zoo.MlpHyperparameters;
 import dev.nfn4j.zoo.MlpHyperparameters.Activation;
 import dev.nfn4j.zoo.MlpHyperparameters.InitDistribution;
 import dev.nfn4j.zoo.MlpHyperparameters.Optimizer;
+import dev.nfn4j.zoo.ZooRandom;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

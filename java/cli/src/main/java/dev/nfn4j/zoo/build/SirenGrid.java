@@ -1,10 +1,13 @@
-package dev.nfn4j.zoo;
+package dev.nfn4j.zoo.build;
 
 import dev.nfn4j.io.AtomicFile;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
 import dev.nfn4j.ops.SirenShape;
 import dev.nfn4j.space.WsLayout;
+import dev.nfn4j.zoo.ImageData;
+import dev.nfn4j.zoo.SirenZoo;
+import dev.nfn4j.zoo.Sirens;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;
