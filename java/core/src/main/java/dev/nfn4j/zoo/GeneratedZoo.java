@@ -69,7 +69,7 @@ public final class GeneratedZoo {
      * @param source  the file it was read from, or null
      */
     public GeneratedZoo(NetworkSpec spec, int size, float[][] weights, float[][] biases, float[] testAccuracy, float[] trainAccuracy,
-                 float[] trainLoss, float[] diverged, float[][] hparams, Map<String, String> metadata, Path source) {
+                        float[] trainLoss, float[] diverged, float[][] hparams, Map<String, String> metadata, Path source) {
         this.spec = spec;
         this.size = size;
         this.weights = weights;
