@@ -9,7 +9,7 @@ import dev.nfn4j.train.EditTrainer;
 import dev.nfn4j.zoo.EditTargets;
 import dev.nfn4j.zoo.ImageData;
 import dev.nfn4j.zoo.ImageStyle;
-import dev.nfn4j.zoo.SirenGrid;
+import dev.nfn4j.zoo.build.SirenGrid;
 import dev.nfn4j.zoo.SirenZoo;
 
 import java.io.IOException;

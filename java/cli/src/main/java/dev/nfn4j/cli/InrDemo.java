@@ -13,8 +13,8 @@ import dev.nfn4j.zoo.EditTargets;
 import dev.nfn4j.zoo.ImageData;
 import dev.nfn4j.zoo.ImageStyle;
 import dev.nfn4j.zoo.SirenZoo;
-import dev.nfn4j.zoo.SirenZooBuilder;
-import dev.nfn4j.zoo.ZooGenerator;
+import dev.nfn4j.zoo.build.SirenZooBuilder;
+import dev.nfn4j.zoo.build.ZooGenerator;
 
 import java.io.IOException;
 import java.nio.file.Path;

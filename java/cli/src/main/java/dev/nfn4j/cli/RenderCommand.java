@@ -8,7 +8,7 @@ import dev.nfn4j.train.Classifier;
 import dev.nfn4j.train.ConfusionMatrix;
 import dev.nfn4j.train.EditModel;
 import dev.nfn4j.zoo.ImageData;
-import dev.nfn4j.zoo.SirenGrid;
+import dev.nfn4j.zoo.build.SirenGrid;
 import dev.nfn4j.zoo.SirenZoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

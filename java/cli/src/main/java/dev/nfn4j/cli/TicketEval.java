@@ -2,7 +2,7 @@ package dev.nfn4j.cli;
 
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.ops.Backends;
-import dev.nfn4j.train.TicketEvaluation;
+import dev.nfn4j.zoo.build.TicketEvaluation;
 import dev.nfn4j.train.TicketPredictor;
 import dev.nfn4j.train.TicketTrainer;
 import dev.nfn4j.zoo.ImageData;

@@ -1,6 +1,6 @@
 package dev.nfn4j.cli;
 
-import dev.nfn4j.train.TicketEvaluation;
+import dev.nfn4j.zoo.build.TicketEvaluation;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;

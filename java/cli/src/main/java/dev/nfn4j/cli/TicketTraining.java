@@ -7,7 +7,7 @@ import dev.nfn4j.train.TicketModel;
 import dev.nfn4j.train.TicketTrainer;
 import dev.nfn4j.zoo.Splits;
 import dev.nfn4j.zoo.TicketZoo;
-import dev.nfn4j.zoo.TicketZooBuilder;
+import dev.nfn4j.zoo.build.TicketZooBuilder;
 
 import java.io.IOException;
 import java.nio.file.Files;

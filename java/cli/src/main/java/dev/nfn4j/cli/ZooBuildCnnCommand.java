@@ -1,6 +1,6 @@
 package dev.nfn4j.cli;
 
-import dev.nfn4j.zoo.CnnZooBuilder;
+import dev.nfn4j.zoo.build.CnnZooBuilder;
 import dev.nfn4j.zoo.ImageData;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

@@ -3,7 +3,7 @@ package dev.nfn4j.cli;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.zoo.ImageData;
-import dev.nfn4j.zoo.SirenZooBuilder;
+import dev.nfn4j.zoo.build.SirenZooBuilder;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

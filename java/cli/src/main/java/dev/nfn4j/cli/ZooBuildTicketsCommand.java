@@ -1,9 +1,9 @@
 package dev.nfn4j.cli;
 
-import dev.nfn4j.zoo.CnnZooBuilder;
+import dev.nfn4j.zoo.build.CnnZooBuilder;
 import dev.nfn4j.zoo.ImageData;
 import dev.nfn4j.zoo.TicketArch;
-import dev.nfn4j.zoo.TicketZooBuilder;
+import dev.nfn4j.zoo.build.TicketZooBuilder;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

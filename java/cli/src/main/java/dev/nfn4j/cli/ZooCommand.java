@@ -31,8 +31,8 @@ final class ZooCommand implements Runnable {
             System.out.printf("%s: %d networks %s, %s in %.1f s%n", zoo.describe(), g.size(), g.spec(),
                     g.fromCache() ? "loaded from the cache" : "trained", (System.nanoTime() - t0) / 1e9);
             java.nio.file.Path file = g.source() != null ? g.source()
-                    : dev.nfn4j.zoo.ZooGenerator.cacheFile(dev.nfn4j.zoo.ZooGenerator.Config.defaults().withSeed(zoo.zooSeed).withNetworks(zoo.networks),
-                    zoo.cache != null ? zoo.cache : dev.nfn4j.zoo.ZooGenerator.defaultCacheDir());
+                    : dev.nfn4j.zoo.build.ZooGenerator.cacheFile(dev.nfn4j.zoo.build.ZooGenerator.Config.defaults().withSeed(zoo.zooSeed).withNetworks(zoo.networks),
+                    zoo.cache != null ? zoo.cache : dev.nfn4j.zoo.build.ZooGenerator.defaultCacheDir());
             System.out.printf("file: %s%ntest accuracy: min %.3f  q1 %.3f  median %.3f  q3 %.3f  max %.3f%n", file, acc[0],
                     acc[acc.length / 4], acc[acc.length / 2], acc[3 * acc.length / 4], acc[acc.length - 1]);
             return 0;

@@ -3,7 +3,7 @@ package dev.nfn4j.cli;
 import dev.nfn4j.zoo.GeneratedZoo;
 import dev.nfn4j.zoo.SmallCnnZoo;
 import dev.nfn4j.zoo.ZooDataset;
-import dev.nfn4j.zoo.ZooGenerator;
+import dev.nfn4j.zoo.build.ZooGenerator;
 import dev.nfn4j.zoo.Zoos;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

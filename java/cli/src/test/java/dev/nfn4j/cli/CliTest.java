@@ -86,7 +86,7 @@ class CliTest {
             assertEquals(f[3], f[4], row);
         }
         // predict reads a weight-space batch file
-        var zoo = dev.nfn4j.zoo.ZooGenerator.defaultZoo(tmp.resolve("cache"), 0, 30, n -> { });
+        var zoo = dev.nfn4j.zoo.build.ZooGenerator.defaultZoo(tmp.resolve("cache"), 0, 30, n -> { });
         Path in = tmp.resolve("nets.safetensors");
         dev.nfn4j.io.Checkpoints.writeWeights(in, "input", zoo.batch(new int[]{0, 1, 2}), java.util.Map.of());
         Object[] p = run("predict", ckpt.toString(), in.toString());

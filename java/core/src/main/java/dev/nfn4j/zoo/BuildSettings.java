@@ -1,40 +1,18 @@
 package dev.nfn4j.zoo;
 
-import dev.nfn4j.io.AtomicFile;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
- * The {@code build.json} of the zoo builders (CNN, SIREN, ticket): everything a zoo's contents
- * depend on, one key per line. A resumed build compares it as text with the folder's, so its
- * format stays fixed: strings quoted and escaped, other values as printed with their spaces
- * removed. Also the folder's claim: a build starts in an empty folder or resumes one built with
- * the same settings, never another's.
+ * What a built zoo's {@code build.json} records and its readers check: the file's name and the
+ * fingerprint of the images the zoo was trained on (its {@code data} key).
  */
-final class BuildSettings {
+public final class BuildSettings {
     private BuildSettings() {}
 
-    /** The settings as JSON text, in the map's order. */
-    static String json(Map<String, Object> settings) {
-        StringBuilder sb = new StringBuilder("{\n");
-        int k = 0;
-        for (var e : settings.entrySet()) {
-            Object v = e.getValue();
-            String s = v instanceof String str ? "\"" + str.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : String.valueOf(v).replace(" ", "");
-            sb.append("  \"").append(e.getKey()).append("\": ").append(s).append(++k < settings.size() ? ",\n" : "\n");
-        }
-        return sb.append("}\n").toString();
-    }
-
     /** The images a zoo was trained on: counts, size and a CRC-32 of every image and label. */
-    static String data(ImageData.Split data) {
+    public static String data(ImageData.Split data) {
         CRC32 crc = new CRC32();
         for (ImageData x : List.of(data.train(), data.test())) {
             crc.update(x.images());
@@ -45,31 +23,5 @@ final class BuildSettings {
     }
 
     /** The settings file of a build folder. */
-    static final String FILE = "build.json";
-
-    /**
-     * Claims {@code out} for a build with these settings: a folder without {@link #FILE} gets one
-     * (refused when it holds any of {@code ownFiles}, which only this builder writes); one with it
-     * must have the same settings. Returns true when the build there is already complete (no
-     * {@code parts} folder left and {@code finished} present), else creates {@code parts}.
-     *
-     * @param what the builder's zoo in messages ("a SIREN zoo")
-     */
-    static boolean claim(Path out, String settings, String what, Path parts, Path finished, List<String> ownFiles) throws IOException {
-        Files.createDirectories(out);
-        Path buildFile = out.resolve(FILE);
-        if (Files.exists(buildFile)) {
-            String old = Files.readString(buildFile);
-            if (!old.equals(settings))
-                throw new IllegalArgumentException(out + " holds " + what + " built with other settings (" + buildFile + "):\n" + old
-                        + "requested:\n" + settings + "use another folder, or delete it to start over");
-            if (!Files.exists(parts) && Files.exists(finished)) return true;
-        } else {
-            for (String f : ownFiles)
-                if (Files.exists(out.resolve(f))) throw new IllegalArgumentException(out + " holds " + f + " but no " + FILE + ": not a folder this builder made");
-            AtomicFile.write(buildFile, settings.getBytes(StandardCharsets.UTF_8));
-        }
-        Files.createDirectories(parts);
-        return false;
-    }
+    public static final String FILE = "build.json";
 }

@@ -59,8 +59,17 @@ public final class GeneratedZoo {
     private final Map<String, String> metadata;
     private final Path source;
 
-    GeneratedZoo(NetworkSpec spec, int size, float[][] weights, float[][] biases, float[] testAccuracy, float[] trainAccuracy,
-                 float[] trainLoss, float[] diverged, float[][] hparams, Map<String, String> metadata, Path source) {
+    /**
+     * A zoo of {@code size} networks; it takes the arrays, not copies of them, and adds
+     * {@code content_sha256} to the metadata.
+     *
+     * @param weights per layer, [N, out, in]
+     * @param biases  per layer, [N, out]
+     * @param hparams in {@link MlpHyperparameters#NAMES} order, each [N]
+     * @param source  the file it was read from, or null
+     */
+    public GeneratedZoo(NetworkSpec spec, int size, float[][] weights, float[][] biases, float[] testAccuracy, float[] trainAccuracy,
+                        float[] trainLoss, float[] diverged, float[][] hparams, Map<String, String> metadata, Path source) {
         this.spec = spec;
         this.size = size;
         this.weights = weights;
@@ -318,8 +327,8 @@ public final class GeneratedZoo {
         return a;
     }
 
-    /** "12-32-32-4". */
-    static String architecture(NetworkSpec spec) {
+    /** The architecture as the metadata names it: the layer sizes, "12-32-32-4". */
+    public static String architecture(NetworkSpec spec) {
         StringBuilder sb = new StringBuilder();
         for (int s : spec.sizes()) sb.append(sb.isEmpty() ? "" : "-").append(s);
         return sb.toString();

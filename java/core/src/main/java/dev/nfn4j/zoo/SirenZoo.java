@@ -28,7 +28,7 @@ import java.util.List;
  */
 public record SirenZoo(Path dir, float[] weights, String[] split, String[] source, int[] image, int[] label, int[] copy, float[] psnr) {
     /** The zoo folder's files: the flattened SIRENs and their table. */
-    static final String WEIGHTS = "weights.npy", TABLE = "sirens.csv";
+    public static final String WEIGHTS = "weights.npy", TABLE = "sirens.csv";
 
     public static final String HEADER = "index,split,source,image,label,copy,psnr";
     public static final List<String> SPLITS = List.of("train", "val", "test");

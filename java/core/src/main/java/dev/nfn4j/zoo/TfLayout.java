@@ -236,7 +236,8 @@ public final class TfLayout {
         return dims;
     }
 
-    static String tuple(int[] dims) {
+    /** A shape as a Python tuple, the way the layout file writes it: "(3, 3, 1, 16)", "(16,)". */
+    public static String tuple(int[] dims) {
         if (dims.length == 1) return "(" + dims[0] + ",)";
         String a = Arrays.toString(dims);
         return "(" + a.substring(1, a.length() - 1) + ")";

@@ -43,10 +43,11 @@ public sealed interface TicketArch permits TicketArch.Mlp, TicketArch.Cnn {
      */
     record Init(Family family, float gain) {
         /** Distributions of {@link #sample}, for build.json. */
-        static final String SPACE = "family: normal, truncated_normal (cut at 2 sigma, rescaled to unit variance) or uniform, 1/3 each; "
+        public static final String SPACE = "family: normal, truncated_normal (cut at 2 sigma, rescaled to unit variance) or uniform, 1/3 each; "
                 + "gain: log-uniform [0.5, 2], std = gain * sqrt(2 / fan_in) per layer; zero biases";
 
-        static Init sample(ZooRandom r) {
+        /** A draw from the distributions of {@link #SPACE}. */
+        public static Init sample(ZooRandom r) {
             Family f = Family.values()[r.nextInt(3)];
             return new Init(f, (float) r.logUniform(0.5, 2));
         }

@@ -26,7 +26,8 @@ public final class TicketZoo {
     public static final String FORMAT = "nfn4j.ticket_zoo";
     /** The format version this reader reads. */
     public static final int FORMAT_VERSION = 1;
-    static final String INIT = "init", SURVIVED = "survived", ACCURACY = "test_accuracy", DENSITIES = "densities", LAYER_DENSITY = "layer_density";
+    /** The file's tensors. */
+    public static final String INIT = "init", SURVIVED = "survived", ACCURACY = "test_accuracy", DENSITIES = "densities", LAYER_DENSITY = "layer_density";
 
     private final TicketArch arch;
     private final int size, perNetwork;
@@ -118,7 +119,7 @@ public final class TicketZoo {
     }
 
     /** The seed of network i's data stream (batch order), the same for every training run of its IMP. */
-    static long dataSeed(long zooSeed, int i) {
+    public static long dataSeed(long zooSeed, int i) {
         return ZooRandom.seedFor(zooSeed, i, 2);
     }
 

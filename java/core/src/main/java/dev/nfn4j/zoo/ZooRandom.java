@@ -8,11 +8,12 @@ package dev.nfn4j.zoo;
  *
  * <p>Not thread-safe: every network owns its streams, seeded by {@link #seedFor}.
  */
-final class ZooRandom {
+public final class ZooRandom {
     private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
     private long state;
 
-    ZooRandom(long seed) {
+    /** A stream that starts from {@code seed}. */
+    public ZooRandom(long seed) {
         this.state = seed;
     }
 
@@ -27,24 +28,25 @@ final class ZooRandom {
      * The seed of one stream: a hash of the zoo seed and a path of ids (network index, stream
      * number, ...). Distinct paths give unrelated streams; the result depends on nothing else.
      */
-    static long seedFor(long seed, long... ids) {
+    public static long seedFor(long seed, long... ids) {
         long h = mix64(seed ^ 0x6a09e667f3bcc908L);
         for (long id : ids) h = mix64(h + GOLDEN_GAMMA * (id + 1));
         return h;
     }
 
-    long nextLong() {
+    /** The next 64 random bits. */
+    public long nextLong() {
         state += GOLDEN_GAMMA;
         return mix64(state);
     }
 
     /** Uniform in [0, 1), 53 random bits. */
-    double nextDouble() {
+    public double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
     /** Uniform in [0, bound), unbiased (rejection of the top partial range). */
-    int nextInt(int bound) {
+    public int nextInt(int bound) {
         if (bound <= 0) throw new IllegalArgumentException("bound must be positive, got " + bound);
         while (true) {
             long bits = nextLong() >>> 33; // 31 bits
@@ -54,24 +56,24 @@ final class ZooRandom {
     }
 
     /** Standard normal by Box-Muller (one value per two uniforms; nothing cached). */
-    double nextGaussian() {
+    public double nextGaussian() {
         double u1 = 1.0 - nextDouble(); // (0, 1]
         double u2 = nextDouble();
         return StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * StrictMath.PI * u2);
     }
 
     /** Uniform in [lo, hi). */
-    double uniform(double lo, double hi) {
+    public double uniform(double lo, double hi) {
         return lo + (hi - lo) * nextDouble();
     }
 
     /** Log-uniform in [lo, hi): exp of a uniform draw between log(lo) and log(hi). */
-    double logUniform(double lo, double hi) {
+    public double logUniform(double lo, double hi) {
         return StrictMath.exp(uniform(StrictMath.log(lo), StrictMath.log(hi)));
     }
 
     /** Shuffles {@code a} in place (Fisher-Yates). */
-    void shuffle(int[] a) {
+    public void shuffle(int[] a) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = nextInt(i + 1);
             int t = a[i];

@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes small IDX datasets (the Fashion-MNIST file format) with random pixels and labels for tests. */
-final class TinyImages {
+public final class TinyImages {
     private TinyImages() {
     }
 
@@ -19,7 +19,7 @@ final class TinyImages {
      * {@code -Dnfn4j.fashionMnist=DIR}). A test that needs it is skipped with the reason when it is
      * absent, and fails under CI (the CI environment variable set), as TestBackends does for SIMD.
      */
-    static Path realFashionMnist() {
+    public static Path realFashionMnist() {
         Path dir = Path.of(System.getProperty("nfn4j.fashionMnist", ImageData.DEBIAN_FASHION_MNIST.toString()));
         if (!Files.exists(dir.resolve(ImageData.TRAIN_IMAGES))) {
             String why = "Fashion-MNIST not found in " + dir + " (apt-get install dataset-fashion-mnist, or -Dnfn4j.fashionMnist=DIR)";
@@ -41,20 +41,22 @@ final class TinyImages {
         }
     }
 
-    static byte[] pixels(int n, int rows, int cols, Random r) {
+    /** n random images of rows x cols. */
+    public static byte[] pixels(int n, int rows, int cols, Random r) {
         byte[] b = new byte[n * rows * cols];
         r.nextBytes(b);
         return b;
     }
 
-    static byte[] labels(int n, Random r) {
+    /** n random labels of the ten classes. */
+    public static byte[] labels(int n, Random r) {
         byte[] b = new byte[n];
         for (int i = 0; i < n; i++) b[i] = (byte) r.nextInt(ImageData.CLASSES);
         return b;
     }
 
     /** The four Fashion-MNIST files in dir: train and test sets of random images of rows x cols. */
-    static Path write(Path dir, int train, int test, int rows, int cols, long seed) throws IOException {
+    public static Path write(Path dir, int train, int test, int rows, int cols, long seed) throws IOException {
         Random r = new Random(seed);
         Files.createDirectories(dir);
         writeIdx(dir.resolve(ImageData.TRAIN_IMAGES), ImageData.IMAGES_MAGIC, new int[]{train, rows, cols}, pixels(train, rows, cols, r));
