@@ -7,6 +7,7 @@ import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.ops.AdamConfig;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.ops.Ptr;
+import dev.nfn4j.testing.Compare;
 import dev.nfn4j.testing.TestBackends;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -15,9 +16,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Every backend's Adam and AdamW against torch.optim's, bit for bit: {@code
@@ -49,9 +47,9 @@ class AdamConformanceTest {
             ops.upload(grads, t * n, g, n);
             ops.adamStep(n, p, g, m, v, cfg, t + 1);
             String at = ops.name() + " " + c + " step " + (t + 1) + ": ";
-            assertBitIdentical(Arrays.copyOfRange(wantM, t * n, (t + 1) * n), read(ops, m, n), at + "m");
-            assertBitIdentical(Arrays.copyOfRange(wantV, t * n, (t + 1) * n), read(ops, v, n), at + "v");
-            assertBitIdentical(Arrays.copyOfRange(wantP, t * n, (t + 1) * n), read(ops, p, n), at + "param");
+            Compare.assertBitIdentical(read(ops, m, n), Arrays.copyOfRange(wantM, t * n, (t + 1) * n), at + "m");
+            Compare.assertBitIdentical(read(ops, v, n), Arrays.copyOfRange(wantV, t * n, (t + 1) * n), at + "v");
+            Compare.assertBitIdentical(read(ops, p, n), Arrays.copyOfRange(wantP, t * n, (t + 1) * n), at + "param");
         }
     }
 
@@ -69,14 +67,5 @@ class AdamConformanceTest {
         float[] out = new float[n];
         ops.download(p, out, 0, n);
         return out;
-    }
-
-    private static void assertBitIdentical(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        int differ = 0, first = -1;
-        for (int i = 0; i < want.length; i++)
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i]) && differ++ == 0) first = i;
-        if (differ > 0)
-            fail(what + ": " + differ + " of " + want.length + " differ from torch; first at " + first + ": " + got[first] + " vs " + want[first]);
     }
 }
