@@ -443,10 +443,11 @@ public final class SimdOps implements Ops, HostMemory {
         AdamScalars k = AdamScalars.of(cfg, step);
         float[] P = arr(param), G = arr(grad), M = arr(m), W = arr(v);
         int po = off(param), go = off(grad), mo = off(m), vo = off(v);
-        float b1 = k.beta1(), omb1 = k.oneMinusBeta1(), b2 = k.beta2(), omb2 = k.oneMinusBeta2(), decay = k.decay();
+        float b1 = k.beta1(), b2 = k.beta2(), oneMinusB2 = k.oneMinusBeta2(), decay = k.decay();
         float negStep = k.negStep(), bc2Sqrt = k.bc2Sqrt(), eps = k.eps();
         boolean decays = decay != 1f, addsL2 = k.l2() != 0f;
-        FloatVector l2 = FloatVector.broadcast(S, k.l2()), oneMinusB1 = FloatVector.broadcast(S, omb1);
+        // fma takes a vector for its multiplier
+        FloatVector l2 = FloatVector.broadcast(S, k.l2()), oneMinusB1 = FloatVector.broadcast(S, k.oneMinusBeta1());
         chunked(n, (lo, hi) -> {
             int i = (int) lo;
             for (; i + V <= hi; i += V) {
@@ -454,7 +455,7 @@ public final class SimdOps implements Ops, HostMemory {
                 if (decays) p = p.mul(decay);
                 if (addsL2) g = p.fma(l2, g);
                 FloatVector mi = g.fma(oneMinusB1, FloatVector.fromArray(S, M, mo + i).mul(b1));
-                FloatVector vi = g.mul(omb2).fma(g, FloatVector.fromArray(S, W, vo + i).mul(b2));
+                FloatVector vi = g.mul(oneMinusB2).fma(g, FloatVector.fromArray(S, W, vo + i).mul(b2));
                 mi.intoArray(M, mo + i);
                 vi.intoArray(W, vo + i);
                 p.add(mi.mul(negStep).div(vi.sqrt().div(bc2Sqrt).add(eps))).intoArray(P, po + i);
