@@ -1,12 +1,14 @@
-// Adam / AdamW (Ops.adamStep), with PyTorch's semantics, in double precision like the reference.
+// Adam / AdamW (Ops.adamStep), with PyTorch's semantics, in float32 like the reference and torch.optim.
 //
 // The per-step scalars live in a small device array, hyper[4] = (lr / bc1, sqrt(bc2), decay, l2)
 // with bc1 = 1 - beta1^step, bc2 = 1 - beta2^step, decay = 1 - lr wd for AdamW (else 1) and
-// l2 = wd for Adam with weight decay (else 0). One single-thread kernel writes them, either from
-// values the host computed (adam_hyper_set: the reference's own doubles) or from a step counter
-// on the device (adam_hyper_from_counter: nothing about the step is baked into a captured CUDA
-// graph). adam_step then reads them. Every operation is an explicit round-to-nearest intrinsic
-// in the reference's order, so the compiler cannot contract a product and a sum into an fma:
+// l2 = wd for Adam with weight decay (else 0), in double as PyTorch's Python computes them. One
+// single-thread kernel writes them, either from values the host computed (adam_hyper_set: the
+// reference's floats, AdamScalars) or from a step counter on the device (adam_hyper_from_counter:
+// nothing about the step is baked into a captured CUDA graph). adam_step then reads them and casts
+// each to float, as PyTorch's float kernels cast a Python scalar. Every operation is an explicit
+// round-to-nearest intrinsic in the reference's order, fused multiply-adds exactly where PyTorch's
+// CPU kernels fuse them (add with alpha, addcmul), so the compiler cannot contract anything else:
 // given the same scalars, the update is bit-identical to ReferenceOps.adamStep.
 #include "common.cuh"
 
@@ -39,18 +41,18 @@ extern "C" __global__ void adam_hyper_from_counter(float* counter, double* hyper
 extern "C" __global__ void __launch_bounds__(NFN_THREADS)
 adam_step(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m, float* __restrict__ v,
           const double* __restrict__ hyper, long long n, double beta1, double beta2, double eps) {
-    const double stepSize = hyper[0], bc2Sqrt = hyper[1], decay = hyper[2], l2 = hyper[3];
-    const double oneMinusB1 = 1.0 - beta1, oneMinusB2 = 1.0 - beta2;
+    const float negStep = -(float)hyper[0], bc2Sqrt = (float)hyper[1], decay = (float)hyper[2], l2 = (float)hyper[3];
+    const float b1 = (float)beta1, b2 = (float)beta2, oneMinusB1 = (float)(1.0 - beta1), oneMinusB2 = (float)(1.0 - beta2);
+    const float epsf = (float)eps;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        double p = param[i], g = grad[i];
-        if (decay != 1.0) p = __dmul_rn(p, decay);
-        if (l2 != 0.0) g = __dadd_rn(g, __dmul_rn(l2, p));
-        const double mi = __dadd_rn(__dmul_rn(beta1, (double)m[i]), __dmul_rn(oneMinusB1, g));
-        const double vi = __dadd_rn(__dmul_rn(beta2, (double)v[i]), __dmul_rn(__dmul_rn(oneMinusB2, g), g));
-        m[i] = (float)mi;
-        v[i] = (float)vi;
-        // p - lr/bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
-        const double denom = __dadd_rn(__ddiv_rn(__dsqrt_rn(vi), bc2Sqrt), eps);
-        param[i] = (float)__dsub_rn(p, __ddiv_rn(__dmul_rn(stepSize, mi), denom));
+        float p = param[i], g = grad[i];
+        if (decay != 1.0f) p = __fmul_rn(p, decay);                                  // param.mul_(1 - lr wd)
+        if (l2 != 0.0f) g = __fmaf_rn(p, l2, g);                                     // grad.add(param, alpha=wd)
+        const float mi = __fmaf_rn(g, oneMinusB1, __fmul_rn(m[i], b1));              // exp_avg.mul_(b1).add_(grad, alpha=1-b1)
+        const float vi = __fmaf_rn(__fmul_rn(g, oneMinusB2), g, __fmul_rn(v[i], b2)); // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1-b2)
+        m[i] = mi;
+        v[i] = vi;
+        const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), bc2Sqrt), epsf);       // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
+        param[i] = __fadd_rn(p, __fdiv_rn(__fmul_rn(negStep, mi), denom));           // param.addcdiv_(exp_avg, denom, value=-step_size)
     }
 }

@@ -168,7 +168,9 @@ public interface Ops extends DeviceControl {
     /**
      * One Adam/AdamW step over n parameters with PyTorch's semantics, {@code step} counting from 1:
      * bias-corrected moments and eps added after the square root. Weight decay is L2 (added to
-     * the gradient) for Adam, decoupled for AdamW.
+     * the gradient) for Adam, decoupled for AdamW. Computed in float32 with PyTorch 1.13's CPU
+     * operations and roundings ({@link AdamScalars}, {@code ScalarElementwise.adamStep}):
+     * bit-identical to torch.optim.Adam and AdamW on the same floats.
      */
     void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step);
 

@@ -24,9 +24,17 @@ public final class ConformanceFixtures {
         return folder("nfn4j.conformanceLayersDir", "src/test/conformance/nfn-layers");
     }
 
+    /** torch.optim's float32 optimizer fixtures: {@code torch-optim/}, beside {@link #nfnDir()}. */
+    public static Path torchOptimFile(String name) {
+        return existing(nfnDir().resolveSibling("torch-optim").resolve(name));
+    }
+
     /** One fixture of {@link #nfnDir()}, which must exist. */
     public static Path nfnFile(String name) {
-        Path f = nfnDir().resolve(name);
+        return existing(nfnDir().resolve(name));
+    }
+
+    private static Path existing(Path f) {
         assertTrue(Files.isRegularFile(f), "conformance fixture missing: " + f);
         return f;
     }

@@ -1012,7 +1012,8 @@ class BackendEquivalenceTest {
 
     /**
      * Four steps (step counts from 1, bias correction changes every step), a new gradient each
-     * step with some exact zeros; param, m and v updated in place. Elementwise: FWD.
+     * step with some exact zeros; param, m and v updated in place. Bit-identical: every backend
+     * runs the same float32 operations in the same order.
      */
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("adam")
@@ -1029,9 +1030,9 @@ class BackendEquivalenceTest {
             h.set(grad, g);
             long s = step;
             h.run((ops, p) -> ops.adamStep(c.n, p.at(param), p.at(grad), p.at(m), p.at(v), c.cfg, s));
-            h.expect(param, FWD);
-            h.expect(m, FWD);
-            h.expect(v, FWD);
+            h.expect(param, 0);
+            h.expect(m, 0);
+            h.expect(v, 0);
         }
     }
 

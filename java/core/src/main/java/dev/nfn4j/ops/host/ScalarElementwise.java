@@ -2,6 +2,7 @@ package dev.nfn4j.ops.host;
 
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.AdamScalars;
 import dev.nfn4j.ops.Ptr;
 
 import static dev.nfn4j.ops.host.HostBuf.array;
@@ -9,7 +10,7 @@ import static dev.nfn4j.ops.host.HostBuf.offset;
 
 /**
  * The scalar loops of the elementwise and strided ops, shared by the host backends: strided
- * copies, plane scaling, activations and the Adam update, in double where the contracts say so.
+ * copies, plane scaling, activations (in double) and the Adam update (in float32, as PyTorch).
  * Callers check the arguments ({@link dev.nfn4j.ops.OpArgs}).
  */
 public final class ScalarElementwise {
@@ -54,24 +55,27 @@ public final class ScalarElementwise {
         for (int i = 0; i < n; i++) DX[dxo + i] = (float) (DY[dyo + i] * Activations.derivative(act, X[xo + i]));
     }
 
-    /** {@link dev.nfn4j.ops.Ops#adamStep}, updated in double. */
+    /**
+     * {@link dev.nfn4j.ops.Ops#adamStep} in float32, with the operations and roundings of PyTorch
+     * 1.13's single-tensor Adam and AdamW on an FMA-capable CPU (its AVX2 kernels): {@code
+     * add(alpha)} and {@code addcmul} are fused multiply-adds there, {@code addcdiv} is not, and
+     * every Python scalar is cast to float ({@link AdamScalars}). Bit-identical to torch.optim on
+     * the same floats (AdamConformanceTest).
+     */
     public static void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step) {
         float[] P = array(param), G = array(grad), M = array(m), V = array(v);
         int po = offset(param), go = offset(grad), mo = offset(m), vo = offset(v);
-        double bc1 = 1 - Math.pow(cfg.beta1(), step), bc2 = 1 - Math.pow(cfg.beta2(), step);
-        double stepSize = cfg.lr() / bc1, bc2Sqrt = Math.sqrt(bc2);
+        AdamScalars k = AdamScalars.of(cfg, step);
         for (int i = 0; i < n; i++) {
-            double p = P[po + i], g = G[go + i];
-            if (cfg.weightDecay() != 0) {
-                if (cfg.decoupled()) p *= 1 - cfg.lr() * cfg.weightDecay();
-                else g += cfg.weightDecay() * p;
-            }
-            double mi = cfg.beta1() * M[mo + i] + (1 - cfg.beta1()) * g;
-            double vi = cfg.beta2() * V[vo + i] + (1 - cfg.beta2()) * g * g;
-            M[mo + i] = (float) mi;
-            V[vo + i] = (float) vi;
-            // PyTorch: p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
-            P[po + i] = (float) (p - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + cfg.eps()));
+            float p = P[po + i], g = G[go + i];
+            if (k.decay() != 1f) p = p * k.decay();                       // AdamW: param.mul_(1 - lr wd)
+            if (k.l2() != 0f) g = Math.fma(p, k.l2(), g);                 // Adam: grad.add(param, alpha=wd)
+            float mi = Math.fma(g, k.oneMinusBeta1(), M[mo + i] * k.beta1()); // exp_avg.mul_(b1).add_(grad, alpha=1-b1)
+            float vi = Math.fma(g * k.oneMinusBeta2(), g, V[vo + i] * k.beta2()); // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1-b2)
+            float denom = (float) Math.sqrt(vi) / k.bc2Sqrt() + k.eps();  // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
+            M[mo + i] = mi;
+            V[vo + i] = vi;
+            P[po + i] = p + k.negStep() * mi / denom;                     // param.addcdiv_(exp_avg, denom, value=-step_size)
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.nfn4j.ops.simd;
 
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.AdamScalars;
 import dev.nfn4j.ops.ComposedMix;
 import dev.nfn4j.ops.MixEpilogue;
 import dev.nfn4j.ops.MixGrads;
@@ -19,10 +20,7 @@ import dev.nfn4j.ops.host.PlaneStats;
 import dev.nfn4j.ops.host.ScalarAttention;
 import dev.nfn4j.ops.host.ScalarElementwise;
 import dev.nfn4j.ops.host.ScalarNorm;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
 
@@ -439,41 +437,30 @@ public final class SimdOps implements Ops, HostMemory {
 
     @Override
     public void adamStep(long n, Ptr param, Ptr grad, Ptr m, Ptr v, AdamConfig cfg, long step) {
-        // The reference's update in double precision, 4 lanes at a time, with the same operations in the
-        // same order, so the result is bit-identical to the reference backend. (A float32 update was tried:
-        // parameters whose gradient is near eps move by +-lr on the sign of a tiny number, and after 4
-        // steps the nfn fixture's last-step gradients were 2e-3 off, tolerance 1e-4.)
+        // One float32 pass, a whole vector at a time: the reference's operations in its order (fused
+        // multiply-adds exactly where it has them), so bit-identical to it and to torch.optim.
         OpArgs.adamStep(n, param, grad, m, v);
+        AdamScalars k = AdamScalars.of(cfg, step);
         float[] P = arr(param), G = arr(grad), M = arr(m), W = arr(v);
         int po = off(param), go = off(grad), mo = off(m), vo = off(v);
-        double b1 = cfg.beta1(), b2 = cfg.beta2(), eps = cfg.eps(), wd = cfg.weightDecay();
-        double stepSize = cfg.lr() / (1 - Math.pow(b1, step)), bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
-        double decay = wd != 0 && cfg.decoupled() ? 1 - cfg.lr() * wd : 1, l2 = wd != 0 && !cfg.decoupled() ? wd : 0;
-        int DV = DS.length();
+        float b1 = k.beta1(), b2 = k.beta2(), oneMinusB2 = k.oneMinusBeta2(), decay = k.decay();
+        float negStep = k.negStep(), bc2Sqrt = k.bc2Sqrt(), eps = k.eps();
+        boolean decays = decay != 1f, addsL2 = k.l2() != 0f;
+        // fma takes a vector for its multiplier
+        FloatVector l2 = FloatVector.broadcast(S, k.l2()), oneMinusB1 = FloatVector.broadcast(S, k.oneMinusBeta1());
         chunked(n, (lo, hi) -> {
             int i = (int) lo;
-            for (; i + DV <= hi; i += DV) {
-                DoubleVector p = toDouble(P, po + i), g = toDouble(G, go + i);
-                if (decay != 1) p = p.mul(decay);
-                if (l2 != 0) g = g.add(p.mul(l2));
-                DoubleVector mi = toDouble(M, mo + i).mul(b1).add(g.mul(1 - b1));
-                DoubleVector vi = toDouble(W, vo + i).mul(b2).add(g.mul(1 - b2).mul(g));
-                toFloat(mi, M, mo + i);
-                toFloat(vi, W, vo + i);
-                toFloat(p.sub(mi.mul(stepSize).div(vi.sqrt().div(bc2Sqrt).add(eps))), P, po + i);
+            for (; i + V <= hi; i += V) {
+                FloatVector p = FloatVector.fromArray(S, P, po + i), g = FloatVector.fromArray(S, G, go + i);
+                if (decays) p = p.mul(decay);
+                if (addsL2) g = p.fma(l2, g);
+                FloatVector mi = g.fma(oneMinusB1, FloatVector.fromArray(S, M, mo + i).mul(b1));
+                FloatVector vi = g.mul(oneMinusB2).fma(g, FloatVector.fromArray(S, W, vo + i).mul(b2));
+                mi.intoArray(M, mo + i);
+                vi.intoArray(W, vo + i);
+                p.add(mi.mul(negStep).div(vi.sqrt().div(bc2Sqrt).add(eps))).intoArray(P, po + i);
             }
             if (i < hi) ScalarElementwise.adamStep(hi - i, param.plus(i), grad.plus(i), m.plus(i), v.plus(i), cfg, step);
         });
-    }
-
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_128;
-    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_256;
-
-    private static DoubleVector toDouble(float[] a, int i) {
-        return (DoubleVector) FloatVector.fromArray(FS, a, i).convertShape(VectorOperators.F2D, DS, 0);
-    }
-
-    private static void toFloat(DoubleVector d, float[] a, int i) {
-        ((FloatVector) d.convertShape(VectorOperators.D2F, FS, 0)).intoArray(a, i);
     }
 }

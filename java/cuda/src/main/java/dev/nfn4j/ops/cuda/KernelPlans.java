@@ -2,6 +2,7 @@ package dev.nfn4j.ops.cuda;
 
 import dev.nfn4j.ops.Act;
 import dev.nfn4j.ops.AdamConfig;
+import dev.nfn4j.ops.AdamScalars;
 import dev.nfn4j.ops.LossFn;
 import dev.nfn4j.ops.MixShape;
 import dev.nfn4j.ops.NormShape;
@@ -493,16 +494,15 @@ final class KernelPlans {
     // ---- Adam --------------------------------------------------------------------------------------
 
     /**
-     * The step's scalars as the reference computes them (lr / bc1, sqrt(bc2), decay, l2), set on
-     * the device by a one-thread kernel (so the step stays capturable), then the update.
+     * The step's scalars as the reference rounds them ({@link AdamScalars}: lr / bc1, sqrt(bc2),
+     * decay, l2, each a float widened exactly), set on the device by a one-thread kernel (so the
+     * step stays capturable), then the update.
      */
     static List<Launch> adamStep(long n, DevPtr param, DevPtr grad, DevPtr m, DevPtr v, AdamConfig cfg, long step, DevPtr hyper) {
-        if (step < 1) throw new IllegalArgumentException("Adam steps count from 1, got " + step);
-        double stepSize = cfg.lr() / (1 - Math.pow(cfg.beta1(), step)), bc2Sqrt = Math.sqrt(1 - Math.pow(cfg.beta2(), step));
-        double wd = cfg.weightDecay();
-        double decay = wd != 0 && cfg.decoupled() ? 1 - cfg.lr() * wd : 1, l2 = wd != 0 && !cfg.decoupled() ? wd : 0;
+        AdamScalars k = AdamScalars.of(cfg, step);
         List<Launch> out = new ArrayList<>();
-        out.add(Launch.of(Kernel.ADAM_HYPER_SET, "adamStep " + step).ptr(hyper).d(stepSize).d(bc2Sqrt).d(decay).d(l2).grid(1, 1, 1, 1));
+        out.add(Launch.of(Kernel.ADAM_HYPER_SET, "adamStep " + step).ptr(hyper).d(-(double) k.negStep()).d(k.bc2Sqrt()).d(k.decay()).d(k.l2())
+                .grid(1, 1, 1, 1));
         out.add(adamUpdate(n, param, grad, m, v, cfg, hyper));
         return out;
     }

@@ -531,9 +531,9 @@ class KernelPlansTest {
     void adamScalarsAreTheReferences() {
         AdamConfig cfg = AdamConfig.adamW(1e-2, 0.1);
         Launch set = KernelPlans.adamStep(10, p("p"), p("g"), p("m"), p("v"), cfg, 3, p("h")).get(0);
-        assertEquals(cfg.lr() / (1 - Math.pow(0.9, 3)), (double) set.args().get(1));
-        assertEquals(Math.sqrt(1 - Math.pow(0.999, 3)), (double) set.args().get(2));
-        assertEquals(1 - cfg.lr() * 0.1, (double) set.args().get(3));
+        assertEquals((float) (cfg.lr() / (1 - Math.pow(0.9, 3))), (double) set.args().get(1));
+        assertEquals((float) Math.sqrt(1 - Math.pow(0.999, 3)), (double) set.args().get(2));
+        assertEquals((float) (1 - cfg.lr() * 0.1), (double) set.args().get(3));
         assertEquals(0.0, (double) set.args().get(4));
         assertThrows(IllegalArgumentException.class, () -> KernelPlans.adamStep(10, p("p"), p("g"), p("m"), p("v"), cfg, 0, p("h")));
         if (set.args().size() != Kernel.ADAM_HYPER_SET.params.size()) fail("hyper_set arguments");
