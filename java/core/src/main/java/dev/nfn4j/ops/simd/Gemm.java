@@ -269,10 +269,26 @@ final class Gemm {
             store(s30, out, y3 + p);
             store(s31, out, y3 + p + V);
         }
-        // Single vectors of the tail, still four rows at once: four FMA chains where rest has one
-        // (a plane of one vector, 1x16 with 512-bit lanes, has no 2V group at all). Each lane sums
-        // in the same order as rest, so the bits are the same.
-        for (; p + V <= len; p += V, xb += V) {
+        int vectors = (len - p) / V * V;
+        if (vectors > 0) {
+            fourRowsByVector(P, xb, tailCs, p, p + vectors, k, AP, ai, st, e0, e1 - e0, out, y0, outStride);
+            p += vectors;
+            xb += vectors;
+        }
+        for (int q = 0; q < 4; q++)
+            rest(P, xb, tailCs, p, len, k, st, e0 + q * (e1 - e0), out, y0 + q * outStride, AP, ai + q, 4);
+    }
+
+    /**
+     * block4's single vectors of the tail, positions [p, end): four rows at once, four FMA chains
+     * where {@link #rest} has one (a plane of one vector, 1x16 with 512-bit lanes, has no 2V
+     * group at all). Each lane sums in the same order as rest, so the bits are the same. Its own
+     * method so that block4's main loop compiles as before.
+     */
+    private void fourRowsByVector(float[] P, int xb, int tailCs, int p, int end, int k, float[] AP, int ai, float[] st, int e0, int eStride,
+                                  float[] out, int y0, int outStride) {
+        int e1 = e0 + eStride, e2 = e1 + eStride, e3 = e2 + eStride, y1 = y0 + outStride, y2 = y1 + outStride, y3 = y2 + outStride;
+        for (; p < end; p += V, xb += V) {
             FloatVector s0 = FloatVector.fromArray(S, st, e0 + p), s1 = FloatVector.fromArray(S, st, e1 + p);
             FloatVector s2 = FloatVector.fromArray(S, st, e2 + p), s3 = FloatVector.fromArray(S, st, e3 + p);
             for (int c = 0, xi = xb, a = ai; c < k; c++, xi += tailCs, a += 4) {
@@ -287,8 +303,6 @@ final class Gemm {
             store(s2, out, y2 + p);
             store(s3, out, y3 + p);
         }
-        for (int q = 0; q < 4; q++)
-            rest(P, xb, tailCs, p, len, k, st, e0 + q * (e1 - e0), out, y0 + q * outStride, AP, ai + q, 4);
     }
 
     /**
