@@ -12,8 +12,8 @@ import static dev.nfn4j.zoo.SmallCnn.KERNEL;
 import static dev.nfn4j.zoo.SmallCnn.STRIDE;
 
 /**
- * Trains one network of the Small CNN Zoo architecture (Unterthiner et al. 2020) in plain Java:
- * three 3x3 conv layers of 16 filters with stride 2 and TensorFlow "same" padding (28x28 ->
+ * Trains one network of the Small CNN Zoo architecture (Unterthiner et al. 2020) on a backend's
+ * kernels: three 3x3 conv layers of 16 filters with stride 2 and TensorFlow "same" padding (28x28 ->
  * 14x14 -> 7x7 -> 4x4), an activation (and dropout) after each, global average pooling, and a
  * dense layer to 10 classes; softmax cross-entropy. 4,970 parameters for one input channel.
  *
@@ -22,15 +22,16 @@ import static dev.nfn4j.zoo.SmallCnn.STRIDE;
  * its bias (the order of the Small CNN Zoo's layout.csv). Activations are {@code [c][y][x][b]},
  * the batch innermost, so that a conv layer is im2col (rows (ky, kx, c): exactly the kernel's
  * leading dims; columns (y, x, b); every tap a run of the batch) then one product of the backend
- * ({@link LayerProduct}: its channel mix on the trainer's arrays) with the transposed kernel, and its backward one more
- * product and a col2im; the dense layer is a product too.
+ * with the transposed kernel ({@link LayerProduct}: its channel mix on the trainer's arrays), and
+ * its backward one more product and a col2im; the dense layer is a product too.
  *
  * <p>Inputs are standardised with Fashion-MNIST's pixel mean and deviation. Dropout follows
  * every conv layer's activation.
  *
  * <p>Deterministic: the result depends only on the data, the hyperparameters, the batch size,
- * the checkpoint steps, the seed and the backend the products run on ({@link LayerProduct#backendName}:
- * its kernels give the same bits for any thread count), never on the thread that runs it. The
+ * the checkpoint steps, the seed and the backend the products run on
+ * ({@link LayerProduct#backendName}: its kernels give the same bits for any thread count), never
+ * on the thread that runs it. The
  * rest is IEEE float arithmetic in a fixed order, {@code sqrt}, {@link StrictMath} and a rational
  * tanh ({@link CnnActivations}).
  */
