@@ -150,10 +150,12 @@ public final class SimdOps implements Ops, HostMemory {
     private void linearBackward(MixShape s, Ptr x, Ptr a, Ptr dy, Ptr dx, boolean overwriteDx, Ptr da, Ptr dbias) {
         int B = s.batch(), cin = s.cin(), cout = s.cout();
         int plane = Math.toIntExact(s.plane());
-        if (dx != null && plane == 1)
-            // dx[b][c] += sum_o dy[b][o] a[o][c] (a Linear layer): one plane of cin positions, a's rows as
-            // its channels and the samples as output rows, so the tiled GEMM runs it with a's rows in
-            // register blocks (a row of a vector-added into each sample in turn reached 16 GFLOP/s).
+        if (dx != null && plane == 1 && cin > 1)
+            // dx[b][c] += sum_o dy[b][o] a[o][c] (a Linear layer): a streamed once, in register blocks of
+            // samples x positions (a row of a vector-added into each sample in turn reached 16 GFLOP/s).
+            LinearInputGrad.run(par, B, cin, cout, arr(a), off(a), arr(dy), off(dy), arr(dx), off(dx), !overwriteDx);
+        else if (dx != null && plane == 1)
+            // One input: the samples as output rows of a one-position GEMM (its dot products).
             new Gemm(par, scratch, 1, cout, B, cin, arr(a), off(a), arr(dy), off(dy), cout, 1, arr(dx), off(dx), !overwriteDx).run();
         else if (dx != null) dxGemm(s, a, dy, dx, !overwriteDx).run();
         if (da != null || dbias != null) weightGrad.run(B, cin, cout, plane, arr(x), off(x), arr(dy), off(dy), da, dbias);
