@@ -76,7 +76,7 @@ public final class CnnTrainer {
     // The head, batch last: pooled [16][b], logitsT [classes][b]; logits [b][classes] for the loss.
     private final float[] pooled, logitsT, logits, dLogits, dLogitsT, dPooled, denseT;
     private final float[][] dY, kernelT; // kernelT[l]: conv l's kernel as [16][K], one filter per row
-    private final float[] dCol, dKernelT, dBias;
+    private final float[] dCol, dKernelT;
     private final LayerProduct[] product; // conv layers 0..2, then the dense layer
 
     /**
@@ -132,7 +132,6 @@ public final class CnnTrainer {
         }
         dCol = new float[maxCol];
         dKernelT = new float[FILTERS * Math.max(maxK, classes)];
-        dBias = new float[Math.max(FILTERS, classes)];
         pooled = new float[cap * FILTERS];
         dPooled = new float[cap * FILTERS];
         logits = new float[cap * classes];
@@ -354,7 +353,7 @@ public final class CnnTrainer {
             im2col(l, in, n);
             transpose(p, kOff[l], K, FILTERS, kernelT[l]);
             float[] z = a[l];
-            product[l].forward(positions, col[l], kernelT[l], bias(l), z);
+            product[l].forward(positions, col[l], kernelT[l], p, bOff[l], z);
             activate(z, len);
             if (dropout > 0) {
                 float[] mk = mask[l], out = y[l];
@@ -383,13 +382,8 @@ public final class CnnTrainer {
                 for (int b = 0, at = (f * S + s) * n; b < n; b++) pooled[f * n + b] += last[at + b];
         for (int q = 0; q < FILTERS * n; q++) pooled[q] /= S;
         transpose(p, kOff[CONV_LAYERS], FILTERS, classes, denseT);
-        product[CONV_LAYERS].forward(n, pooled, denseT, bias(CONV_LAYERS), logitsT);
+        product[CONV_LAYERS].forward(n, pooled, denseT, p, bOff[CONV_LAYERS], logitsT);
         transpose(logitsT, 0, classes, n, logits);
-    }
-
-    /** Layer l's bias (the dense layer's for l = 3). */
-    private float[] bias(int l) {
-        return Arrays.copyOfRange(p, bOff[l], bOff[l] + (l < CONV_LAYERS ? FILTERS : classes));
     }
 
     /** col[l][(ky, kx, ci)][oy][ox][b] = in[ci][oy * 2 - padTop + ky][ox * 2 - padLeft + kx][b], zero outside the image. */
@@ -465,8 +459,8 @@ public final class CnnTrainer {
         int L = CONV_LAYERS, S = h[L] * w[L];
         // Dense: dW = pooled dLogits^T, db = sum dLogits, dPooled = W dLogits (batch last).
         transpose(dLogits, 0, n, classes, dLogitsT);
-        product[L].backward(n, pooled, denseT, dLogitsT, dPooled, dKernelT, dBias);
-        setGradients(L, FILTERS, classes);
+        product[L].backward(n, pooled, denseT, dLogitsT, dPooled, dKernelT, g, bOff[L]);
+        setKernelGradient(L, FILTERS, classes);
         // Global average pooling spreads each gradient evenly over the positions.
         float[] d = dY[L - 1];
         for (int f = 0; f < FILTERS; f++)
@@ -477,16 +471,15 @@ public final class CnnTrainer {
             float[] dz = dY[l];
             if (dropout > 0) for (int q = 0; q < len; q++) dz[q] *= mask[l][q];
             activateBackward(a[l], dz, len);
-            product[l].backward(positions, col[l], kernelT[l], dz, l == 0 ? null : dCol, dKernelT, dBias);
-            setGradients(l, K, FILTERS);
+            product[l].backward(positions, col[l], kernelT[l], dz, l == 0 ? null : dCol, dKernelT, g, bOff[l]);
+            setKernelGradient(l, K, FILTERS);
             if (l > 0) col2im(l, dY[l - 1], n);
         }
     }
 
-    /** Layer l's kernel gradient (rows x cols, TensorFlow's layout) from dKernelT [cols][rows], its bias gradient from dBias. */
-    private void setGradients(int l, int rows, int cols) {
+    /** Layer l's kernel gradient (rows x cols, TensorFlow's layout) from dKernelT [cols][rows]. */
+    private void setKernelGradient(int l, int rows, int cols) {
         transpose(dKernelT, 0, cols, rows, g, kOff[l]);
-        System.arraycopy(dBias, 0, g, bOff[l], cols);
     }
 
     /** Adds the L2 gradient 2 l2 W to every kernel's gradient; returns the penalty l2 sum W^2. */

@@ -56,14 +56,17 @@ final class LayerProduct {
         this.cout = cout;
     }
 
-    /** {@code y = a x + bias} over n positions (the shapes above). */
-    void forward(int n, float[] x, float[] a, float[] bias, float[] y) {
-        ops.channelMix(shape(n), on(x), on(a), MixEpilogue.bias(on(bias)), on(y));
+    /** {@code y = a x + bias} over n positions (the shapes above), the bias at {@code params[biasAt]}. */
+    void forward(int n, float[] x, float[] a, float[] params, int biasAt, float[] y) {
+        ops.channelMix(shape(n), on(x), on(a), MixEpilogue.bias(on(params).plus(biasAt)), on(y));
     }
 
-    /** The gradients of {@link #forward} for the output gradient dy: dx (skipped when null), da and dbias, each overwritten. */
-    void backward(int n, float[] x, float[] a, float[] dy, float[] dx, float[] da, float[] dbias) {
-        Ptr pda = on(da), pdb = on(dbias);
+    /**
+     * The gradients of {@link #forward} for the output gradient dy, each overwritten: dx (skipped
+     * when null), da, and dbias at {@code grads[biasAt]}.
+     */
+    void backward(int n, float[] x, float[] a, float[] dy, float[] dx, float[] da, float[] grads, int biasAt) {
+        Ptr pda = on(da), pdb = on(grads).plus(biasAt);
         ops.fill(pda, (long) cout * cin, 0f); // the op accumulates into both
         ops.fill(pdb, cout, 0f);
         ops.channelMixBackward(shape(n), on(x), on(a), Act.IDENTITY, null, on(dy), MixGrads.overwriting(dx == null ? null : on(dx), pda, pdb));

@@ -28,8 +28,8 @@ class LayerProductTest {
             float[] x = random(cin * n + spare, r), a = random(cout * cin, r), bias = random(cout, r), dy = random(cout * n + spare, r);
             float[] y = new float[cout * n + spare], dx = new float[cin * n + spare], da = random(cout * cin, r), db = random(cout, r);
             LayerProduct p = new LayerProduct(ops, cin, cout);
-            p.forward(n, x, a, bias, y);
-            p.backward(n, x, a, dy, dx, da, db);
+            p.forward(n, x, a, bias, 0, y);
+            p.backward(n, x, a, dy, dx, da, db, 0);
             String at = backend + " " + cin + "->" + cout + " over " + n;
             for (int o = 0; o < cout; o++)
                 for (int j = 0; j < n; j++) {
@@ -65,7 +65,7 @@ class LayerProductTest {
             throw new UnsupportedOperationException(m.getName());
         });
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new LayerProduct(device, 2, 2).forward(1, new float[2], new float[4], new float[2], new float[2]));
+                () -> new LayerProduct(device, 2, 2).forward(1, new float[2], new float[4], new float[2], 0, new float[2]));
         assertEquals("backend device cannot work on Java arrays", e.getMessage());
     }
 }
