@@ -249,6 +249,10 @@ class BackendEquivalenceTest {
             out.add(new Copy("sum over axes 0 and 2", s, dense(s, 0, 1, 2, 3), with(with(dense(s, 0, 1, 2, 3), 0, 0), 2, 0), true));
             out.add(new Copy("sum over axis 1, transposed", s, dense(s, 3, 1, 2, 0), with(dense(s, 0, 1, 2, 3), 1, 0), true));
         }
+        // As a concat uses it: contiguous [B, ch, 1, n] pools into channels [3, 3 + ch) of a [B, ch + 5, n] buffer
+        // (simd merges the inner axes into one run of ch * n per sample).
+        for (boolean acc : new boolean[]{false, true})
+            out.add(new Copy("pools into a concat", new int[]{8, 17, 1, 16}, new long[]{17 * 16, 16, 0, 1}, new long[]{22 * 16, 16, 16, 1}, acc));
         // As the layers use it: a [B, C, 7] block into a wider [B, C, K] row, unit last axis.
         out.add(new Copy("stats into features", new int[]{3, 16, 7, 1}, new long[]{16 * 7, 7, 1, 0}, new long[]{16 * 42, 42, 1, 0}, false));
         return out;

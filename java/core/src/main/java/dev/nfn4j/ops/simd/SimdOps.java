@@ -266,13 +266,23 @@ public final class SimdOps implements Ops, HostMemory {
                 ScalarElementwise.copy4d(dims, src, ss, dst, ds, accumulate);
                 return;
             }
+        // Axes whose strides chain in both tensors are one axis: a concat's [B][ch][1][n] copy of
+        // contiguous pools runs as B runs of ch*n floats instead of B*ch runs of n.
+        int[] d = dims.clone();
+        long[] s = ss.clone(), t = ds.clone();
+        mergeAxes(d, s, t);
+        copyRows(d, src, s, dst, t, accumulate);
+    }
+
+    /** copy4d after {@link #mergeAxes}: rows of dims[3] elements, split into long pieces or grouped into tasks. */
+    private void copyRows(int[] dims, Ptr src, long[] ss, Ptr dst, long[] ds, boolean accumulate) {
         float[] Sx = arr(src), D = arr(dst);
         long so = src.offset(), dso = dst.offset();
         int n3 = dims[3];
         boolean contiguous = ss[3] == 1 && ds[3] == 1;
-        int outer = dims[0] * dims[1];
+        int rows = dims[0] * dims[1] * dims[2];
         if (contiguous && n3 >= 2 * COPY_PIECE) { // a few long runs (one may be a whole tensor): split the runs too
-            int rows = outer * dims[2], pieces = (n3 + COPY_PIECE - 1) / COPY_PIECE;
+            int pieces = (n3 + COPY_PIECE - 1) / COPY_PIECE;
             par.forEach(rows * pieces, (long) rows * n3, t -> {
                 int r = t / pieces, p0 = (t % pieces) * COPY_PIECE, len = Math.min(COPY_PIECE, n3 - p0);
                 int ab = r / dims[2], c = r % dims[2], a = ab / dims[1], b = ab % dims[1];
@@ -285,27 +295,54 @@ public final class SimdOps implements Ops, HostMemory {
             });
             return;
         }
-        par.forEach(outer >= 64 ? 64 : Math.max(outer, 1), (long) outer * dims[2] * n3, t -> {
-            int chunk = (outer + 63) / 64;
-            int lo = outer >= 64 ? t * chunk : t, hi = outer >= 64 ? Math.min(outer, lo + chunk) : t + 1;
-            for (int ab = lo; ab < hi; ab++) {
-                int a = ab / dims[1], b = ab % dims[1];
-                for (int c = 0; c < dims[2]; c++) {
-                    int si = (int) (so + a * ss[0] + b * ss[1] + c * ss[2]);
-                    int di = (int) (dso + a * ds[0] + b * ds[1] + c * ds[2]);
-                    if (contiguous && !accumulate) {
-                        System.arraycopy(Sx, si, D, di, n3);
-                    } else if (contiguous) {
-                        addInto(D, di, Sx, si, n3);
-                    } else {
-                        for (int d = 0; d < n3; d++) {
-                            int sd = (int) (si + d * ss[3]), dd = (int) (di + d * ds[3]);
-                            D[dd] = accumulate ? D[dd] + Sx[sd] : Sx[sd];
-                        }
+        int tasks = Math.min(64, rows), chunk = (rows + tasks - 1) / tasks;
+        par.forEach((rows + chunk - 1) / chunk, (long) rows * n3, t -> {
+            for (int r = t * chunk, re = Math.min(rows, r + chunk); r < re; r++) {
+                int ab = r / dims[2], c = r % dims[2], a = ab / dims[1], b = ab % dims[1];
+                int si = (int) (so + a * ss[0] + b * ss[1] + c * ss[2]);
+                int di = (int) (dso + a * ds[0] + b * ds[1] + c * ds[2]);
+                if (contiguous && !accumulate) {
+                    System.arraycopy(Sx, si, D, di, n3);
+                } else if (contiguous) {
+                    addInto(D, di, Sx, si, n3);
+                } else {
+                    for (int d = 0; d < n3; d++) {
+                        int sd = (int) (si + d * ss[3]), dd = (int) (di + d * ds[3]);
+                        D[dd] = accumulate ? D[dd] + Sx[sd] : Sx[sd];
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Rewrites a copy's axes in place into the fewest that address the same elements: axes of
+     * size 1 dropped, and an axis merged into the one inside it when its strides are that axis's
+     * size times its strides in both tensors; the result is right-aligned (outer axes of size 1).
+     * Every element is copied to the same place, so the result is unchanged (no destination
+     * stride is zero here).
+     */
+    static void mergeAxes(int[] dims, long[] ss, long[] ds) {
+        int n = 0;
+        int[] d = new int[4];
+        long[] s = new long[4], t = new long[4];
+        for (int i = 3; i >= 0; i--) { // from the innermost axis out; kept axes at d[0] (innermost) .. d[n-1]
+            if (dims[i] == 1) continue;
+            if (n > 0 && ss[i] == d[n - 1] * s[n - 1] && ds[i] == d[n - 1] * t[n - 1]) {
+                d[n - 1] *= dims[i];
+                continue;
+            }
+            d[n] = dims[i];
+            s[n] = ss[i];
+            t[n] = ds[i];
+            n++;
+        }
+        for (int i = 0; i < 4; i++) {
+            boolean kept = i < n;
+            dims[3 - i] = kept ? d[i] : 1;
+            ss[3 - i] = kept ? s[i] : 0;
+            ds[3 - i] = kept ? t[i] : 0;
+        }
     }
 
     @Override
