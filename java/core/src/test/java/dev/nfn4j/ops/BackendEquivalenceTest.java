@@ -160,6 +160,7 @@ class BackendEquivalenceTest {
         out.add(new Reduce(7, 100, 100, false, 7, 3));
         out.add(new Reduce(300, 1, 1, true, 7, 4));
         out.add(new Reduce(40, 33, 33, true, 5, 5));
+        out.add(new Reduce(1152, 16, 1, true, 7, 6)); // a weight space's bias columns, many planes
         return out;
     }
 
@@ -191,6 +192,7 @@ class BackendEquivalenceTest {
             }
         out.add(new Broadcast(70, 17, 31, 7, 0.5f, -2f, 3f, 1));
         out.add(new Broadcast(5, 100, 100, 3, 1f, 1f, 0f, 2));
+        out.add(new Broadcast(1152, 16, 1, 7, 1f, 1f / 16, 1f / 16, 3)); // a weight space's bias columns, many planes
         return out;
     }
 

@@ -212,6 +212,18 @@ public final class SimdOps implements Ops, HostMemory {
             float[] rowAcc = scratch.get(Scratch.E_SLOT, cols);
             for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
                 int base = xo + q * plane;
+                if (cols == 1) { // a column (the bias planes of a weight space's layout): as below, without a row loop per value
+                    float all = 0f, rowSum = 0f;
+                    for (int j = 0; j < rows; j++) {
+                        float v = X[base + j], colSum = 0f + v; // 0f + v: addRowSegment's sum of one value
+                        if (C != null) C[co + q * rows + j] = colSum * sc;
+                        all += colSum;
+                        rowSum += v;
+                    }
+                    if (R != null) R[ro + q] = rowSum * sr;
+                    if (A != null) A[alo + q] = all * sa;
+                    continue;
+                }
                 Arrays.fill(rowAcc, 0, cols, 0f);
                 float all = 0;
                 for (int j = 0; j < rows; j++) {
@@ -236,6 +248,14 @@ public final class SimdOps implements Ops, HostMemory {
             for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
                 float a = A == null ? 0f : sAll * A[alo + q];
                 int base = dxo + q * plane;
+                if (cols == 1) { // a column: as below, without a row loop per value
+                    float r = R == null ? 0f : sRow * R[ro + q];
+                    for (int j = 0; j < rows; j++) {
+                        float cj = a + (C == null ? 0f : sCol * C[co + q * rows + j]);
+                        DX[base + j] += R == null ? cj : r + cj;
+                    }
+                    continue;
+                }
                 for (int j = 0; j < rows; j++) {
                     float cj = a + (C == null ? 0f : sCol * C[co + q * rows + j]);
                     int r = base + j * cols, k = 0;
