@@ -194,6 +194,33 @@ final class Lanes {
         return sum;
     }
 
+    /**
+     * {@link #addRowSegment} on four short rows at once ({@code n < 2V}), {@code X[r + q*stride, +n)}
+     * for q = 0..3, bit for bit: acc gets the rows in order, and row q's sum goes to
+     * {@code sums[so + q]}. Below two vectors addRowSegment's sum is the row's values added one by
+     * one in order (its lane sum over a single vector is that order), so the four sums run as
+     * interleaved scalar chains: one row at a time, planes of 16 x 16 waited on each row's chain
+     * (a lane sum is V dependent adds).
+     */
+    static void addShortRows4(float[] X, int r, int stride, float[] acc, int ao, int n, float[] sums, int so) {
+        int r1 = r + stride, r2 = r1 + stride, r3 = r2 + stride, k = 0;
+        for (int kb = S.loopBound(n); k < kb; k += V)
+            FloatVector.fromArray(S, acc, ao + k).add(FloatVector.fromArray(S, X, r + k)).add(FloatVector.fromArray(S, X, r1 + k))
+                    .add(FloatVector.fromArray(S, X, r2 + k)).add(FloatVector.fromArray(S, X, r3 + k)).intoArray(acc, ao + k);
+        for (; k < n; k++) acc[ao + k] = acc[ao + k] + X[r + k] + X[r1 + k] + X[r2 + k] + X[r3 + k];
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int i = 0; i < n; i++) {
+            s0 += X[r + i];
+            s1 += X[r1 + i];
+            s2 += X[r2 + i];
+            s3 += X[r3 + i];
+        }
+        sums[so] = s0;
+        sums[so + 1] = s1;
+        sums[so + 2] = s2;
+        sums[so + 3] = s3;
+    }
+
     static float sumPlane(float[] a, int ai, int n) {
         FloatVector s0 = FloatVector.zero(S);
         int i = 0;

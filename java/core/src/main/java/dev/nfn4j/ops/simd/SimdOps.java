@@ -29,6 +29,7 @@ import static dev.nfn4j.ops.simd.Lanes.addInto;
 import static dev.nfn4j.ops.simd.Lanes.S;
 import static dev.nfn4j.ops.simd.Lanes.V;
 import static dev.nfn4j.ops.simd.Lanes.addRowSegment;
+import static dev.nfn4j.ops.simd.Lanes.addShortRows4;
 import static dev.nfn4j.ops.simd.Lanes.arr;
 import static dev.nfn4j.ops.simd.Lanes.gateRow;
 import static dev.nfn4j.ops.simd.Lanes.off;
@@ -209,7 +210,7 @@ public final class SimdOps implements Ops, HostMemory {
         float sr = mean ? 1f / rows : 1f, sc = mean ? 1f / cols : 1f, sa = mean ? (float) (1.0 / plane) : 1f;
         int per = Math.max(1, (1 << 15) / Math.max(plane, 1));
         par.forEach((planes + per - 1) / per, (long) planes * plane, t -> {
-            float[] rowAcc = scratch.get(Scratch.E_SLOT, cols);
+            float[] rowAcc = scratch.get(Scratch.E_SLOT, cols), sums = new float[4];
             for (int q = t * per, qe = Math.min(planes, q + per); q < qe; q++) {
                 int base = xo + q * plane;
                 if (cols == 1) { // a column (the bias planes of a weight space's layout): as below, without a row loop per value
@@ -226,7 +227,16 @@ public final class SimdOps implements Ops, HostMemory {
                 }
                 Arrays.fill(rowAcc, 0, cols, 0f);
                 float all = 0;
-                for (int j = 0; j < rows; j++) {
+                int j = 0;
+                if (cols < 2 * V)
+                    for (; j + 4 <= rows; j += 4) {
+                        addShortRows4(X, base + j * cols, cols, rowAcc, 0, cols, sums, 0);
+                        for (int i = 0; i < 4; i++) {
+                            if (C != null) C[co + q * rows + j + i] = sums[i] * sc;
+                            all += sums[i];
+                        }
+                    }
+                for (; j < rows; j++) {
                     float colSum = addRowSegment(X, base + j * cols, rowAcc, 0, cols);
                     if (C != null) C[co + q * rows + j] = colSum * sc;
                     all += colSum;
