@@ -108,13 +108,18 @@ final class Gemm {
      * to memory).
      */
     private void fillEpilogue(int b, int o, int n, int p0, int len, float[] E) {
+        fillEpilogue(b, o, n, p0, len, E, 0, eRow(len));
+    }
+
+    /** As above into {@code E[eBase + q*eStride + i]}. */
+    private void fillEpilogue(int b, int o, int n, int p0, int len, float[] E, int eBase, int eStride) {
         for (int q = 0; q < n; q++) {
             float k0 = constant(b, o + q);
             if (row == null && col == null) {
-                Arrays.fill(E, q * eRow(len), q * eRow(len) + len, k0);
+                Arrays.fill(E, eBase + q * eStride, eBase + q * eStride + len, k0);
                 continue;
             }
-            int eo = q * eRow(len), ro = rowOff + (b * cout + o + q) * cols, co = colOff + (b * cout + o + q) * (plane / cols);
+            int eo = eBase + q * eStride, ro = rowOff + (b * cout + o + q) * cols, co = colOff + (b * cout + o + q) * (plane / cols);
             for (int i = 0; i < len; ) { // one segment per plane row j
                 int pos = p0 + i, j = pos / cols, k = pos - j * cols, seg = Math.min(len - i, cols - k);
                 float cj = k0 + (col == null ? 0f : col[co + j] * colScale);
@@ -140,6 +145,14 @@ final class Gemm {
         // The calling thread's slot: the tile tasks below only read it and use X and E slots of their own.
         packedA = scratch.get(Scratch.A_SLOT, (cout / 4) * 4 * cin);
         packBlocks(A, ao, ars, acs, cout / 4 * 4, cin, packedA);
+        if (pools == null && plane < 2 * V && (2 * V) % plane == 0 && B > 1) {
+            // Planes shorter than two vectors (the NF-Layers' 1 x 16 terms): a tile holds 2V / plane
+            // samples, so the register block runs on two vectors of positions instead of one.
+            int per = 2 * V / plane, tasks = (B + per - 1) / per;
+            Gemm raw = new Gemm(par, scratch, B, cin, cout, plane, X, xo, A, ao, ars, acs, null, 0, false);
+            par.forEach(tasks, (long) B * plane * cin * cout, t -> samplesTile(raw, t * per, Math.min(B, (t + 1) * per)));
+            return;
+        }
         int pt = Math.min(P_TILE, Math.max(64, P_TILE_FLOATS / cin / 16 * 16)), tiles = (plane + pt - 1) / pt;
         if (pools == null) {
             par.forEach(B * tiles, (long) B * plane * cin * cout, t -> tile(t / tiles, (t % tiles) * pt, Math.min(plane, (t % tiles + 1) * pt), -1));
@@ -216,6 +229,47 @@ final class Gemm {
         if (st >= 0) {
             int last = (cout - 1) / 4 * 4;
             pools.take(b, st, p0, p1, last, cout - last);
+        }
+    }
+
+    /**
+     * Samples [b0, b1) of a plane shorter than two vectors (2V a multiple of it) as one tile:
+     * their positions side by side in P (sample s at positions s*plane), packed as {@link #tile}
+     * packs one sample's, then per block of output channels the epilogue of each sample, the
+     * register block over all the positions into E (by {@code raw}, a GEMM with no accumulation
+     * or ReLU, so E gets the sums as the accumulators hold them), and the stores to y, adding to
+     * y and applying the ReLU as {@link #store} does. Every output is the same chain of FMAs from
+     * the same start as in {@link #tile}, so the results are bit for bit the same.
+     */
+    private void samplesTile(Gemm raw, int b0, int b1) {
+        int len = (b1 - b0) * plane, full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V, es = eRow(len);
+        float[] P = scratch.get(Scratch.X_SLOT, cin * len);
+        for (int c = 0; c < cin; c++)
+            for (int b = b0; b < b1; b++) {
+                int pos = (b - b0) * plane, g = pos / (2 * V), src = xo + (b * cin + c) * plane;
+                int dst = g < full ? g * gs + c * 2 * V + pos - g * 2 * V : full * gs + c * tw + pos - full * 2 * V;
+                if (gate != null) gateRow(X, src, gate, gateOff + (b * cin + c) * plane, plane, P, dst);
+                else System.arraycopy(X, src, P, dst, plane);
+            }
+        float[] E = scratch.get(Scratch.E_SLOT, 4 * es);
+        for (int o = 0; o < cout; o += 4) {
+            int n = Math.min(4, cout - o);
+            if (accumulate) Arrays.fill(E, 0, 4 * es, 0f);
+            else for (int b = b0; b < b1; b++) fillEpilogue(b, o, n, 0, plane, E, (b - b0) * plane, es);
+            if (n == 4) raw.block4(P, 0, 2 * V, gs, tw, len, cin, packedA, o * cin, E, E, 0, es);
+            else
+                for (int q = 0; q < n; q++) {
+                    int wi = ao + (o + q) * ars;
+                    for (int g = 0; g < full; g++)
+                        raw.rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, cin, E, q * es, E, q * es, A, wi, acs);
+                    raw.rest(P, full * gs, tw, full * 2 * V, len, cin, E, q * es, E, q * es, A, wi, acs);
+                }
+            for (int q = 0; q < n; q++)
+                for (int b = b0; b < b1; b++) {
+                    int e = q * es + (b - b0) * plane, y = yo + (b * cout + o + q) * plane, i = 0;
+                    for (int ib = S.loopBound(plane); i < ib; i += V) store(FloatVector.fromArray(S, E, e + i), Y, y + i);
+                    for (; i < plane; i++) Y[y + i] = finish(E[e + i], Y, y + i);
+                }
         }
     }
 
