@@ -60,7 +60,8 @@ class ThreadDeterminismTest {
         return List.of(new Mix(3, 33, 33, 65, 70, 15), new Mix(2, 16, 7, 100, 100, 6), new Mix(17, 33, 33, 1, 1, 15),
                 new Mix(3, 7, 16, 13, 17, 9), new Mix(3, 33, 5, 31, 100, 0), new Mix(3, 16, 16, 33, 33, 15),
                 new Mix(2, 32, 5, 300, 201, 1), // 59 mix tiles a plane: output pools in 15 stripes
-                new Mix(1, 13, 7, 129, 257, 15)); // odd sides past simd's POOLED_MIX_MIN_PLANE: pools taken in the mix
+                new Mix(1, 13, 7, 129, 257, 15), // odd sides past simd's POOLED_MIX_MIN_PLANE: pools taken in the mix
+                new Mix(9, 40, 33, 1, 12, 15), new Mix(8, 33, 17, 1, 16, 15), new Mix(7, 19, 9, 3, 7, 15)); // short planes: several samples a tile
     }
 
     @ParameterizedTest

@@ -145,10 +145,12 @@ final class Gemm {
         // The calling thread's slot: the tile tasks below only read it and use X and E slots of their own.
         packedA = scratch.get(Scratch.A_SLOT, (cout / 4) * 4 * cin);
         packBlocks(A, ao, ars, acs, cout / 4 * 4, cin, packedA);
-        if (pools == null && plane < 2 * V && (2 * V) % plane == 0 && B > 1) {
-            // Planes shorter than two vectors (the NF-Layers' 1 x 16 terms): a tile holds 2V / plane
-            // samples, so the register block runs on two vectors of positions instead of one.
-            int per = 2 * V / plane, tasks = (B + per - 1) / per;
+        if (pools == null && plane < 2 * V && B > 1) {
+            // Planes shorter than two vectors (the NF-Layers' 1 x 16 terms): a tile holds enough
+            // samples for two vectors of positions, so the register block runs on pairs of vectors
+            // instead of one vector or the scalar tail; where the batch allows, a whole number of
+            // vectors, so no position is left to the scalar tail.
+            int per = samplesPerTile(plane, B), tasks = (B + per - 1) / per;
             Gemm raw = new Gemm(par, scratch, B, cin, cout, plane, X, xo, A, ao, ars, acs, null, 0, false);
             par.forEach(tasks, (long) B * plane * cin * cout, t -> samplesTile(raw, t * per, Math.min(B, (t + 1) * per)));
             return;
@@ -232,10 +234,18 @@ final class Gemm {
         }
     }
 
+    /** Samples per tile for planes shorter than two vectors: at least two vectors of positions, a whole number of vectors where the batch allows. */
+    private static int samplesPerTile(int plane, int B) {
+        int least = (2 * V + plane - 1) / plane;
+        for (int k = least; k <= B; k++)
+            if (k * plane % V == 0) return k;
+        return least;
+    }
+
     /**
-     * Samples [b0, b1) of a plane shorter than two vectors (2V a multiple of it) as one tile:
-     * their positions side by side in P (sample s at positions s*plane), packed as {@link #tile}
-     * packs one sample's, then per block of output channels the epilogue of each sample, the
+     * Samples [b0, b1) of a plane shorter than two vectors as one tile: their positions side by
+     * side in P (sample s at positions s*plane, cut where a panel of 2V positions ends), packed as
+     * {@link #tile} packs one sample's, then per block of output channels the epilogue of each sample, the
      * register block over all the positions into E (by {@code raw}, a GEMM with no accumulation
      * or ReLU, so E gets the sums as the accumulators hold them), and the stores to y, adding to
      * y and applying the ReLU as {@link #store} does. Every output is the same chain of FMAs from
@@ -245,12 +255,15 @@ final class Gemm {
         int len = (b1 - b0) * plane, full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V, es = eRow(len);
         float[] P = scratch.get(Scratch.X_SLOT, cin * len);
         for (int c = 0; c < cin; c++)
-            for (int b = b0; b < b1; b++) {
-                int pos = (b - b0) * plane, g = pos / (2 * V), src = xo + (b * cin + c) * plane;
-                int dst = g < full ? g * gs + c * 2 * V + pos - g * 2 * V : full * gs + c * tw + pos - full * 2 * V;
-                if (gate != null) gateRow(X, src, gate, gateOff + (b * cin + c) * plane, plane, P, dst);
-                else System.arraycopy(X, src, P, dst, plane);
-            }
+            for (int b = b0; b < b1; b++)
+                for (int i = 0; i < plane; ) { // the sample's row, in runs that stay within a panel
+                    int pos = (b - b0) * plane + i, g = pos / (2 * V), src = xo + (b * cin + c) * plane + i;
+                    int run = g < full ? Math.min(plane - i, (g + 1) * 2 * V - pos) : plane - i;
+                    int dst = g < full ? g * gs + c * 2 * V + pos - g * 2 * V : full * gs + c * tw + pos - full * 2 * V;
+                    if (gate != null) gateRow(X, src, gate, gateOff + (b * cin + c) * plane + i, run, P, dst);
+                    else System.arraycopy(X, src, P, dst, run);
+                    i += run;
+                }
         float[] E = scratch.get(Scratch.E_SLOT, 4 * es);
         for (int o = 0; o < cout; o += 4) {
             int n = Math.min(4, cout - o);
