@@ -194,20 +194,7 @@ final class Gemm {
     private void tile(int b, int p0, int p1, int st) {
         int len = p1 - p0, full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V;
         float[] P = scratch.get(Scratch.X_SLOT, cin * len);
-        for (int c = 0; c < cin; c++) {
-            int src = xo + (b * cin + c) * plane + p0;
-            if (gate != null) { // the same panels of X * relu'(gate)
-                int gsrc = gateOff + (b * cin + c) * plane + p0;
-                for (int g = 0, d = c * 2 * V; g < full; g++, src += 2 * V, gsrc += 2 * V, d += gs) gateRow(X, src, gate, gsrc, 2 * V, P, d);
-                gateRow(X, src, gate, gsrc, tw, P, full * gs + c * tw);
-                continue;
-            }
-            for (int g = 0, d = c * 2 * V; g < full; g++, src += 2 * V, d += gs) {
-                FloatVector.fromArray(S, X, src).intoArray(P, d);
-                FloatVector.fromArray(S, X, src + V).intoArray(P, d + V);
-            }
-            System.arraycopy(X, src, P, full * gs + c * tw, tw);
-        }
+        for (int c = 0; c < cin; c++) packRow(P, c, (b * cin + c) * plane + p0, 0, len, full, tw);
         float[] E = scratch.get(Scratch.E_SLOT, 4 * eRow(len));
         if (accumulate) Arrays.fill(E, 0, 4 * eRow(len), 0f); // accumulated GEMMs have no epilogue
         // The block starts from the epilogue and stores straight to y, so y's write misses drain
@@ -218,13 +205,7 @@ final class Gemm {
             int n = Math.min(4, cout - o), y0 = yo + (b * cout + o) * plane + p0;
             if (!accumulate) fillEpilogue(b, o, n, p0, len, E);
             if (n == 4) block4(P, 0, 2 * V, gs, tw, len, cin, packedA, o * cin, E, Y, y0, plane);
-            else
-                for (int q = 0; q < n; q++) {
-                    int eo = q * eRow(len), yq = y0 + q * plane, wi = ao + (o + q) * ars;
-                    for (int g = 0; g < full; g++)
-                        rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, cin, E, eo, Y, yq, A, wi, acs);
-                    rest(P, full * gs, tw, full * 2 * V, len, cin, E, eo, Y, yq, A, wi, acs);
-                }
+            else for (int q = 0; q < n; q++) restRow(P, len, o + q, E, q * eRow(len), Y, y0 + q * plane);
             // Pooled one block late: by then the write misses of the block's stores have completed.
             if (st >= 0 && o > 0) pools.take(b, st, p0, p1, o - 4, 4);
         }
@@ -232,6 +213,34 @@ final class Gemm {
             int last = (cout - 1) / 4 * 4;
             pools.take(b, st, p0, p1, last, cout - last);
         }
+    }
+
+    /**
+     * Packs {@code n} values of X from {@code X[xo + x]} (times relu'(gate) at the same place when
+     * {@link #gate} is set) into a tile of {@code len = full*2V + tw} positions for contraction
+     * index c, at tile positions [pos, pos+n): panels of 2V positions, {@code P[g*cin*2V + c*2V + i]},
+     * then the tail {@code P[full*cin*2V + c*tw + i]}. Runs are cut where a panel ends.
+     */
+    private void packRow(float[] P, int c, int x, int pos, int n, int full, int tw) {
+        int gs = cin * 2 * V;
+        for (int i = 0; i < n; ) {
+            int at = pos + i, g = at / (2 * V), src = xo + x + i;
+            int run = g < full ? Math.min(n - i, (g + 1) * 2 * V - at) : n - i;
+            int dst = g < full ? g * gs + c * 2 * V + at - g * 2 * V : full * gs + c * tw + at - full * 2 * V;
+            if (gate != null) gateRow(X, src, gate, gateOff + x + i, run, P, dst);
+            else if (run == 2 * V) { // a whole panel row: two vectors
+                FloatVector.fromArray(S, X, src).intoArray(P, dst);
+                FloatVector.fromArray(S, X, src + V).intoArray(P, dst + V);
+            } else System.arraycopy(X, src, P, dst, run);
+            i += run;
+        }
+    }
+
+    /** Output channel o alone over a tile of len positions (a block of fewer than four): {@link #rest} on each panel, then the tail. */
+    void restRow(float[] P, int len, int o, float[] E, int eo, float[] out, int outOff) {
+        int full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V, wi = ao + o * ars;
+        for (int g = 0; g < full; g++) rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, cin, E, eo, out, outOff, A, wi, acs);
+        rest(P, full * gs, tw, full * 2 * V, len, cin, E, eo, out, outOff, A, wi, acs);
     }
 
     /** Samples per tile for planes shorter than two vectors: at least two vectors of positions, a whole number of vectors where the batch allows. */
@@ -255,28 +264,14 @@ final class Gemm {
         int len = (b1 - b0) * plane, full = len / (2 * V), tw = len - full * 2 * V, gs = cin * 2 * V, es = eRow(len);
         float[] P = scratch.get(Scratch.X_SLOT, cin * len);
         for (int c = 0; c < cin; c++)
-            for (int b = b0; b < b1; b++)
-                for (int i = 0; i < plane; ) { // the sample's row, in runs that stay within a panel
-                    int pos = (b - b0) * plane + i, g = pos / (2 * V), src = xo + (b * cin + c) * plane + i;
-                    int run = g < full ? Math.min(plane - i, (g + 1) * 2 * V - pos) : plane - i;
-                    int dst = g < full ? g * gs + c * 2 * V + pos - g * 2 * V : full * gs + c * tw + pos - full * 2 * V;
-                    if (gate != null) gateRow(X, src, gate, gateOff + (b * cin + c) * plane + i, run, P, dst);
-                    else System.arraycopy(X, src, P, dst, run);
-                    i += run;
-                }
+            for (int b = b0; b < b1; b++) packRow(P, c, (b * cin + c) * plane, (b - b0) * plane, plane, full, tw);
         float[] E = scratch.get(Scratch.E_SLOT, 4 * es);
         for (int o = 0; o < cout; o += 4) {
             int n = Math.min(4, cout - o);
             if (accumulate) Arrays.fill(E, 0, 4 * es, 0f);
             else for (int b = b0; b < b1; b++) fillEpilogue(b, o, n, 0, plane, E, (b - b0) * plane, es);
             if (n == 4) raw.block4(P, 0, 2 * V, gs, tw, len, cin, packedA, o * cin, E, E, 0, es);
-            else
-                for (int q = 0; q < n; q++) {
-                    int wi = ao + (o + q) * ars;
-                    for (int g = 0; g < full; g++)
-                        raw.rest(P, g * gs, 2 * V, g * 2 * V, (g + 1) * 2 * V, cin, E, q * es, E, q * es, A, wi, acs);
-                    raw.rest(P, full * gs, tw, full * 2 * V, len, cin, E, q * es, E, q * es, A, wi, acs);
-                }
+            else for (int q = 0; q < n; q++) raw.restRow(P, len, o + q, E, q * es, E, q * es);
             for (int q = 0; q < n; q++)
                 for (int b = b0; b < b1; b++) {
                     int e = q * es + (b - b0) * plane, y = yo + (b * cout + o + q) * plane, i = 0;
