@@ -11,6 +11,11 @@
 #
 # Environment: ROUNDS (default 3), THREADS (2), REPS (20), WARMUP (10), OUT (/tmp/nfn4j-ab).
 # Timings swing 20-40% here between minutes; trust a difference that holds in most rounds.
+#
+# PAIRS=N instead times run against run inside one JVM (StepAB: both jars loaded side by side,
+# N alternating pairs per workload), once per round in a fresh JVM: each JVM lays out its
+# buffers differently, and a build against itself reads 0.97-1.06 in one JVM, so compare the
+# rounds' medians. Resolves changes of a few percent where separate-JVM rounds cannot.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [ $# -ge 2 ] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -44,6 +49,17 @@ jar_of() {
 JAR_A=$(jar_of "$A")
 JAR_B=$(jar_of "$B")
 echo "ab-bench: A = $A ($JAR_A), B = $B ($JAR_B); $ROUNDS rounds, $THREADS threads, GpuBench --reps $REPS --warmup $WARMUP"
+
+if [ -n "${PAIRS:-}" ]; then
+    echo "ab-bench: StepAB, $PAIRS pairs per workload and round (the B/A column is the round's median pair ratio)"
+    runner=$JAR_B # the harness comes from whichever jar has it (each side runs its own classes)
+    "$JAVA_HOME/bin/jar" tf "$runner" | grep -q 'dev/nfn4j/jmh/StepAB.class' || runner=$JAR_A
+    for r in $(seq 1 "$ROUNDS"); do
+        "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$runner" dev.nfn4j.jmh.StepAB "$JAR_A" "$JAR_B" \
+            "$WORKLOADS" "$THREADS" "$PAIRS" 2>/dev/null | sed "s/^/round $r: /"
+    done
+    exit 0
+fi
 
 run() { # jar -> lines "workload median_ms"
     "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$1" dev.nfn4j.jmh.GpuBench --backend simd \
