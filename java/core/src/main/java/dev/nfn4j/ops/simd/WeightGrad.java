@@ -147,7 +147,7 @@ final class WeightGrad {
      * zoo-sized networks: 16 positions, 300 channels): da = dy . x^T as one GEMM contracting over
      * all K = B*plane positions, vectors along the input channels, so no lane reductions. x is
      * transposed once into panels, in blocks of positions that fit in L2 ({@link #wgBlockPositions});
-     * tasks own WG_ROWS rows of da and run the forward GEMM's register block on each block of
+     * tasks own up to WG_ROWS rows of da ({@link #taskRows}) and run the forward GEMM's register block on each block of
      * positions in turn for all their rows, so a block is read from memory once per task, not once
      * per four rows (2.1 MB per four rows for hnp_siren's 512 channels). Each entry is summed over
      * positions in order by one task, whatever the thread count. (The row kernel spent its time
@@ -161,8 +161,9 @@ final class WeightGrad {
             int k0 = kb * kcMax;
             packTransposed(X, xo, cin, plane, k0, Math.min(kcMax, K - k0), P, k0 * cin);
         });
-        par.forEach((cout + WG_ROWS - 1) / WG_ROWS, (long) K * cin * cout, t -> {
-            int o0 = WG_ROWS * t, n = Math.min(WG_ROWS, cout - o0), nb = (n + 3) / 4;
+        int rows = taskRows(cout, par.threads());
+        par.forEach((cout + rows - 1) / rows, (long) K * cin * cout, t -> {
+            int o0 = rows * t, n = Math.min(rows, cout - o0), nb = (n + 3) / 4;
             if (DB != null)
                 for (int q = 0; q < n; q++) {
                     float v = 0;
@@ -172,11 +173,14 @@ final class WeightGrad {
             if (DA == null) return;
             // AP[(q/4)*K*4 + (b*plane + p)*4 + q%4] = dy[b][o0+q][p]; rows past cout are zero
             float[] AP = scratch.get(Scratch.A_SLOT, nb * 4 * K), E = scratch.get(Scratch.E_SLOT, nb * 4 * er);
-            for (int q = 0; q < nb * 4; q++) {
-                int dst = (q / 4) * K * 4 + q % 4;
-                for (int b = 0; b < B; b++)
-                    for (int p = 0, src = dyo + (b * cout + o0 + q) * plane; p < plane; p++, dst += 4)
-                        AP[dst] = q < n ? DY[src + p] : 0f;
+            for (int q0 = 0; q0 < nb * 4; q0 += 4) {
+                int whole = q0 + 4 <= n ? plane / V * V : 0; // positions interleaved V at a time
+                for (int b = 0; b < B; b++) {
+                    int src = dyo + (b * cout + o0 + q0) * plane, dst = q0 * K + b * plane * 4, p = 0;
+                    for (; p < whole; p += V) Transpose.interleave4(DY, src + p, plane, AP, dst + 4 * p);
+                    for (; p < plane; p++)
+                        for (int q = 0; q < 4; q++) AP[dst + 4 * p + q] = q0 + q < n ? DY[src + q * plane + p] : 0f;
+                }
             }
             Arrays.fill(E, 0, nb * 4 * er, 0f);
             for (int k0 = 0; k0 < K; k0 += kcMax) {
@@ -187,6 +191,31 @@ final class WeightGrad {
             for (int q = 0; q < n; q++)
                 for (int c = 0; c < cin; c++) DA[dao + (o0 + q) * cin + c] += E[q * er + c];
         });
+    }
+
+    /**
+     * Rows of da per task of {@link #weightGradShortPlanes}: whole register blocks, at most
+     * WG_ROWS, chosen so the threads, each taking the next task when free, finish together (cout
+     * 45 on 2 threads: 4 tasks of 12 rows, 2 rounds of 12 where tasks of 16 took 2 rounds of 16);
+     * of splits that finish alike, the fewest tasks (each reads all of x's packed panels). Each entry
+     * is still summed by one task in position order, so the split does not change a bit.
+     */
+    static int taskRows(int cout, int threads) {
+        int blocks = (cout + 3) / 4, best = 0, bestSpan = Integer.MAX_VALUE;
+        for (int per = WG_ROWS / 4; per >= 1; per--) {
+            int[] load = new int[threads];
+            for (int left = blocks; left > 0; left -= per) { // the next task goes to the first free thread
+                int t = 0;
+                for (int i = 1; i < threads; i++) if (load[i] < load[t]) t = i;
+                load[t] += Math.min(per, left);
+            }
+            int span = Arrays.stream(load).max().orElse(0);
+            if (span < bestSpan) {
+                best = per;
+                bestSpan = span;
+            }
+        }
+        return 4 * best;
     }
 
     /**
@@ -214,10 +243,19 @@ final class WeightGrad {
         int full = cin / (2 * V), tw = cin - full * 2 * V, gs = kc * 2 * V;
         for (int k = k0, ke = k0 + kc; k < ke; ) {
             int b = k / plane, p = k - b * plane, seg = Math.min(ke - k, plane - p), d = k - k0;
-            for (int c = 0; c < cin; c++) {
+            int blocks = Transpose.IN_REGISTERS ? seg / V * V : 0; // positions moved V x V at a time
+            for (int c = 0; c < cin; ) {
                 int g = c / (2 * V), i = c - g * 2 * V, step = g < full ? 2 * V : tw;
-                int dst = g < full ? pb + g * gs + d * 2 * V + i : pb + full * gs + d * tw + i;
-                for (int q = 0, src = xo + (b * cin + c) * plane + p; q < seg; q++, dst += step) P[dst] = X[src + q];
+                int dst = pb + g * gs + d * step + i, src = xo + (b * cin + c) * plane + p;
+                if (blocks == 0 || (g == full && tw - i < V)) { // one channel: the tail's last ones, or short segments
+                    for (int q = 0; q < seg; q++, dst += step) P[dst] = X[src + q];
+                    c++;
+                    continue;
+                }
+                for (int q = 0; q < blocks; q += V) Transpose.block(X, src + q, plane, P, dst + q * step, step);
+                for (int r = 0; r < V; r++)
+                    for (int q = blocks, t = dst + blocks * step + r; q < seg; q++, t += step) P[t] = X[src + r * plane + q];
+                c += V;
             }
             k += seg;
         }
@@ -280,9 +318,4 @@ final class WeightGrad {
                 DB[dbOff + o - o0] += v;
             }
     }
-
-
-
-
-
 }
