@@ -120,6 +120,15 @@ final class Gemm {
                 continue;
             }
             int eo = eBase + q * eStride, ro = rowOff + (b * cout + o + q) * cols, co = colOff + (b * cout + o + q) * (plane / cols);
+            if (row != null && cols == V && p0 % V == 0 && len % V == 0) {
+                // Whole plane rows of one vector (the CNN zoo's 16 x 16 planes): the row term is
+                // the same vector for every row, so it is scaled once (the loop below paid a
+                // division and a reload per vector, the cost of the K = 9 first layer's mix).
+                FloatVector rv = FloatVector.fromArray(S, row, ro).mul(rowScale);
+                for (int i = 0, j = p0 / V; i < len; i += V, j++)
+                    rv.add(k0 + (col == null ? 0f : col[co + j] * colScale)).intoArray(E, eo + i);
+                continue;
+            }
             for (int i = 0; i < len; ) { // one segment per plane row j
                 int pos = p0 + i, j = pos / cols, k = pos - j * cols, seg = Math.min(len - i, cols - k);
                 float cj = k0 + (col == null ? 0f : col[co + j] * colScale);
