@@ -60,14 +60,20 @@ final class Lanes {
 
     /**
      * Packs rows [0, n) of the matrix {@code m[r][c] = M[mo + r*rs + c*cs]} (n a multiple of 4,
-     * c < k) in blocks of four interleaved rows: {@code out[(r/4)*k*4 + c*4 + r%4]}.
+     * c < k) in blocks of four interleaved rows: {@code out[(r/4)*k*4 + c*4 + r%4]}. Contiguous
+     * rows (cs = 1: a weight gradient's dy, a mix's weights) are interleaved V columns at a time
+     * in registers ({@link Transpose#interleave4}).
      */
     static void packBlocks(float[] M, int mo, int rs, int cs, int n, int k, float[] out) {
-        for (int r0 = 0; r0 < n; r0 += 4)
+        for (int r0 = 0; r0 < n; r0 += 4) {
+            int c0 = 0;
+            if (cs == 1)
+                for (; c0 + V <= k; c0 += V) Transpose.interleave4(M, mo + r0 * rs + c0, rs, out, r0 * k + c0 * 4);
             for (int q = 0; q < 4; q++) {
-                int src = mo + (r0 + q) * rs, dst = r0 * k + q;
-                for (int c = 0; c < k; c++, src += cs, dst += 4) out[dst] = M[src];
+                int src = mo + (r0 + q) * rs + c0 * cs, dst = r0 * k + c0 * 4 + q;
+                for (int c = c0; c < k; c++, src += cs, dst += 4) out[dst] = M[src];
             }
+        }
     }
 
     /**

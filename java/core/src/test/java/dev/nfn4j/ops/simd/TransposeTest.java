@@ -48,6 +48,19 @@ class TransposeTest {
     }
 
     @Test
+    void packBlocksInterleavesRowsOfAnyLengthAndStride() {
+        for (int cs : new int[]{1, 3})
+            for (int k : new int[]{1, V - 1, V, 2 * V + 5}) {
+                int mo = 4, rs = cs * k + 2, n = 8;
+                float[] m = random(mo + n * rs + 1, k), out = new float[n * k], want = new float[n * k];
+                for (int r = 0; r < n; r++)
+                    for (int c = 0; c < k; c++) want[(r / 4) * k * 4 + c * 4 + r % 4] = m[mo + r * rs + c * cs];
+                Lanes.packBlocks(m, mo, rs, cs, n, k, out);
+                assertArrayEquals(want, out, "k " + k + ", column stride " + cs);
+            }
+    }
+
+    @Test
     void taskRowsSplitTheRowsEvenlyInWholeBlocks() {
         assertEquals(12, WeightGrad.taskRows(45, 2), "45 rows on 2 threads: 4 tasks of 12");
         assertEquals(WeightGrad.WG_ROWS, WeightGrad.taskRows(45, 1), "one thread: the largest tasks");
