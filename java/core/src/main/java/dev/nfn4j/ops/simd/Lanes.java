@@ -62,9 +62,16 @@ final class Lanes {
      * Packs rows [0, n) of the matrix {@code m[r][c] = M[mo + r*rs + c*cs]} (n a multiple of 4,
      * c < k) in blocks of four interleaved rows: {@code out[(r/4)*k*4 + c*4 + r%4]}. Contiguous
      * rows (cs = 1: a weight gradient's dy, a mix's weights) are interleaved V columns at a time
-     * in registers ({@link Transpose#interleave4}).
+     * in registers ({@link Transpose#interleave4}); contiguous columns (rs = 1: weights read
+     * transposed) are copied four floats at a time, a column at a time.
      */
     static void packBlocks(float[] M, int mo, int rs, int cs, int n, int k, float[] out) {
+        if (rs == 1) { // a matrix read transposed (an input gradient's weights): each block's four values are contiguous
+            for (int c = 0; c < k; c++)
+                for (int r0 = 0, src = mo + c * cs; r0 < n; r0 += 4)
+                    FloatVector.fromArray(FloatVector.SPECIES_128, M, src + r0).intoArray(out, r0 * k + c * 4);
+            return;
+        }
         for (int r0 = 0; r0 < n; r0 += 4) {
             int c0 = 0;
             if (cs == 1)

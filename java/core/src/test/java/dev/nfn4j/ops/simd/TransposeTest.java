@@ -49,14 +49,15 @@ class TransposeTest {
 
     @Test
     void packBlocksInterleavesRowsOfAnyLengthAndStride() {
-        for (int cs : new int[]{1, 3})
+        int n = 8;
+        for (int cs : new int[]{1, 3, n + 3}) // contiguous rows, strided rows, contiguous columns (rs = 1)
             for (int k : new int[]{1, V - 1, V, 2 * V + 5}) {
-                int mo = 4, rs = cs * k + 2, n = 8;
-                float[] m = random(mo + n * rs + 1, k), out = new float[n * k], want = new float[n * k];
+                int mo = 4, rs = cs > n ? 1 : cs * k + 2;
+                float[] m = random(mo + n * rs + k * cs + 1, k), out = new float[n * k], want = new float[n * k];
                 for (int r = 0; r < n; r++)
                     for (int c = 0; c < k; c++) want[(r / 4) * k * 4 + c * 4 + r % 4] = m[mo + r * rs + c * cs];
                 Lanes.packBlocks(m, mo, rs, cs, n, k, out);
-                assertArrayEquals(want, out, "k " + k + ", column stride " + cs);
+                assertArrayEquals(want, out, "k " + k + ", row stride " + rs + ", column stride " + cs);
             }
     }
 
