@@ -15,7 +15,9 @@
 # PAIRS=N instead times run against run inside one JVM (StepAB: both jars loaded side by side,
 # N alternating pairs per workload), once per round in a fresh JVM: each JVM lays out its
 # buffers differently, and a build against itself reads 0.97-1.06 in one JVM, so compare the
-# rounds' medians. Resolves changes of a few percent where separate-JVM rounds cannot.
+# rounds' medians. Resolves changes of a few percent where separate-JVM rounds cannot. About
+# one JVM in four runs its second-built side 4-6x slower throughout; StepAB flags it
+# (STALLED SIDE), and that round is discarded.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [ $# -ge 2 ] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
