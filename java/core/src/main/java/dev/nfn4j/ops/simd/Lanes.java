@@ -66,18 +66,23 @@ final class Lanes {
      * transposed) are copied four floats at a time, a column at a time.
      */
     static void packBlocks(float[] M, int mo, int rs, int cs, int n, int k, float[] out) {
+        packBlocks(M, mo, rs, cs, n, k, out, 0);
+    }
+
+    /** As above into {@code out[oo..]}. */
+    static void packBlocks(float[] M, int mo, int rs, int cs, int n, int k, float[] out, int oo) {
         if (rs == 1) { // a matrix read transposed (an input gradient's weights): each block's four values are contiguous
             for (int c = 0; c < k; c++)
                 for (int r0 = 0, src = mo + c * cs; r0 < n; r0 += 4)
-                    FloatVector.fromArray(FloatVector.SPECIES_128, M, src + r0).intoArray(out, r0 * k + c * 4);
+                    FloatVector.fromArray(FloatVector.SPECIES_128, M, src + r0).intoArray(out, oo + r0 * k + c * 4);
             return;
         }
         for (int r0 = 0; r0 < n; r0 += 4) {
             int c0 = 0;
             if (cs == 1)
-                for (; c0 + V <= k; c0 += V) Transpose.interleave4(M, mo + r0 * rs + c0, rs, out, r0 * k + c0 * 4);
+                for (; c0 + V <= k; c0 += V) Transpose.interleave4(M, mo + r0 * rs + c0, rs, out, oo + r0 * k + c0 * 4);
             for (int q = 0; q < 4; q++) {
-                int src = mo + (r0 + q) * rs + c0 * cs, dst = r0 * k + c0 * 4 + q;
+                int src = mo + (r0 + q) * rs + c0 * cs, dst = oo + r0 * k + c0 * 4 + q;
                 for (int c = c0; c < k; c++, src += cs, dst += 4) out[dst] = M[src];
             }
         }

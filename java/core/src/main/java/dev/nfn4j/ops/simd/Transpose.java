@@ -6,8 +6,8 @@ import static dev.nfn4j.ops.simd.Lanes.S;
 import static dev.nfn4j.ops.simd.Lanes.V;
 
 /**
- * Data movement for the weight gradient's packing, in registers: a V x V block transposed, and
- * four rows interleaved. Both are built from one two-vector shuffle, the perfect shuffle of two
+ * Data movement for the GEMMs' packing, in registers: a V x V block transposed, and four rows
+ * interleaved. Both are built from one two-vector shuffle, the perfect shuffle of two
  * rows ({@link #LO}: the first halves of a and b interleaved, a0 b0 a1 b1 ...; {@link #HI}: the
  * second halves). log2(V) rounds of it over all V rows, row i paired with row i + V/2, transpose a
  * block: each round rotates an element's (row, column) bits by one. Values are only moved, so
@@ -68,7 +68,7 @@ final class Transpose {
         FloatVector a12 = FloatVector.fromArray(S, src, so + 12 * srs), a13 = FloatVector.fromArray(S, src, so + 13 * srs);
         FloatVector a14 = FloatVector.fromArray(S, src, so + 14 * srs), a15 = FloatVector.fromArray(S, src, so + 15 * srs);
         FloatVector b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15;
-        for (int round = 0; round < 2; round++) { // two pairs of rounds; C2 unrolls this
+        for (int round = 0; round < 2; round++) { // two pairs of rounds
             b0 = lo.selectFrom(a0, a8); b1 = hi.selectFrom(a0, a8);
             b2 = lo.selectFrom(a1, a9); b3 = hi.selectFrom(a1, a9);
             b4 = lo.selectFrom(a2, a10); b5 = hi.selectFrom(a2, a10);

@@ -147,11 +147,11 @@ final class WeightGrad {
      * zoo-sized networks: 16 positions, 300 channels): da = dy . x^T as one GEMM contracting over
      * all K = B*plane positions, vectors along the input channels, so no lane reductions. x is
      * transposed once into panels, in blocks of positions that fit in L2 ({@link #wgBlockPositions});
-     * tasks own up to WG_ROWS rows of da ({@link #taskRows}) and run the forward GEMM's register block on each block of
-     * positions in turn for all their rows, so a block is read from memory once per task, not once
-     * per four rows (2.1 MB per four rows for hnp_siren's 512 channels). Each entry is summed over
-     * positions in order by one task, whatever the thread count. (The row kernel spent its time
-     * reducing lanes here: 7 GFLOP/s.)
+     * tasks own up to WG_ROWS rows of da ({@link #taskRows}) and run the forward GEMM's register
+     * block on each block of positions in turn for all their rows, so a block is read from memory
+     * once per task, not once per four rows (2.1 MB per four rows for hnp_siren's 512 channels).
+     * Each entry is summed over positions in order by one task, whatever the thread count. (The row
+     * kernel spent its time reducing lanes here: 7 GFLOP/s.)
      */
     private void weightGradShortPlanes(int B, int cin, int cout, int plane, float[] X, int xo, float[] DY, int dyo,
                                        float[] DA, int dao, float[] DB, int dbo) {
@@ -173,15 +173,14 @@ final class WeightGrad {
             if (DA == null) return;
             // AP[(q/4)*K*4 + (b*plane + p)*4 + q%4] = dy[b][o0+q][p]; rows past cout are zero
             float[] AP = scratch.get(Scratch.A_SLOT, nb * 4 * K), E = scratch.get(Scratch.E_SLOT, nb * 4 * er);
-            for (int q0 = 0; q0 < nb * 4; q0 += 4) {
-                int whole = q0 + 4 <= n ? plane / V * V : 0; // positions interleaved V at a time
+            for (int q0 = 0; q0 < nb * 4; q0 += 4)
                 for (int b = 0; b < B; b++) {
-                    int src = dyo + (b * cout + o0 + q0) * plane, dst = q0 * K + b * plane * 4, p = 0;
-                    for (; p < whole; p += V) Transpose.interleave4(DY, src + p, plane, AP, dst + 4 * p);
-                    for (; p < plane; p++)
-                        for (int q = 0; q < 4; q++) AP[dst + 4 * p + q] = q0 + q < n ? DY[src + q * plane + p] : 0f;
+                    int src = dyo + (b * cout + o0 + q0) * plane, dst = q0 * K + b * plane * 4;
+                    if (q0 + 4 <= n) packBlocks(DY, src, plane, 1, 4, plane, AP, dst);
+                    else
+                        for (int p = 0; p < plane; p++)
+                            for (int q = 0; q < 4; q++) AP[dst + 4 * p + q] = q0 + q < n ? DY[src + q * plane + p] : 0f;
                 }
-            }
             Arrays.fill(E, 0, nb * 4 * er, 0f);
             for (int k0 = 0; k0 < K; k0 += kcMax) {
                 int kc = Math.min(kcMax, K - k0);

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import static dev.nfn4j.ops.simd.Lanes.V;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Transpose} against its definitions, on strided rows inside larger arrays (the weight
@@ -70,7 +71,7 @@ class TransposeTest {
             for (int threads = 1; threads <= 4; threads++) {
                 int rows = WeightGrad.taskRows(cout, threads);
                 assertEquals(0, rows % 4, "whole register blocks");
-                assertEquals(true, rows >= 4 && rows <= WeightGrad.WG_ROWS, cout + " rows on " + threads + " threads: " + rows);
+                assertTrue(rows >= 4 && rows <= WeightGrad.WG_ROWS, cout + " rows on " + threads + " threads: " + rows);
             }
     }
 }
