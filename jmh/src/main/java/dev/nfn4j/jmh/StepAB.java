@@ -17,8 +17,9 @@ import java.util.Locale;
  * the per-pair ratio B / A. A build against itself reads 0.97-1.06 per JVM (each lays out its
  * buffers differently), where rounds of separate JVMs ({@code ab-bench.sh}) spread 0.65-1.3x.
  * In about one JVM in four (at 1 and at 2 threads, whichever jar is B) the side built second
- * runs 4-6x slower in every pair, a state of that JVM and not of either build; a median ratio
- * beyond 2x either way is flagged, and that JVM's figures are to be discarded.
+ * runs 4-6x slower in every pair, a state of the two class loaders and not of either build (two
+ * models in one class loader never showed it); a median ratio beyond 2x either way is flagged,
+ * and that JVM's figures are to be discarded.
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.nfn4j.jmh.StepAB \
