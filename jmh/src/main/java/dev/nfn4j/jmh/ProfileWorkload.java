@@ -20,8 +20,9 @@ import java.util.Map;
  * Threads as a list ({@code 1,2}) profile at each count and print every method's speed-up.
  * With {@code shapes}, channel mixes are listed per shape. Each row also gives the method's work
  * (MFLOP, compulsory MB) and the rates it ran at; the last lines set the run against the floor
- * of that work at this machine's measured rates (BENCHMARKS.md; {@code -Dfloor.gbps},
- * {@code -Dfloor.gflops} for another machine or thread count).
+ * of that work at given rates: {@code -Dfloor.gbps} and {@code -Dfloor.gflops}, by default the
+ * AVX2 host's at 2 threads (26.9 GB/s, 128 GFLOP/s; BENCHMARKS.md "The machines" has both hosts'
+ * figures, MachineBench measures another machine's).
  */
 public final class ProfileWorkload {
     private ProfileWorkload() {}
@@ -50,7 +51,9 @@ public final class ProfileWorkload {
         double gflop = ops.flops() / 1e9 / reps, gb = ops.bytes() / 1e9 / reps;
         double callFloor = ops.floorMillis(reps, gbps, gflops);
         System.out.print(ops.report(reps));
-        System.out.printf("work per run: %.3f GFLOP, %.1f MB compulsory; at %.1f GB/s and %.0f GFLOP/s:%n", gflop, gb * 1e3, gbps, gflops);
+        System.out.printf("work per run: %.3f GFLOP, %.1f MB compulsory; at %.1f GB/s and %.0f GFLOP/s%s:%n", gflop, gb * 1e3, gbps, gflops,
+                System.getProperty("floor.gbps") == null || System.getProperty("floor.gflops") == null
+                        ? " (defaults: set this machine's with -Dfloor.gbps and -Dfloor.gflops, from MachineBench)" : "");
         System.out.printf("  floor of these calls (each call max(bytes/BW, flops/peak), summed): %.2f ms%n", callFloor);
         System.out.printf("  compute floor of any implementation doing these flops (flops/peak):   %.2f ms%n", gflop / gflops * 1e3);
     }
