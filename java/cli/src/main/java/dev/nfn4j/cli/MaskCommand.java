@@ -6,6 +6,7 @@ import dev.nfn4j.io.SafetensorsFile;
 import dev.nfn4j.io.StateDicts;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.space.HostWeights;
+import dev.nfn4j.train.TicketMasks;
 import dev.nfn4j.train.TicketPredictor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,14 +38,22 @@ final class MaskCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .safetensors of masks.")
     Path out;
 
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "" + TicketMasks.DEFAULT_TEMPERATURE,
+            description = "The mask is drawn from the keep probabilities sigmoid(logit / T) (default: ${DEFAULT-VALUE}); 0 keeps the top-k logits per layer.")
+    double temperature;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "The draw's seed (default: ${DEFAULT-VALUE}); unused at --temperature 0.")
+    long seed;
+
     @Override
     public Integer call() throws Exception {
         TicketPredictor p = TicketPredictor.load(checkpoint, Backends.get());
         double d = sparsity == null ? p.density() : sparsity;
         double[] ld = p.layerDensity(d); // checks the range before anything is read or written
+        TicketMasks.checkTemperature(temperature);
         SafetensorsFile f = Safetensors.read(init);
         HostWeights w = StateDicts.read(f, p.spec());
-        float[] mask = p.mask(w.data(), d);
+        float[] mask = p.mask(w.data(), d, temperature, seed);
         List<String> names = new ArrayList<>(f.names());
         names.sort(StateDicts.NATURAL); // the order StateDicts read the layers in
         HostWeights m = new HostWeights(w.layout(), mask);
@@ -55,6 +64,8 @@ final class MaskCommand implements Callable<Integer> {
         md.put("density", Double.toString(d));
         md.put("layer_density", Arrays.toString(ld));
         md.put("checkpoint", checkpoint.getFileName().toString());
+        md.put("temperature", Double.toString(temperature));
+        if (temperature > 0) md.put("seed", Long.toString(seed));
         Safetensors.write(out, t, md);
         StringBuilder kept = new StringBuilder();
         for (int i = 0; i < p.spec().numLayers(); i++) {

@@ -5,6 +5,7 @@ import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.zoo.build.TicketEvaluation;
+import dev.nfn4j.train.TicketMasks;
 import dev.nfn4j.train.TicketModel;
 import dev.nfn4j.train.TicketPredictor;
 import dev.nfn4j.train.TicketTrainer;
@@ -24,9 +25,10 @@ import java.util.Map;
 
 /**
  * {@code demo --task ticket}: the ticket experiment in small. A zoo of {@link #NETWORKS} MLP
- * tickets (built once, then cached), an NFN mask predictor and the MLP baseline trained on its
- * training split at density 0.1, and the evaluation table on {@link #EVAL_NETWORKS} held-out
- * networks, with its plot.
+ * tickets (built once, then cached), an NP_IO mask predictor (NP with input and output neuron
+ * embeddings, which can learn each input pixel's share of the kept weights) and the MLP baseline
+ * trained on its training split at density 0.1, and the evaluation table on
+ * {@link #EVAL_NETWORKS} held-out networks (masks drawn at the default temperature), with its plot.
  */
 final class TicketDemo {
     static final int NETWORKS = 60, EVAL_NETWORKS = 10, EPOCHS = 20;
@@ -54,7 +56,7 @@ final class TicketDemo {
         Splits splits = Splits.nfn(zoo.size(), 0);
         int density = TicketTraining.densityIndex(zoo, 0.1);
         Map<String, List<TicketPredictor>> predictors = new LinkedHashMap<>();
-        TicketModel nfn = TicketModel.nfn(new ModelConfig("NP", new int[]{16, 16, 1}, "relu", InvariantNfn.Pool.NONE, new int[0]));
+        TicketModel nfn = TicketModel.nfn(new ModelConfig("NP_IO", new int[]{16, 16, 1}, "relu", InvariantNfn.Pool.NONE, new int[0]));
         for (TicketModel m : List.of(nfn, TicketModel.mlp(64))) {
             long s0 = System.nanoTime();
             Path dir = out.resolve(m.kind().toLowerCase(java.util.Locale.ROOT));
@@ -64,7 +66,7 @@ final class TicketDemo {
             predictors.put(m.kind(), List.of(TicketPredictor.load(r.checkpoint(), ops)));
         }
         int[] test = Arrays.copyOf(splits.test(), EVAL_NETWORKS);
-        TicketEvaluation.Result r = TicketEvaluation.evaluate(images, zoo, test, predictors, 1, Runtime.getRuntime().availableProcessors(), null);
+        TicketEvaluation.Result r = TicketEvaluation.evaluate(images, zoo, test, predictors, 1, TicketMasks.DEFAULT_TEMPERATURE, Runtime.getRuntime().availableProcessors(), null);
         System.out.printf("%n%s", r.format());
         Path png = out.resolve("tickets.png");
         TicketPlot.write(png, r);

@@ -3,6 +3,7 @@ package dev.nfn4j.cli;
 import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.zoo.build.TicketEvaluation;
+import dev.nfn4j.train.TicketMasks;
 import dev.nfn4j.train.TicketPredictor;
 import dev.nfn4j.train.TicketTrainer;
 import dev.nfn4j.zoo.ImageData;
@@ -33,6 +34,10 @@ final class TicketEval {
 
         @Option(names = "--plot", paramLabel = "FILE", description = "Mask predictors: also write accuracy against density per mask source as a PNG.")
         Path plot;
+
+        @Option(names = "--temperature", paramLabel = "T", defaultValue = "" + TicketMasks.DEFAULT_TEMPERATURE,
+                description = "Mask predictors: their masks are drawn from their keep probabilities sigmoid(logit / T) (default: ${DEFAULT-VALUE}); 0 keeps the top-k logits.")
+        double temperature;
     }
 
     private TicketEval() {
@@ -51,6 +56,7 @@ final class TicketEval {
     static int run(List<Path> checkpoints, ZooOptions zo, String split, Options o) throws IOException {
         if (o.limit != null && o.limit < 1) throw new IllegalArgumentException("--limit must be >= 1, got " + o.limit);
         if (o.threads < 0) throw new IllegalArgumentException("--threads must be >= 0, got " + o.threads);
+        TicketMasks.checkTemperature(o.temperature);
         Map<String, List<TicketPredictor>> predictors = new LinkedHashMap<>();
         for (Path c : checkpoints) {
             TicketPredictor p = TicketPredictor.load(c, Backends.get());
@@ -64,7 +70,7 @@ final class TicketEval {
         System.out.printf("eval     %s: %d %s networks of the %s split, densities %s; %s; %d random seeds%n", zo.zooDir, idx.length, zoo.arch().name(), split,
                 Arrays.toString(zoo.densities()), describe(predictors), seeds);
         long t0 = System.nanoTime();
-        TicketEvaluation.Result r = TicketEvaluation.evaluate(data, zoo, idx, predictors, seeds,
+        TicketEvaluation.Result r = TicketEvaluation.evaluate(data, zoo, idx, predictors, seeds, o.temperature,
                 o.threads == 0 ? Runtime.getRuntime().availableProcessors() : o.threads, null);
         System.out.print(r.format());
         System.out.printf("time     %.1f s%n", (System.nanoTime() - t0) / 1e9);

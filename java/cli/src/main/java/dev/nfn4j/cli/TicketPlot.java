@@ -29,7 +29,8 @@ public final class TicketPlot {
         for (TicketEvaluation.Row row : r.rows()) {
             double[] y = new double[d.length];
             for (int k = 0; k < d.length; k++) y[k] = row.meanAccuracy(k);
-            chart.addSeries(row.source(), x, y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            String name = r.temperature() > 0 && TicketEvaluation.isPredictor(row.source()) ? row.source() + " (drawn, T = " + r.temperature() + ")" : row.source();
+            chart.addSeries(name, x, y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         }
         double[] lo = {x[x.length - 1], x[0]};
         chart.addSeries("dense", lo, new double[]{r.denseAccuracy(), r.denseAccuracy()}).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);

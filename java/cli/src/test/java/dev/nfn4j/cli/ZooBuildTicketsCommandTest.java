@@ -153,8 +153,13 @@ class ZooBuildTicketsCommandTest {
         for (String row : List.of("IMP ", "NP ", "MLP ", "magnitude ", "random ", "target   NP   density 0.1"))
             assertTrue(table.contains(row), row + " missing from\n" + table);
         assertTrue(Files.size(png) > 0);
-        String[][] bad = {{"--limit", "0"}, {"--zoo", tmp.resolve("nothing").toString()}, {"--data", tmp.resolve("none").toString()}};
-        String[] expect = {"--limit", "zoo build-tickets", "dataset-fashion-mnist"};
+        assertTrue(table.contains("predictors' masks: drawn at temperature 2.0"), table);
+        Object[] topK = CliTest.run("eval", np.toString(), "--zoo", zoo.toString(), "--data", data.toString(), "--limit", "2", "--threads", "2",
+                "--temperature", "0");
+        assertEquals(0, topK[0], topK[2].toString());
+        assertTrue(topK[1].toString().contains("predictors' masks: top-k logits"), topK[1].toString());
+        String[][] bad = {{"--limit", "0"}, {"--zoo", tmp.resolve("nothing").toString()}, {"--data", tmp.resolve("none").toString()}, {"--temperature", "-1"}};
+        String[] expect = {"--limit", "zoo build-tickets", "dataset-fashion-mnist", "--temperature"};
         for (int i = 0; i < bad.length; i++) {
             Path o = tmp.resolve("bad-eval" + i + ".png");
             Map<String, String> opts = new LinkedHashMap<>(Map.of("--zoo", zoo.toString(), "--data", data.toString(), "--plot", o.toString()));
@@ -196,6 +201,18 @@ class ZooBuildTicketsCommandTest {
             int size = want.torchWeight(i).length;
             assertEquals(TicketMasks.keepCount(TicketTrainer.layerDensity(z, 1)[i], size), kept);
         }
+        // --temperature draws from the keep probabilities, the same mask for the same seed.
+        Path drawn = tmp.resolve("drawn.safetensors");
+        Object[] d = CliTest.run("mask", ckpt.toString(), init.toString(), "--sparsity", "0.1", "--temperature", "2", "--seed", "7", "--out", drawn.toString());
+        assertEquals(0, d[0], d[2].toString());
+        HostWeights wantDrawn = new HostWeights(one, p.mask(z.init(3), 0.1, 2, 7));
+        for (int i = 0; i < 3; i++) assertArrayEquals(wantDrawn.torchWeight(i), Safetensors.read(drawn).get(2 * i + ".weight").toFloats());
+        assertEquals("2.0", Safetensors.read(drawn).metadata().get("temperature"));
+        Path hot = tmp.resolve("bad-temperature.safetensors");
+        Object[] h = CliTest.run("mask", ckpt.toString(), init.toString(), "--temperature", "NaN", "--out", hot.toString());
+        assertEquals(2, h[0], h[2].toString());
+        assertTrue(h[2].toString().strip().contains("--temperature"), h[2].toString());
+        assertFalse(Files.exists(hot));
         // Bad input: one line, exit 2, nothing written.
         Map<String, HostTensor> other = new LinkedHashMap<>();
         other.put("0.weight", HostTensor.f32(new int[]{5, 784}, new float[5 * 784]));

@@ -46,6 +46,62 @@ public final class TicketMasks {
         return mask;
     }
 
+    /**
+     * The temperature {@code mask} and {@code eval} draw at unless told otherwise: on the MLP
+     * ticket zoo, NP_IO's masks drawn at 2 beat random and magnitude masks at densities 0.1 and
+     * 0.05, where its top-k logits lose to random at 0.1 (BENCHMARKS.md).
+     */
+    public static final double DEFAULT_TEMPERATURE = 2;
+
+    /**
+     * A mask drawn from a predictor's keep probabilities {@code sigmoid(logit / temperature)}:
+     * each weight's key is {@code logit / temperature} plus logistic noise (the threshold of its
+     * Bernoulli draw), and the top-k keys per layer are kept, so the counts are IMP's. Temperature
+     * 0 keeps the top-k logits ({@link #topK}); the higher it is, the closer the draw comes to a
+     * random mask, tilted by the predictor's ranking.
+     *
+     * <p>A weight's noise is a hash of the seed, its layer and its initial value, not of its
+     * position, so permuting the initialisation's hidden neurons permutes the drawn mask the same
+     * way (the predictor's logits being equivariant), and the same seed gives the same mask.
+     *
+     * @param init the initialisation the logits were predicted from (canonical layout)
+     * @throws IllegalArgumentException when the temperature is negative or not finite
+     */
+    public static float[] sample(NetworkSpec spec, float[] logits, float[] init, double[] layerDensity, double temperature, long seed) {
+        checkTemperature(temperature);
+        if (temperature == 0) return topK(spec, logits, layerDensity);
+        if (init.length != logits.length) throw new IllegalArgumentException("an initialisation of " + init.length + " floats for " + logits.length + " logits");
+        WsLayout one = new WsLayout(spec, 1, 1);
+        float[] keys = logits.clone(); // biases keep their logits: they are kept whatever the key
+        for (int l = 0; l < spec.numLayers(); l++) {
+            int w = (int) one.wOffset(l), n = (int) one.wPerSample(l);
+            for (int q = w; q < w + n; q++) {
+                double u = uniform(seed, l, Float.floatToRawIntBits(init[q])); // (0, 1)
+                keys[q] = (float) (logits[q] / temperature + Math.log(u) - Math.log1p(-u));
+            }
+        }
+        return topK(spec, keys, layerDensity);
+    }
+
+    /** A uniform number in (0, 1) from a hash (SplitMix64's finaliser) of the seed, the layer and a weight's bits. */
+    private static double uniform(long seed, int layer, int bits) {
+        long z = seed * 0x9E3779B97F4A7C15L + ((long) layer << 32 | (bits & 0xffffffffL));
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return ((z >>> 11) + 0.5) * 0x1.0p-53;
+    }
+
+    /**
+     * Checks a sampling temperature: finite and at least 0.
+     *
+     * @throws IllegalArgumentException naming the value
+     */
+    public static void checkTemperature(double temperature) {
+        if (!(temperature >= 0) || Double.isInfinite(temperature))
+            throw new IllegalArgumentException("--temperature must be a finite number >= 0 (0: the top-k logits), got " + temperature);
+    }
+
     /** Magnitude at initialisation: the weights of largest |w| per layer. */
     public static float[] magnitude(NetworkSpec spec, float[] init, double[] layerDensity) {
         float[] a = new float[init.length];

@@ -102,9 +102,20 @@ public final class TicketPredictor {
         return TicketTrainer.logits(ops, model.flat(), net, spec, init);
     }
 
-    /** The predicted mask (1 keeps, 0 prunes; canonical layout; biases kept) at a density. */
+    /**
+     * The predicted mask (1 keeps, 0 prunes; canonical layout; biases kept) at a density: drawn at
+     * {@link TicketMasks#DEFAULT_TEMPERATURE} with seed 0, as {@code nfn4j mask} writes it.
+     */
     public float[] mask(float[] init, double sparsity) {
+        return mask(init, sparsity, TicketMasks.DEFAULT_TEMPERATURE, 0);
+    }
+
+    /**
+     * A mask drawn from the predicted keep probabilities at {@code temperature}
+     * ({@link TicketMasks#sample}; 0: the top-k logits, and the seed is not used).
+     */
+    public float[] mask(float[] init, double sparsity, double temperature, long seed) {
         double[] ld = layerDensity(sparsity);
-        return TicketMasks.topK(spec, logits(init), ld);
+        return TicketMasks.sample(spec, logits(init), init, ld, temperature, seed);
     }
 }

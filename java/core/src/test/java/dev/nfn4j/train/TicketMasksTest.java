@@ -32,6 +32,47 @@ class TicketMasksTest {
     }
 
     @Test
+    void sampledMasksKeepImpsCountsAndFollowTheLogits() {
+        float[] logits = {4f, -4f, 0f, 1f, /* b_0 */ -9f, -9f, /* W_1 */ 0.5f, 0.4f, /* b_1 */ -9f};
+        float[] init = {0.1f, -0.2f, 0.3f, -0.4f, 0, 0, 0.5f, -0.6f, 0};
+        double[] d = {0.5, 0.5};
+        // Temperature 0 is the top-k; a seed gives one mask; every draw keeps IMP's counts and the biases.
+        assertArrayEquals(TicketMasks.topK(TINY, logits, d), TicketMasks.sample(TINY, logits, init, d, 0, 5));
+        assertArrayEquals(TicketMasks.sample(TINY, logits, init, d, 1, 5), TicketMasks.sample(TINY, logits, init, d, 1, 5));
+        int[] keptFirst = new int[4];
+        int draws = 4000;
+        for (int seed = 0; seed < draws; seed++) {
+            float[] m = TicketMasks.sample(TINY, logits, init, d, 1, seed);
+            assertEquals(2, m[0] + m[1] + m[2] + m[3]);
+            assertEquals(1, m[6] + m[7]);
+            assertEquals(3, m[4] + m[5] + m[8]);
+            for (int q = 0; q < 4; q++) keptFirst[q] += (int) m[q];
+        }
+        // Logit 4 is kept almost always, logit -4 almost never, 1 more often than 0.
+        assertTrue(keptFirst[0] > 0.9 * draws && keptFirst[1] < 0.1 * draws && keptFirst[3] > keptFirst[2], java.util.Arrays.toString(keptFirst));
+        // A high temperature flattens the preference towards a uniform draw (each weight kept half the time).
+        int hot = 0;
+        for (int seed = 0; seed < draws; seed++) hot += (int) TicketMasks.sample(TINY, logits, init, d, 1e6, seed)[1];
+        assertEquals(0.5, hot / (double) draws, 0.05);
+        // The noise follows a weight's initial value, not its position: moving a weight (its logit and
+        // initial value together) moves its place in the mask.
+        float[] l2 = logits.clone(), i2 = init.clone();
+        l2[0] = logits[2];
+        l2[2] = logits[0];
+        i2[0] = init[2];
+        i2[2] = init[0];
+        for (int seed = 0; seed < 50; seed++) {
+            float[] m = TicketMasks.sample(TINY, logits, init, d, 1, seed), m2 = TicketMasks.sample(TINY, l2, i2, d, 1, seed);
+            assertEquals(m[0], m2[2]);
+            assertEquals(m[2], m2[0]);
+        }
+        for (double bad : new double[]{-1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TicketMasks.sample(TINY, logits, init, d, bad, 0));
+            assertTrue(e.getMessage().contains("--temperature"), e.getMessage());
+        }
+    }
+
+    @Test
     void iouCountsWeightsOnly() {
         float[] a = {1, 1, 0, 0, 1, 1, 1, 0, 1}, b = {1, 0, 1, 0, 0, 0, 1, 1, 0};
         // kept weights a: {0, 1, 6}, b: {0, 2, 6, 7}: intersection 2, union 5.

@@ -33,8 +33,9 @@ class TicketTrainerTest {
     static final TicketArch.Mlp ARCH = new TicketArch.Mlp(new int[]{6, 5, 4, 3});
 
     /**
-     * Permuting an initialisation's hidden neurons permutes the predicted mask the same way
-     * (HNP, NP and NP_IO, untrained and so arbitrary parameters; MLP and CNN specs).
+     * Permuting an initialisation's hidden neurons permutes the predicted mask the same way, the
+     * top-k and the drawn one (HNP, NP and NP_IO, untrained and so arbitrary parameters; MLP and
+     * CNN specs).
      */
     @Test
     void predictedMaskIsEquivariantUnderHiddenPermutations() {
@@ -58,6 +59,10 @@ class TicketTrainerTest {
                     float[] permutedInit = p.apply(new HostWeights(one, init)).data();
                     float[] maskOfPermuted = TicketMasks.topK(spec, TicketTrainer.logits(ops, model, spec, permutedInit), density);
                     assertArrayEquals(p.apply(new HostWeights(one, mask)).data(), maskOfPermuted, kind + " " + spec + " trial " + trial);
+                    // A drawn mask too: its noise follows the weights' initial values.
+                    float[] drawn = TicketMasks.sample(spec, TicketTrainer.logits(ops, model, spec, init), init, density, 2, trial);
+                    float[] drawnOfPermuted = TicketMasks.sample(spec, TicketTrainer.logits(ops, model, spec, permutedInit), permutedInit, density, 2, trial);
+                    assertArrayEquals(p.apply(new HostWeights(one, drawn)).data(), drawnOfPermuted, kind + " " + spec + " drawn, trial " + trial);
                 }
             }
     }

@@ -20,8 +20,10 @@ import java.util.function.IntFunction;
  * data stream ({@link TicketRetraining}), and their test accuracies compared. Sources: IMP's
  * mask (the zoo's recorded ticket accuracy, which retraining reproduces), each mask predictor
  * kind (one checkpoint per seed), magnitude at initialisation, and a random mask with IMP's
- * per-layer counts (one per seed). Every mask has IMP's per-layer density
- * ({@link TicketMasks#topK}); the IoU of its kept weights with IMP's is reported beside.
+ * per-layer counts (one per seed). A predictor's mask keeps its top-k logits, or at a temperature
+ * above 0 is drawn from its keep probabilities ({@link TicketMasks#sample}; one draw per
+ * checkpoint, network and density). Every mask has IMP's per-layer density; the IoU of its kept
+ * weights with IMP's is reported beside.
  */
 public final class TicketEvaluation {
     public static final String IMP = "IMP", MAGNITUDE = "magnitude", RANDOM = "random";
@@ -63,8 +65,8 @@ public final class TicketEvaluation {
         }
     }
 
-    /** The table: the densities, how many networks, the dense networks' mean accuracy, one row per source. */
-    public record Result(float[] densities, int networks, double denseAccuracy, List<Row> rows) {
+    /** The table: the densities, how many networks, the dense networks' mean accuracy, the predictors' sampling temperature, one row per source. */
+    public record Result(float[] densities, int networks, double denseAccuracy, double temperature, List<Row> rows) {
         public Row row(String source) {
             for (Row r : rows) if (r.source().equals(source)) return r;
             throw new IllegalArgumentException("no mask source " + source);
@@ -87,9 +89,10 @@ public final class TicketEvaluation {
                     sb.append(String.format(Locale.ROOT, "  %.4f+-%.4f (%.3f)   ", r.meanAccuracy(k), r.stdAccuracy(k), r.meanIou(k)));
                 sb.append('\n');
             }
-            sb.append(String.format(Locale.ROOT, "(%d held-out networks; dense networks %.4f; +- is the standard deviation over seeds)%n", networks, denseAccuracy));
+            sb.append(String.format(Locale.ROOT, "(%d held-out networks; dense networks %.4f; +- is the standard deviation over seeds; predictors' masks: %s)%n", networks,
+                    denseAccuracy, temperature == 0 ? "top-k logits" : "drawn at temperature " + temperature));
             for (Row r : rows) {
-                if (List.of(IMP, MAGNITUDE, RANDOM).contains(r.source())) continue;
+                if (!isPredictor(r.source())) continue;
                 for (int k = 0; k < densities.length; k++) {
                     if (densities[k] != 0.1f && densities[k] != 0.05f) continue;
                     double acc = r.meanAccuracy(k), mag = row(MAGNITUDE).meanAccuracy(k), rnd = row(RANDOM).meanAccuracy(k), gap = gapClosed(r.source(), k);
@@ -103,6 +106,11 @@ public final class TicketEvaluation {
         }
     }
 
+    /** True for a mask predictor's row; false for IMP, magnitude and random. */
+    public static boolean isPredictor(String source) {
+        return !List.of(IMP, MAGNITUDE, RANDOM).contains(source);
+    }
+
     /** One retraining: which row, seed, density and network. */
     private record Run(int row, int seed, int density, int network) {
     }
@@ -111,10 +119,12 @@ public final class TicketEvaluation {
      * Evaluates the sources on the zoo's networks {@code networks}.
      *
      * @param predictors per source name (NP, HNP, MLP), one predictor per seed, all trained on this zoo's spec
-     * @param seeds      random masks drawn per network and density
+     * @param seeds       random masks drawn per network and density
+     * @param temperature the predictors' masks: 0 the top-k logits, above 0 drawn at that temperature
      */
     public static Result evaluate(ImageData.Split data, TicketZoo zoo, int[] networks, Map<String, List<TicketPredictor>> predictors, int seeds,
-                                  int threads, IntConsumer progress) {
+                                  double temperature, int threads, IntConsumer progress) {
+        TicketMasks.checkTemperature(temperature);
         NetworkSpec spec = zoo.spec();
         float[] dens = zoo.densities();
         int D = dens.length, N = networks.length;
@@ -150,7 +160,8 @@ public final class TicketEvaluation {
             return switch (names.get(run.row())) {
                 case MAGNITUDE -> TicketMasks.magnitude(spec, zoo.init(n), ld);
                 case RANDOM -> TicketMasks.random(spec, ld, randomSeed(run.seed(), n, run.density()));
-                default -> TicketMasks.topK(spec, logits.get(names.get(run.row()))[run.seed()][run.network()], ld);
+                default -> TicketMasks.sample(spec, logits.get(names.get(run.row()))[run.seed()][run.network()], zoo.init(n), ld, temperature,
+                        drawSeed(run.seed(), n, run.density()));
             };
         };
         float[] acc = TicketRetraining.accuracies(data, zoo, runs.size(), j -> new TicketRetraining.Job(networks[runs.get(j).network()], maskOf.apply(j)),
@@ -177,11 +188,16 @@ public final class TicketEvaluation {
         }
         List<Row> rows = new ArrayList<>();
         for (int r = 0; r < names.size(); r++) rows.add(new Row(names.get(r), a[r], iou[r]));
-        return new Result(dens, N, dense, rows);
+        return new Result(dens, N, dense, temperature, rows);
     }
 
     /** The seed of the random mask of (seed, network, density). */
     static long randomSeed(int seed, int network, int density) {
         return ((long) seed * 1_000_003L + network) * 31 + density;
+    }
+
+    /** The seed of a predictor's drawn mask of (checkpoint, network, density): other draws than the random masks'. */
+    static long drawSeed(int seed, int network, int density) {
+        return ~randomSeed(seed, network, density);
     }
 }

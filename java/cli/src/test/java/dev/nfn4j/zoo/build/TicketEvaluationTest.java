@@ -14,7 +14,7 @@ class TicketEvaluationTest {
     /** Means and spreads over seeds, the share of the random-to-IMP gap, and the target's verdict per predictor at 0.1 and 0.05. */
     @Test
     void tableMeansOverSeedsAndJudgesTheTarget() {
-        TicketEvaluation.Result r = new TicketEvaluation.Result(new float[]{0.5f, 0.1f, 0.05f}, 4, 0.8, List.of(
+        TicketEvaluation.Result r = new TicketEvaluation.Result(new float[]{0.5f, 0.1f, 0.05f}, 4, 0.8, 0, List.of(
                 row(TicketEvaluation.IMP, new double[][]{{0.82, 0.82, 0.80}}),
                 row("NP", new double[][]{{0.80, 0.80, 0.78}, {0.80, 0.80, 0.76}, {0.80, 0.80, 0.77}}),
                 row("MLP", new double[][]{{0.70, 0.70, 0.70}}),
