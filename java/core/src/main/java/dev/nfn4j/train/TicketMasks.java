@@ -63,6 +63,8 @@ public final class TicketMasks {
      * <p>A weight's noise is a hash of the seed, its layer and its initial value, not of its
      * position, so permuting the initialisation's hidden neurons permutes the drawn mask the same
      * way (the predictor's logits being equivariant), and the same seed gives the same mask.
+     * Weights of one layer with equal initial values draw equal noise (a layer initialised to
+     * zeros falls back to its top-k logits).
      *
      * @param init the initialisation the logits were predicted from (canonical layout)
      * @throws IllegalArgumentException when the temperature is negative or not finite
