@@ -36,8 +36,7 @@ final class ClassifyTraining {
 
     /** The model of the options, with this task's defaults where an option is not given. */
     static ClassifierConfig model(ModelOptions m, ClassifyOptions c, ParseResult given) {
-        for (String o : NOT_HERE)
-            if (given.hasMatchedOption(o)) throw new IllegalArgumentException(o + " does not apply to --task classify (HNP pooling, ReLU, Adam; see --help)");
+        TrainCommand.refuseOptions("classify", NOT_HERE, given::hasMatchedOption, "HNP pooling, ReLU, Adam");
         String kind = given.hasMatchedOption("--model") ? m.kind : "hnp";
         int[] hidden = given.hasMatchedOption("--hidden") ? m.hidden : HIDDEN;
         int[] head = given.hasMatchedOption("--head") ? m.head : HEAD;

@@ -50,8 +50,7 @@ final class EditTraining {
         if (zo.zooDir == null) throw new IllegalArgumentException("--task edit needs --zoo DIR (a SIREN zoo made by 'nfn4j zoo build-siren')");
         if (eo.style == null) throw new IllegalArgumentException("--task edit needs --style (" + ImageStyle.names() + ")");
         ImageStyle style = ImageStyle.parse(eo.style);
-        for (String o : NOT_FOR_EDIT)
-            if (given.test(o)) throw new IllegalArgumentException(o + " does not apply to --task edit (its nets: --model hnp, np or mlp; see train --help)");
+        TrainCommand.refuseOptions("edit", NOT_FOR_EDIT, given, "its nets: --model hnp, np or mlp");
         EditNet net = net(mo, given);
         to.check();
         EditTrainer.Config cfg = new EditTrainer.Config(to.epochs, given.test("--batch") ? to.batch : NFN_BATCH, to.lr,

@@ -8,10 +8,10 @@ import java.util.Arrays;
 
 /** The model architecture options of {@code train} and {@code import}. */
 final class ModelOptions {
-    @Option(names = "--model", defaultValue = "hnp", description = "hnp, np, np_io, pointwise or statnn; with --task classify hnp, np, np_io, mlp or statnn (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "hnp", description = "hnp, np, np_io, pointwise or statnn; with --task classify hnp, np, np_io, mlp or statnn; with --task ticket np_io (its default), np, hnp or mlp (default: ${DEFAULT-VALUE}).")
     String kind;
 
-    @Option(names = "--hidden", defaultValue = "16,16,5", split = ",", description = "NF-Layer channels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "16,16,5", split = ",", description = "NF-Layer channels (default: ${DEFAULT-VALUE}; --task ticket: 16,16).")
     int[] hidden;
 
     @Option(names = "--head", defaultValue = "1000,1000", split = ",", description = "MLP head widths (default: ${DEFAULT-VALUE}).")

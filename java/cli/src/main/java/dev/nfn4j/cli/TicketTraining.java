@@ -13,10 +13,26 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
-/** {@code train --task ticket}: the mask predictor on a ticket zoo ({@code zoo build-tickets}). */
+/**
+ * {@code train --task ticket}: the mask predictor on a ticket zoo ({@code zoo build-tickets}).
+ * Options not given on the command line take the settings measured best on the MLP ticket zoo
+ * (BENCHMARKS.md): NP_IO with NF-Layers 16, 16, 100 epochs at lr 3e-3; HNP, {@code train}'s
+ * general default, does not fit the 784-input MLP at that width.
+ */
 final class TicketTraining {
+    static final String MODEL = "np_io";
+    static final int[] HIDDEN = {16, 16};
+    static final int EPOCHS = 100;
+    static final double LR = 3e-3;
+    /** Options of {@code train} that the mask predictor's training does not read. */
+    static final List<String> NOT_FOR_TICKET = List.of("--pool", "--head", "--append-stats", "--loss", "--normalize", "--no-normalize",
+            "--weight-decay", "--adamw", "--warmup", "--patience", "--resume", "--step", "--train-steps", "--split-order", "--networks",
+            "--zoo-seed", "--cache", "--style", "--data");
+
     private TicketTraining() {
     }
 
@@ -24,15 +40,17 @@ final class TicketTraining {
      * The equivariant NFN of the chosen kind (HNP, NP, or NP_IO: NP with learned input and output
      * neuron embeddings, so it can tell input pixels apart) with NF-Layers {@code --hidden} and a
      * one-channel output NF-Layer, or (mlp) the non-equivariant baseline with a hidden layer as
-     * wide as the first {@code --hidden}; {@code --pool} and {@code --head} do not apply.
+     * wide as the first {@code --hidden}; this task's defaults ({@link #MODEL}, {@link #HIDDEN})
+     * where {@code --model} or {@code --hidden} is not given.
      */
-    static TicketModel model(ModelOptions o) {
-        String kind = o.kind.trim().toUpperCase(Locale.ROOT);
-        if (kind.equals("MLP")) return TicketModel.mlp(o.hidden[0]);
+    static TicketModel model(ModelOptions o, Predicate<String> given) {
+        String kind = (given.test("--model") ? o.kind : MODEL).trim().toUpperCase(Locale.ROOT);
+        int[] nfLayers = given.test("--hidden") ? o.hidden : HIDDEN;
+        if (kind.equals("MLP")) return TicketModel.mlp(nfLayers[0]);
         if (!kind.equals("HNP") && !kind.equals("NP") && !kind.equals("NP_IO"))
             throw new IllegalArgumentException("--task ticket trains an equivariant NFN (--model hnp, np or np_io) or the MLP baseline (--model mlp), got " + o.kind);
-        int[] hidden = Arrays.copyOf(o.hidden, o.hidden.length + 1);
-        hidden[o.hidden.length] = 1;
+        int[] hidden = Arrays.copyOf(nfLayers, nfLayers.length + 1);
+        hidden[nfLayers.length] = 1;
         return TicketModel.nfn(new ModelConfig(kind, hidden, o.act, InvariantNfn.Pool.NONE, new int[0], o.fourier, o.fourierScale, o.dropout));
     }
 
@@ -52,8 +70,12 @@ final class TicketTraining {
         return f;
     }
 
-    static int run(ZooOptions zo, ModelOptions mo, TrainOptions to, double sparsity, Path out) throws IOException {
-        TicketModel model = model(mo);
+    static int run(ZooOptions zo, ModelOptions mo, TrainOptions to, double sparsity, Path out, Predicate<String> given) throws IOException {
+        TrainCommand.refuseOptions("ticket", NOT_FOR_TICKET, given, "the mask predictor: --model, --hidden, --act, --dropout, --epochs, --batch, --lr, --seed, --split-seed");
+        if (!given.test("--epochs")) to.epochs = EPOCHS;
+        if (!given.test("--lr")) to.lr = LR;
+        to.check();
+        TicketModel model = model(mo, given);
         TicketZoo zoo = TicketZoo.read(zooFile(zo.zooDir));
         int k = densityIndex(zoo, sparsity);
         if (zoo.size() < 10) throw new IllegalArgumentException(zo.zooDir + " holds " + zoo.size() + " networks; a split needs at least 10");

@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a model that predicts each network's test accuracy from its weights; writes best.safetensors, state.safetensors, log.jsonl and test_scatter.png to --out.")
@@ -44,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!task.equalsIgnoreCase("classify") && (classify.ioEncoding || classify.headDropout != null))
             throw new IllegalArgumentException("--io-encoding and --head-dropout apply to --task classify only");
-        if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out);
+        if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out, o -> spec.commandLine().getParseResult().hasMatchedOption(o));
         if (task.equalsIgnoreCase("classify")) return ClassifyTraining.run(zoo, opts, classify, training, out, spec.commandLine().getParseResult());
         if (task.equalsIgnoreCase("edit")) return EditTraining.run(zoo, opts, training, edit, out, o -> spec.commandLine().getParseResult().hasMatchedOption(o));
         if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy, ticket, classify or edit)");
@@ -66,5 +68,14 @@ final class TrainCommand implements Callable<Integer> {
                 r.bestEpoch(), r.trainSeconds());
         System.out.printf("files    %s, %s, %s%n", r.checkpoint(), out.resolve("log.jsonl"), r.plot());
         return 0;
+    }
+
+    /**
+     * Refuses the options of {@code train} that a task does not read, so none is silently ignored:
+     * the first one given is named in a one-line error, with {@code what} saying what the task does take.
+     */
+    static void refuseOptions(String task, List<String> notRead, Predicate<String> given, String what) {
+        for (String o : notRead)
+            if (given.test(o)) throw new IllegalArgumentException(o + " does not apply to --task " + task + " (" + what + "; see train --help)");
     }
 }

@@ -107,7 +107,11 @@ class ZooBuildTicketsCommandTest {
         assertFalse(Files.exists(out));
     }
 
-    /** train --task ticket on a built zoo: a checkpoint and the IoU line; a density the zoo lacks or outside (0, 1) is refused. */
+    /**
+     * train --task ticket on a built zoo: a checkpoint and the IoU line; without --model, --hidden and
+     * --lr the task's defaults (NP_IO 16, 16 at lr 3e-3); a density the zoo lacks or outside (0, 1), and
+     * options the task does not read, are refused.
+     */
     @Test
     void trainTaskTicketOnTheBuiltZoo() throws IOException {
         Path data = images(), zoo = tmp.resolve("zoo");
@@ -120,8 +124,14 @@ class ZooBuildTicketsCommandTest {
         assertEquals(0, t[0], t[2].toString());
         assertTrue(t[1].toString().contains("mask IoU with IMP: nfn") && t[1].toString().contains("12 mlp networks"), t[1].toString());
         assertTrue(Files.exists(run.resolve("best.safetensors")));
-        String[][] bad = {{"--sparsity", "1.5"}, {"--sparsity", "0.2"}, {"--model", "statnn"}};
-        String[] expect = {"(0, 1)", "not one of the zoo's densities", "hnp, np or np_io"};
+        Path byDefault = tmp.resolve("run-default");
+        Object[] d = CliTest.run("train", "--task", "ticket", "--zoo", zoo.toString(), "--epochs", "1", "--batch", "4", "--out", byDefault.toString());
+        assertEquals(0, d[0], d[2].toString());
+        assertTrue(d[1].toString().contains("NP_IO [16, 16, 1]") && d[1].toString().contains("lr 0.003"), d[1].toString());
+        String[][] bad = {{"--sparsity", "1.5"}, {"--sparsity", "0.2"}, {"--model", "statnn"}, {"--pool", "np"}, {"--weight-decay", "0.1"},
+                {"--epochs", "0"}};
+        String[] expect = {"(0, 1)", "not one of the zoo's densities", "hnp, np or np_io", "--pool does not apply to --task ticket",
+                "--weight-decay does not apply to --task ticket", "--epochs must be >= 1"};
         for (int i = 0; i < bad.length; i++) {
             Path out = tmp.resolve("bad-run" + i);
             Object[] r = CliTest.run("train", "--task", "ticket", "--zoo", zoo.toString(), "--out", out.toString(), bad[i][0], bad[i][1]);
