@@ -20,7 +20,7 @@ public final class ProfilingOps implements Ops {
         this(inner, false);
     }
 
-    /** With {@code byShape}, channel mixes, plane pools and copies are also told apart by their shape. */
+    /** With {@code byShape}, channel mixes, plane pools, copies, fills and activations are also told apart by their shape. */
     public ProfilingOps(Ops inner, boolean byShape) {
         this.inner = inner;
         this.byShape = byShape;
@@ -121,7 +121,7 @@ public final class ProfilingOps implements Ops {
     @Override public Buf heapView(float[] a) { return inner.heapView(a); }
     @Override public void upload(float[] s, int o, Ptr d, int n) { long t = System.nanoTime(); inner.upload(s, o, d, n); record("upload", t); }
     @Override public void download(Ptr s, float[] d, int o, int n) { long t = System.nanoTime(); inner.download(s, d, o, n); record("download", t); }
-    @Override public void fill(Ptr x, long n, float v) { long t = System.nanoTime(); inner.fill(x, n, v); record("fill", t, 0, n); }
+    @Override public void fill(Ptr x, long n, float v) { long t = System.nanoTime(); inner.fill(x, n, v); record(byShape ? "fill " + n : "fill", t, 0, n); }
 
     @Override
     public void channelMix(MixShape s, Ptr x, Ptr a, MixEpilogue e, Ptr y) {
@@ -218,8 +218,8 @@ public final class ProfilingOps implements Ops {
     }
 
     @Override public void planeScale(long p, int n, Ptr x, Ptr s, Ptr y) { long t = System.nanoTime(); inner.planeScale(p, n, x, s, y); record("planeScale", t, (double) p * n, 2.0 * p * n); }
-    @Override public void activation(Act a, long n, Ptr x, Ptr y) { long t = System.nanoTime(); inner.activation(a, n, x, y); record("activation", t, n, 2.0 * n); }
-    @Override public void activationBackward(Act a, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) { long t = System.nanoTime(); inner.activationBackward(a, n, x, y, dy, dx); record("activationBackward", t, n, 3.0 * n); }
+    @Override public void activation(Act a, long n, Ptr x, Ptr y) { long t = System.nanoTime(); inner.activation(a, n, x, y); record(byShape ? "activation " + a + " " + n : "activation", t, n, 2.0 * n); }
+    @Override public void activationBackward(Act a, long n, Ptr x, Ptr y, Ptr dy, Ptr dx) { long t = System.nanoTime(); inner.activationBackward(a, n, x, y, dy, dx); record(byShape ? "activationBackward " + a + " " + n : "activationBackward", t, n, 3.0 * n); }
     @Override public void planeStats(long p, int n, Ptr x, Ptr o) { long t = System.nanoTime(); inner.planeStats(p, n, x, o); record("planeStats", t); }
     @Override public void planeStatsBackward(long p, int n, Ptr x, Ptr d, Ptr dx) { long t = System.nanoTime(); inner.planeStatsBackward(p, n, x, d, dx); record("planeStatsBackward", t); }
     @Override public void layerNorm(NormShape s, Ptr x, Ptr g, Ptr b, Ptr y) { long t = System.nanoTime(); inner.layerNorm(s, x, g, b, y); record("layerNorm", t, 8.0 * s.size(), 2.0 * s.size()); }

@@ -32,6 +32,19 @@ class ProfilingOpsTest {
         assertEquals(0, ops.floorMillis(1, 1.0, 1.0));
     }
 
+    /** With shapes, the memory-bound element-wise calls are told apart by their length (and activation). */
+    @Test
+    void byShapeNamesFillsAndActivationsWithTheirLength() {
+        ProfilingOps ops = new ProfilingOps(new ReferenceOps(), true);
+        Buf x = ops.alloc(6), y = ops.alloc(6);
+        ops.fill(x.at(0), 6, 1f);
+        ops.activation(Act.RELU, 6, x.at(0), y.at(0));
+        ops.activationBackward(Act.RELU, 6, x.at(0), y.at(0), x.at(0), y.at(0));
+        String table = ops.report(1);
+        for (String row : new String[]{"fill 6 ", "activation RELU 6 ", "activationBackward RELU 6 "})
+            assertTrue(table.contains(row), row + " missing from\n" + table);
+    }
+
     /** A heap view is the array itself, through the profiler too: an op's result lands in the caller's array. */
     @Test
     void heapViewsWriteThroughToTheArray() {
