@@ -10,7 +10,8 @@
 #
 # Environment: ROUNDS (default 3), THREADS (2), REPS (20), WARMUP (10), BACKEND (simd),
 # JAR (jmh/target/benchmarks.jar, built when missing), PYTHON (/usr/bin/python3: Debian's
-# python3-torch), OUT (/tmp/nfn4j-vs-torch: the JSON of every run).
+# python3-torch), OUT (/tmp/nfn4j-vs-torch: the JSON of every run), TORCH_BLAS_DIR (PyTorch's
+# BLAS: OpenBLAS when installed, see scripts/torch-blas.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 case "${1:-}" in -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
@@ -19,6 +20,7 @@ ROUNDS=${ROUNDS:-3} THREADS=${THREADS:-2} REPS=${REPS:-20} WARMUP=${WARMUP:-10} 
 JAR=${JAR:-$ROOT/jmh/target/benchmarks.jar} PYTHON=${PYTHON:-/usr/bin/python3} OUT=${OUT:-/tmp/nfn4j-vs-torch}
 mkdir -p "$OUT"
 . "$ROOT/scripts/find-java.sh"
+. "$ROOT/scripts/torch-blas.sh"
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "vs-torch: $PYTHON has no torch (apt-get install python3-torch)" >&2; exit 2; }
 [ -f "$JAR" ] || (cd "$ROOT" && ./mvnw -q package -DskipTests -Dnfn4j.skipKernels=true >&2)
 
@@ -33,6 +35,7 @@ torch() { # round
 }
 
 echo "vs-torch: $BACKEND against PyTorch, $THREADS threads, $REPS runs after $WARMUP, $ROUNDS rounds; $(uptime | sed 's/.*load/load/')"
+echo "vs-torch: PyTorch's BLAS: $TORCH_BLAS"
 for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then nfn4j "$r"; torch "$r"; else torch "$r"; nfn4j "$r"; fi
     echo "round $r done; $(uptime | sed 's/.*load/load/')"
