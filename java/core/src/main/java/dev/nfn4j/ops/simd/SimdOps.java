@@ -389,6 +389,12 @@ public final class SimdOps implements Ops, HostMemory {
     @Override
     public void activation(Act act, long nL, Ptr x, Ptr y) {
         OpArgs.activation(nL, x, y);
+        if (act == Act.SIN) {
+            float[] X = arr(x), Y = arr(y);
+            int xo = off(x), yo = off(y);
+            chunked(nL, (lo, hi) -> Trig.sin(X, xo + (int) lo, Y, yo + (int) lo, (int) (hi - lo)));
+            return;
+        }
         if (act != Act.RELU && act != Act.IDENTITY) {
             chunked(nL, (lo, hi) -> ScalarElementwise.activation(act, hi - lo, x.plus(lo), y.plus(lo)));
             return;
@@ -409,6 +415,12 @@ public final class SimdOps implements Ops, HostMemory {
     @Override
     public void activationBackward(Act act, long nL, Ptr x, Ptr y, Ptr dy, Ptr dx) {
         OpArgs.activationBackward(nL, x, dy, dx);
+        if (act == Act.SIN) {
+            float[] X = arr(x), DY = arr(dy), DX = arr(dx);
+            int xo = off(x), dyo = off(dy), dxo = off(dx);
+            chunked(nL, (lo, hi) -> Trig.sinBackward(X, xo + (int) lo, DY, dyo + (int) lo, DX, dxo + (int) lo, (int) (hi - lo)));
+            return;
+        }
         if (act != Act.RELU) {
             chunked(nL, (lo, hi) -> ScalarElementwise.activationBackward(act, hi - lo, x.plus(lo), y == null ? null : y.plus(lo), dy.plus(lo), dx.plus(lo)));
             return;
