@@ -12,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * API's double sine or cosine, the result rounded to float. On 42 million inputs up to |x| = 1e5
  * these gave the reference's floats exactly (Math.sin and Math.cos; AVX-512 host), at about a
  * tenth of the scalar loop's time (1.2 against 11-13 ns an element). The Fourier input features
- * are what calls it: sin and cos of every weight at each frequency.
+ * are what calls it: sin and cos of every weight at each frequency. {@link SirenKernel} has its
+ * own float polynomial for the SIREN fitting, whose oracle is float; this op's oracle is the
+ * double sine.
  */
 final class Trig {
     private Trig() {
