@@ -539,6 +539,28 @@ def check_fixtures(folder, device):
 
 # ---------------------------------------------------------------------------------------------
 
+def blas_in_use():
+    """The BLAS libraries this process has loaded (read from /proc/self/maps after importing torch).
+    Debian's python3-torch calls the system libblas.so.3: netlib's reference BLAS (a path with
+    /blas/) unless OpenBLAS is installed, and on it PyTorch's CPU matmuls run several times slower
+    (BENCHMARKS.md, "Against PyTorch on OpenBLAS"); scripts/torch-blas.sh picks OpenBLAS."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = sorted({line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line})
+    except OSError:
+        return "unknown (no /proc/self/maps)"
+    return ", ".join(libs) or "none loaded"
+
+
+def warn_if_reference_blas():
+    """Says on stderr when PyTorch runs on netlib's reference BLAS, so a slow baseline is not mistaken for PyTorch at its best."""
+    blas = blas_in_use()
+    if "/blas/libblas" in blas:
+        print(f"warning: PyTorch runs on netlib's reference BLAS ({blas}); its CPU matmuls are several times slower than on "
+              "OpenBLAS (apt-get install libopenblas0-pthread, then run under scripts/torch-blas.sh)", file=sys.stderr)
+    return blas
+
+
 def device_facts(device):
     facts = dict(torch=torch.__version__, device=str(device), python=sys.version.split()[0])
     if device.type == "cuda":
@@ -547,7 +569,8 @@ def device_facts(device):
                      memory_gib=round(p.total_memory / 2 ** 30, 1), cuda=torch.version.cuda,
                      l2_mib=round(getattr(p, "L2_cache_size", 0) / 2 ** 20, 1))
     else:
-        facts.update(name="cpu", threads=torch.get_num_threads())
+        facts.update(name="cpu", threads=torch.get_num_threads(), blas=warn_if_reference_blas(),
+                     openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS", "default"))
     return facts
 
 

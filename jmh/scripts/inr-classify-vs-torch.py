@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "native"))
-from torch_baseline import Spec, HNPLinear, NPLinear, HNPPool, TupleReLU  # noqa: E402
+from torch_baseline import Spec, HNPLinear, NPLinear, HNPPool, TupleReLU, warn_if_reference_blas  # noqa: E402
 
 SIZES = [2, 32, 32, 1]
 TENSORS = [(32, 2), (32,), (32, 32), (32,), (1, 32), (1,)]  # a SIREN's state_dict, in order
@@ -178,7 +178,7 @@ def main():
     j, j_cpu = nfn4j_steps_per_second(a)
     print(f"model {a.model} hidden {a.hidden} fourier {a.fourier} head {a.head}, batch {a.batch}, {a.threads} threads, "
           f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
-    print(f"pytorch {torch.__version__} eager: {t:.2f} steps/s, {t_cpu:.3f} CPU-s per step")
+    print(f"pytorch {torch.__version__} eager: {t:.2f} steps/s, {t_cpu:.3f} CPU-s per step; BLAS {warn_if_reference_blas()}")
     print(f"nfn4j:                {j:.2f} steps/s ({j / t:.2f}x), {j_cpu:.3f} CPU-s per step (whole JVM run: start-up, JIT,"
           f" both epochs and the evaluations, over the steps)")
 

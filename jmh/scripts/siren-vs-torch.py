@@ -26,6 +26,9 @@ import time
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native"))
+from torch_baseline import warn_if_reference_blas  # noqa: E402
+
 DATA = "/usr/share/datasets/fashion-mnist"
 
 
@@ -111,7 +114,7 @@ def main():
     rate_n, psnr_n, sec_n, wall_n = nfn4j_fit(args, root)
     cpu2 = os.times()
     print(f"{total} SIRENs 2-32-32-1, {args.steps} Adam steps each, batch {args.batch}, {args.threads} threads, torch {torch.__version__}")
-    print(f"pytorch  {rate_t:7.2f} SIRENs/s  ({sec_t:.1f} s, {cpu1.user - cpu0.user:.1f} s user CPU)  mean PSNR {psnr_t:.2f} dB")
+    print(f"pytorch  {rate_t:7.2f} SIRENs/s  ({sec_t:.1f} s, {cpu1.user - cpu0.user:.1f} s user CPU)  mean PSNR {psnr_t:.2f} dB; BLAS {warn_if_reference_blas()}")
     print(f"nfn4j    {rate_n:7.2f} SIRENs/s  ({sec_n:.1f} s fitting, {wall_n:.1f} s with JVM start, {cpu2.children_user - cpu1.children_user:.1f} s user CPU)"
           f"  mean PSNR {psnr_n:.2f} dB")
     print(f"nfn4j / pytorch: {rate_n / rate_t:.2f}x")
