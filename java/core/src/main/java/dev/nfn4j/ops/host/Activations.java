@@ -2,11 +2,12 @@ package dev.nfn4j.ops.host;
 
 import dev.nfn4j.ops.Act;
 
-/** Scalar activations and their derivatives in double precision. */
-final class Activations {
+/** Scalar activations and their derivatives in double precision: the oracle of every backend's activations. */
+public final class Activations {
     private Activations() {}
 
-    static double apply(Act act, double x) {
+    /** act(x), in double. */
+    public static double apply(Act act, double x) {
         return switch (act) {
             case IDENTITY -> x;
             case RELU -> x <= 0 ? 0 : x; // NaN stays NaN, as torch.relu
@@ -17,7 +18,8 @@ final class Activations {
         };
     }
 
-    static double derivative(Act act, double x) {
+    /** act'(x), in double. */
+    public static double derivative(Act act, double x) {
         return switch (act) {
             case IDENTITY -> 1;
             case RELU -> x <= 0 ? 0 : 1; // as PyTorch: the gradient passes unless x <= 0

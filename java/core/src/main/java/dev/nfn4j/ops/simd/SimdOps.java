@@ -389,10 +389,10 @@ public final class SimdOps implements Ops, HostMemory {
     @Override
     public void activation(Act act, long nL, Ptr x, Ptr y) {
         OpArgs.activation(nL, x, y);
-        if (act == Act.SIN) {
+        if (DoubleActivations.handles(act)) {
             float[] X = arr(x), Y = arr(y);
             int xo = off(x), yo = off(y);
-            chunked(nL, (lo, hi) -> Trig.sin(X, xo + (int) lo, Y, yo + (int) lo, (int) (hi - lo)));
+            chunked(nL, (lo, hi) -> DoubleActivations.apply(act, X, xo + (int) lo, Y, yo + (int) lo, (int) (hi - lo)));
             return;
         }
         if (act != Act.RELU && act != Act.IDENTITY) {
@@ -415,10 +415,10 @@ public final class SimdOps implements Ops, HostMemory {
     @Override
     public void activationBackward(Act act, long nL, Ptr x, Ptr y, Ptr dy, Ptr dx) {
         OpArgs.activationBackward(nL, x, dy, dx);
-        if (act == Act.SIN) {
+        if (DoubleActivations.handles(act)) {
             float[] X = arr(x), DY = arr(dy), DX = arr(dx);
             int xo = off(x), dyo = off(dy), dxo = off(dx);
-            chunked(nL, (lo, hi) -> Trig.sinBackward(X, xo + (int) lo, DY, dyo + (int) lo, DX, dxo + (int) lo, (int) (hi - lo)));
+            chunked(nL, (lo, hi) -> DoubleActivations.backward(act, X, xo + (int) lo, DY, dyo + (int) lo, DX, dxo + (int) lo, (int) (hi - lo)));
             return;
         }
         if (act != Act.RELU) {
