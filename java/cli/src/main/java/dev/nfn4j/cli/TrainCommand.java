@@ -46,9 +46,10 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!task.equalsIgnoreCase("classify") && (classify.ioEncoding || classify.headDropout != null))
             throw new IllegalArgumentException("--io-encoding and --head-dropout apply to --task classify only");
-        if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out, o -> spec.commandLine().getParseResult().hasMatchedOption(o));
+        Predicate<String> given = spec.commandLine().getParseResult()::hasMatchedOption; // the task defaults apply where an option is not given
+        if (task.equalsIgnoreCase("ticket")) return TicketTraining.run(zoo, opts, training, sparsity, out, given);
         if (task.equalsIgnoreCase("classify")) return ClassifyTraining.run(zoo, opts, classify, training, out, spec.commandLine().getParseResult());
-        if (task.equalsIgnoreCase("edit")) return EditTraining.run(zoo, opts, training, edit, out, o -> spec.commandLine().getParseResult().hasMatchedOption(o));
+        if (task.equalsIgnoreCase("edit")) return EditTraining.run(zoo, opts, training, edit, out, given);
         if (!task.equalsIgnoreCase("accuracy")) throw new IllegalArgumentException("unknown --task '" + task + "' (accuracy, ticket, classify or edit)");
         ModelConfig model = opts.model();
         Trainer.Config config = training.trainer(model, true);
