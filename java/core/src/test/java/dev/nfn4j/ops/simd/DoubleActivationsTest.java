@@ -24,7 +24,7 @@ class DoubleActivationsTest {
         Random r = new Random(7);
         for (Act act : ACTS)
             for (double scale : new double[]{1, 30, 1e3, 1e5})
-                for (int n : new int[]{1, 7, 9, 17, 4099}) {
+                for (int n : new int[]{1, 7, 9, 17, DoubleActivations.MIN_VECTOR_LENGTH - 1, DoubleActivations.MIN_VECTOR_LENGTH + 9, 4099}) {
                     float[] x = new float[n], dy = new float[n], y = new float[n], dx = new float[n];
                     for (int i = 0; i < n; i++) {
                         x[i] = (float) ((2 * r.nextDouble() - 1) * scale);
@@ -47,7 +47,9 @@ class DoubleActivationsTest {
     @Test
     void inPlace() {
         for (Act act : ACTS) {
-            float[] x = {0f, 1f, -2f, 3.5f, 100f, -1e4f, 0.25f, 7f, 8f, -9f, 10f, -0f};
+            float[] pattern = {0f, 1f, -2f, 3.5f, 100f, -1e4f, 0.25f, 7f, 8f, -9f, 10f, -0f};
+            float[] x = new float[DoubleActivations.MIN_VECTOR_LENGTH + 3];
+            for (int i = 0; i < x.length; i++) x[i] = pattern[i % pattern.length];
             float[] expect = new float[x.length];
             for (int i = 0; i < x.length; i++) expect[i] = (float) Activations.apply(act, x[i]);
             DoubleActivations.apply(act, x, 0, x, 0, x.length);
@@ -59,7 +61,8 @@ class DoubleActivationsTest {
     @Test
     void nanStaysNan() {
         for (Act act : ACTS) {
-            float[] x = new float[19], y = new float[19], dx = new float[19], dy = new float[19];
+            int n = DoubleActivations.MIN_VECTOR_LENGTH + 3;
+            float[] x = new float[n], y = new float[n], dx = new float[n], dy = new float[n];
             java.util.Arrays.fill(x, Float.NaN);
             java.util.Arrays.fill(dy, 1f);
             DoubleActivations.apply(act, x, 0, y, 0, x.length);
