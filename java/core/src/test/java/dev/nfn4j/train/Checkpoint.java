@@ -8,11 +8,14 @@ import dev.nfn4j.nn.InvariantNfn;
 import dev.nfn4j.nn.ModelConfig;
 import dev.nfn4j.nn.Params;
 import dev.nfn4j.ops.Ops;
+import dev.nfn4j.space.HostWeights;
 import dev.nfn4j.space.NetworkSpec;
+import dev.nfn4j.space.WsLayout;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 
 /** Test checkpoints: a small model with seeded random parameters, and copies of a checkpoint with its metadata or tensors changed. */
@@ -30,6 +33,15 @@ final class Checkpoint {
         CheckpointMetadata md = new CheckpointMetadata(model, SPEC, "test_accuracy", norm);
         Checkpoints.saveParams(file, "", params, md.tensors(), md.toMap());
         return file;
+    }
+
+    /** A batch of n networks of {@link #SPEC}, every weight and bias drawn from a standard normal with {@code seed}. */
+    static HostWeights networks(int n, long seed) {
+        WsLayout lay = new WsLayout(SPEC, n, 1);
+        float[] d = new float[Math.toIntExact(lay.size())];
+        Random r = new Random(seed);
+        for (int i = 0; i < d.length; i++) d[i] = (float) r.nextGaussian();
+        return new HostWeights(lay, d);
     }
 
     /** A copy of {@code from} with its metadata changed by {@code edit} (a value of null removes the key). */

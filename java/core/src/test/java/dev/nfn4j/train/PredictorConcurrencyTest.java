@@ -2,7 +2,6 @@ package dev.nfn4j.train;
 
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.space.HostWeights;
-import dev.nfn4j.space.WsLayout;
 import dev.nfn4j.testing.TestBackends;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +11,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,21 +36,13 @@ class PredictorConcurrencyTest {
         return TestBackends.allNamed();
     }
 
-    private static HostWeights networks(int n, long seed) {
-        WsLayout lay = new WsLayout(Checkpoint.SPEC, n, 1);
-        float[] d = new float[Math.toIntExact(lay.size())];
-        Random r = new Random(seed);
-        for (int i = 0; i < d.length; i++) d[i] = (float) r.nextGaussian() * 0.5f;
-        return new HostWeights(lay, d);
-    }
-
     @ParameterizedTest
     @MethodSource("backends")
     void concurrentPredictionsEqualOneThreadsBitForBit(Ops ops) throws Exception {
         // A head of 256 x 256: at 64 networks its Linear layers are large enough for the backend's worker pool.
         Path ckpt = Checkpoint.write(tmp.resolve("model.safetensors"), ops, new int[]{256, 256}, null, 7);
         HostWeights[] inputs = new HostWeights[BATCHES.length];
-        for (int i = 0; i < BATCHES.length; i++) inputs[i] = networks(BATCHES[i], 100 + i);
+        for (int i = 0; i < BATCHES.length; i++) inputs[i] = Checkpoint.networks(BATCHES[i], 100 + i);
         try (Predictor p = Predictor.load(ckpt, ops)) {
             float[][] expect = new float[inputs.length][];
             for (int i = 0; i < inputs.length; i++) expect[i] = p.predict(inputs[i]);

@@ -2,13 +2,11 @@ package dev.nfn4j.train;
 
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.space.HostWeights;
-import dev.nfn4j.space.WsLayout;
 import dev.nfn4j.testing.TestBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,14 +24,6 @@ class PredictorLifecycleTest {
         return Checkpoint.write(tmp.resolve("big.safetensors"), ops, new int[]{768, 768}, null, 3);
     }
 
-    private static HostWeights networks(int n) {
-        WsLayout lay = new WsLayout(Checkpoint.SPEC, n, 1);
-        float[] d = new float[Math.toIntExact(lay.size())];
-        Random r = new Random(5);
-        for (int i = 0; i < d.length; i++) d[i] = (float) r.nextGaussian();
-        return new HostWeights(lay, d);
-    }
-
     /** Heap in use after full collections: what is still reachable. */
     private static long reachableBytes() throws InterruptedException {
         long used = Long.MAX_VALUE;
@@ -47,7 +37,7 @@ class PredictorLifecycleTest {
     }
 
     private long growthOverLoads(Path ckpt, boolean close, int loads) throws Exception {
-        HostWeights x = networks(3);
+        HostWeights x = Checkpoint.networks(3, 5);
         for (int i = 0; i < 3; i++) load(ckpt, x, close); // warm: classes, caches, pools
         long before = reachableBytes();
         for (int i = 0; i < loads; i++) load(ckpt, x, close);
@@ -82,7 +72,7 @@ class PredictorLifecycleTest {
     @Test
     void aClosedPredictorRefusesCalls() throws Exception {
         Predictor p = Predictor.load(Checkpoint.write(tmp.resolve("small.safetensors"), ops, new int[]{4}, null, 1), ops);
-        HostWeights x = networks(2);
+        HostWeights x = Checkpoint.networks(2, 5);
         float[] before = p.predict(x);
         p.close();
         p.close(); // twice is fine
