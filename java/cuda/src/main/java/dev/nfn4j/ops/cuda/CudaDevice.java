@@ -58,7 +58,7 @@ final class CudaDevice {
     private final Staging[] up = new Staging[2];
     private final Staging down;
     private int nextUp;
-    private final CUevent computeMark = event(), copyMark = event();
+    private final CUevent computeMark, copyMark;
 
     /** Device scratch: Adam's per-step scalars (4 doubles), and the weight gradient's partial sums (grown, never shrunk). */
     private final CUdeviceptr hyper;
@@ -120,6 +120,10 @@ final class CudaDevice {
         cuDevicePrimaryCtxRetain(context, device);
         cuCtxSetCurrent(context);
         current.set(true);
+        // Events, like every object the driver creates, belong to the context current when they are
+        // made: none is current on this thread before the line above.
+        computeMark = event();
+        copyMark = event();
 
         CUmodule module = new CUmodule();
         try {
