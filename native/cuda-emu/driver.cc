@@ -262,6 +262,8 @@ struct Context {
 };
 
 Context g_context;
+// The driver's current context is per host thread: cuCtxSetCurrent on each thread that calls it.
+thread_local bool t_context_current = false;
 
 std::string shape(const Node& n) {
     char buf[256];
@@ -451,6 +453,13 @@ Stream* stream(void* h) { return static_cast<Stream*>(h); }
 #define LOCKED std::lock_guard<std::recursive_mutex> locked(g_lock)
 #define NEED_INIT \
     if (!g_initialized) return fail(CUDA_ERROR_NOT_INITIALIZED, "cuInit has not been called")
+// The calls that work in a context (allocations, copies, launches, creation of streams, events,
+// modules and graphs) fail, as on a GPU, on a thread where none is current.
+#define NEED_CONTEXT                                                                                                  \
+    if (!t_context_current) {                                                                                         \
+        std::lock_guard<std::recursive_mutex> failing(g_lock); /* fail() sets the shared last error */                \
+        return fail(CUDA_ERROR_INVALID_CONTEXT, "no context is current on this thread (cuCtxSetCurrent)");           \
+    }
 
 }  // namespace
 
@@ -572,6 +581,7 @@ API CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice device) {
 }
 
 API CUresult cuMemGetInfo_v2(size_t* freeBytes, size_t* total) {
+    NEED_CONTEXT;
     LOCKED;
     if (!freeBytes || !total) return CUDA_ERROR_INVALID_VALUE;
     *total = g_memoryLimit;
@@ -616,20 +626,25 @@ API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) { return device == 0 
 
 API CUresult cuCtxSetCurrent(void* context) {
     if (context && context != &g_context) return fail(CUDA_ERROR_INVALID_CONTEXT, "not the emulated device's context");
+    t_context_current = context != nullptr;
     return CUDA_SUCCESS;
 }
 
 API CUresult cuCtxGetCurrent(void** context) {
     if (!context) return CUDA_ERROR_INVALID_VALUE;
-    *context = &g_context;
+    *context = t_context_current ? &g_context : nullptr;
     return CUDA_SUCCESS;
 }
 
-API CUresult cuCtxSynchronize() { return CUDA_SUCCESS; }
+API CUresult cuCtxSynchronize() {
+    NEED_CONTEXT;
+    return CUDA_SUCCESS;
+}
 
 // ---- memory ---------------------------------------------------------------------------------------
 
 API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
+    NEED_CONTEXT;
     LOCKED;
     NEED_INIT;
     if (!p) return CUDA_ERROR_INVALID_VALUE;
@@ -640,11 +655,13 @@ API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 }
 
 API CUresult cuMemFree_v2(CUdeviceptr p) {
+    NEED_CONTEXT;
     LOCKED;
     return release((uintptr_t)p, true);
 }
 
 API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+    NEED_CONTEXT;
     LOCKED;
     NEED_INIT;
     if (!p) return CUDA_ERROR_INVALID_VALUE;
@@ -662,6 +679,7 @@ API CUresult cuMemFreeHost(void* p) {
 }
 
 API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t n, void* s) {
+    NEED_CONTEXT;
     LOCKED;
     Node node{Node::MEMSET32};
     node.dst = dst;
@@ -674,6 +692,7 @@ API CUresult cuMemsetD32_v2(CUdeviceptr dst, unsigned int value, size_t n) { ret
 
 // A copy node: device addresses for the device sides, host pointers for the host side.
 static CUresult copy(Node::Kind kind, CUdeviceptr dst, CUdeviceptr src, const void* hostSrc, void* hostDst, size_t bytes, void* s) {
+    NEED_CONTEXT;
     LOCKED;
     if ((kind == Node::HTOD && !hostSrc && bytes) || (kind == Node::DTOH && !hostDst && bytes)) return CUDA_ERROR_INVALID_VALUE;
     Node node{kind};
@@ -706,6 +725,7 @@ API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes) { r
 // ---- streams and events ---------------------------------------------------------------------------
 
 API CUresult cuStreamCreate(void** s, unsigned int flags) {
+    NEED_CONTEXT;
     (void)flags;
     if (!s) return CUDA_ERROR_INVALID_VALUE;
     *s = new Stream();
@@ -713,6 +733,7 @@ API CUresult cuStreamCreate(void** s, unsigned int flags) {
 }
 
 API CUresult cuStreamCreateWithPriority(void** s, unsigned int flags, int priority) {
+    NEED_CONTEXT;
     (void)priority;
     return cuStreamCreate(s, flags);
 }
@@ -740,6 +761,7 @@ API CUresult cuStreamWaitEvent(void* s, void* e, unsigned int flags) {
 }
 
 API CUresult cuEventCreate(void** e, unsigned int flags) {
+    NEED_CONTEXT;
     (void)flags;
     if (!e) return CUDA_ERROR_INVALID_VALUE;
     *e = new Event();
@@ -783,6 +805,7 @@ API CUresult cuEventElapsedTime(float* ms, void* start, void* end) {
 // ---- graphs ----------------------------------------------------------------------------------------
 
 API CUresult cuStreamBeginCapture_v2(void* s, int mode) {
+    NEED_CONTEXT;
     LOCKED;
     (void)mode;
     if (!s) return fail(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "capture of the legacy default stream");
@@ -809,6 +832,7 @@ API CUresult cuStreamIsCapturing(void* s, int* status) {
 }
 
 API CUresult cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long long flags) {
+    NEED_CONTEXT;
     LOCKED;
     (void)flags;
     if (!exec || !graph) return CUDA_ERROR_INVALID_VALUE;
@@ -817,6 +841,7 @@ API CUresult cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long
 }
 
 API CUresult cuGraphLaunch(void* exec, void* s) {
+    NEED_CONTEXT;
     LOCKED;
     if (!exec) return CUDA_ERROR_INVALID_HANDLE;
     if (s && stream(s)->capture) return fail(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "a graph launched into a stream being captured");
@@ -845,6 +870,7 @@ API CUresult cuGraphExecDestroy(void* exec) {
 // The kernels are compiled into this library; the image (a fatbin, cubin or PTX for the real
 // driver) is checked for being one and otherwise ignored.
 API CUresult cuModuleLoadData(void** module, const void* image) {
+    NEED_CONTEXT;
     LOCKED;
     NEED_INIT;
     if (!module || !image) return CUDA_ERROR_INVALID_VALUE;
@@ -858,6 +884,7 @@ API CUresult cuModuleLoadData(void** module, const void* image) {
 }
 
 API CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned int n, void* options, void** values) {
+    NEED_CONTEXT;
     (void)n;
     (void)options;
     (void)values;
@@ -871,6 +898,7 @@ API CUresult cuModuleUnload(void* module) {
 }
 
 API CUresult cuModuleGetFunction(void** function, void* module, const char* name) {
+    NEED_CONTEXT;
     if (!function || !module || !name) return CUDA_ERROR_INVALID_VALUE;
     for (int i = 0; i < nfn_emu::g_kernelCount; i++)
         if (std::strcmp(nfn_emu::g_kernels[i].name, name) == 0) {
@@ -882,6 +910,7 @@ API CUresult cuModuleGetFunction(void** function, void* module, const char* name
 
 API CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by,
                             unsigned int bz, unsigned int sharedBytes, void* s, void** params, void** extra) {
+    NEED_CONTEXT;
     LOCKED;
     if (!function) return CUDA_ERROR_INVALID_HANDLE;
     Node n{Node::KERNEL};

@@ -32,6 +32,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,6 +71,36 @@ class CudaEmulationTest {
         List<String> out = new ArrayList<>();
         for (Kernel k : Kernel.values()) out.add(k.symbol);
         return out;
+    }
+
+    /**
+     * The driver's current context is per host thread, as on a GPU: a driver call from a thread
+     * that never made one current fails, and the backend makes its context current on each thread
+     * that calls it (a service's request threads, a cleaner).
+     */
+    @Test
+    void aThreadWithoutACurrentContextIsRefused() throws Exception {
+        Throwable[] raw = new Throwable[1], backend = new Throwable[1];
+        float[] back = new float[4];
+        Thread t = new Thread(() -> {
+            try {
+                cuMemAlloc(new CUdeviceptr(), 64);
+            } catch (Throwable e) {
+                raw[0] = e;
+            }
+            try {
+                Ptr p = new Ptr(cuda.alloc(4), 0);
+                cuda.upload(new float[]{1, 2, 3, 4}, 0, p, 4);
+                cuda.download(p, back, 0, 4);
+            } catch (Throwable e) {
+                backend[0] = e;
+            }
+        });
+        t.start();
+        t.join();
+        assertTrue(raw[0] instanceof CudaException && raw[0].getMessage().contains("CUDA_ERROR_INVALID_CONTEXT"), String.valueOf(raw[0]));
+        assertEquals(null, backend[0]);
+        assertArrayEquals(new float[]{1, 2, 3, 4}, back);
     }
 
     // ---- each check on a kernel with the bug it is for --------------------------------------------
