@@ -250,6 +250,7 @@ struct Stream {
 
 struct Event {
     bool recorded = false;
+    bool timing = true;  // false: made with CU_EVENT_DISABLE_TIMING, which cuEventElapsedTime refuses
     std::chrono::steady_clock::time_point at;
 };
 
@@ -762,9 +763,10 @@ API CUresult cuStreamWaitEvent(void* s, void* e, unsigned int flags) {
 
 API CUresult cuEventCreate(void** e, unsigned int flags) {
     NEED_CONTEXT;
-    (void)flags;
     if (!e) return CUDA_ERROR_INVALID_VALUE;
-    *e = new Event();
+    Event* ev = new Event();
+    ev->timing = !(flags & 0x2);  // CU_EVENT_DISABLE_TIMING
+    *e = ev;
     return CUDA_SUCCESS;
 }
 
@@ -798,6 +800,8 @@ API CUresult cuEventElapsedTime(float* ms, void* start, void* end) {
     const Event* a = static_cast<Event*>(start);
     const Event* b = static_cast<Event*>(end);
     if (!a->recorded || !b->recorded) return fail(CUDA_ERROR_INVALID_HANDLE, "cuEventElapsedTime of an event never recorded");
+    if (!a->timing || !b->timing)
+        return fail(CUDA_ERROR_INVALID_HANDLE, "cuEventElapsedTime of an event made with CU_EVENT_DISABLE_TIMING");
     *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
     return CUDA_SUCCESS;
 }

@@ -15,6 +15,8 @@ import dev.nfn4j.testing.TestBackends;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +27,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -101,6 +107,30 @@ class CudaEmulationTest {
         assertTrue(raw[0] instanceof CudaException && raw[0].getMessage().contains("CUDA_ERROR_INVALID_CONTEXT"), String.valueOf(raw[0]));
         assertEquals(null, backend[0]);
         assertArrayEquals(new float[]{1, 2, 3, 4}, back);
+    }
+
+    /** As on a GPU, an event made without timing cannot be timed, and one never recorded cannot either. */
+    @Test
+    void eventsWithoutTimingOrRecordAreRefusedByElapsedTime() {
+        CUevent quiet = new CUevent(), timed = new CUevent(), never = new CUevent();
+        cuEventCreate(quiet, CUevent_flags.CU_EVENT_DISABLE_TIMING);
+        cuEventCreate(timed, CUevent_flags.CU_EVENT_DEFAULT);
+        cuEventCreate(never, CUevent_flags.CU_EVENT_DEFAULT);
+        try {
+            cuEventRecord(quiet, null);
+            cuEventRecord(timed, null);
+            float[] ms = {0};
+            CudaException e = assertThrows(CudaException.class, () -> cuEventElapsedTime(ms, quiet, timed));
+            assertTrue(e.getMessage().contains("CUDA_ERROR_INVALID_HANDLE"), e.getMessage());
+            assertTrue(CudaEmulation.lastError().contains("CU_EVENT_DISABLE_TIMING"), CudaEmulation.lastError());
+            assertThrows(CudaException.class, () -> cuEventElapsedTime(ms, never, timed));
+            cuEventElapsedTime(ms, timed, timed);
+            assertEquals(0f, ms[0]);
+        } finally {
+            cuEventDestroy(quiet);
+            cuEventDestroy(timed);
+            cuEventDestroy(never);
+        }
     }
 
     // ---- each check on a kernel with the bug it is for --------------------------------------------
