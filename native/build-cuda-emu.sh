@@ -62,10 +62,13 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
-# The launch table: one entry per extern "C" __global__ kernel, in source order.
-names=$(cat "${kernels[@]}" "${tests[@]}" | sed -e 's://.*$::' | tr '\n' ' ' | sed -E 's/[[:space:]]+/ /g' \
+# The launch table: one entry per extern "C" __global__ kernel, in source order, as NAME|BOUND
+# where BOUND is the first argument of its __launch_bounds__ (the most threads a block may have;
+# empty: none given), evaluated by the compiler where the kernels' macros are defined.
+entries=$(cat "${kernels[@]}" "${tests[@]}" | sed -e 's://.*$::' | tr '\n' ' ' | sed -E 's/[[:space:]]+/ /g' \
     | grep -oE 'extern "C" __global__ void (__launch_bounds__ ?\([^)]*\) )?[A-Za-z_][A-Za-z0-9_]* ?\(' \
-    | sed -E 's/.* ([A-Za-z_][A-Za-z0-9_]*) ?\($/\1/')
+    | sed -E 's/^extern "C" __global__ void (__launch_bounds__ ?\(([^,)]*)[^)]*\) )?([A-Za-z_][A-Za-z0-9_]*) ?\($/\3|\2/')
+names=$(echo "$entries" | cut -d'|' -f1)
 if [[ -z "$names" ]]; then
     echo "build-cuda-emu: no extern \"C\" __global__ kernels found in kernels/*.cu" >&2
     exit 1
@@ -76,7 +79,7 @@ fi
     echo "#include \"kernel_table.h\""
     echo "namespace nfn_emu {"
     echo "const KernelEntry g_kernels[] = {"
-    for n in $names; do echo "    NFN_EMU_KERNEL($n),"; done
+    while IFS='|' read -r n bound; do echo "    NFN_EMU_KERNEL($n, ${bound:-0}),"; done <<< "$entries"
     echo "};"
     echo "const int g_kernelCount = sizeof g_kernels / sizeof g_kernels[0];"
     echo "}  // namespace nfn_emu"

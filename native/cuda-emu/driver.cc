@@ -925,6 +925,11 @@ API CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, un
         return fail(CUDA_ERROR_INVALID_VALUE, "%s: grid out of range", shape(n).c_str());
     if (bx == 0 || by == 0 || bz == 0 || (unsigned long long)bx * by * bz > 1024 || bz > 64)
         return fail(CUDA_ERROR_INVALID_VALUE, "%s: block out of range", shape(n).c_str());
+    // A kernel compiled with __launch_bounds__(N) cannot start blocks of more than N threads: the
+    // compiler sized its registers for N, and the driver refuses the launch.
+    if (n.kernel->maxThreads > 0 && (unsigned long long)bx * by * bz > (unsigned long long)n.kernel->maxThreads)
+        return fail(CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "%s: %llu threads a block, more than its __launch_bounds__(%d)", shape(n).c_str(),
+                    (unsigned long long)bx * by * bz, n.kernel->maxThreads);
     if (sharedBytes != 0)
         return fail(CUDA_ERROR_NOT_SUPPORTED, "%s: %u bytes of dynamic shared memory: not emulated", shape(n).c_str(), sharedBytes);
     if (extra) return fail(CUDA_ERROR_NOT_SUPPORTED, "%s: the extra launch argument is not emulated", shape(n).c_str());

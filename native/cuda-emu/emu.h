@@ -51,6 +51,7 @@ struct KernelEntry {
     int nparams;
     const size_t* sizes;     // per parameter, bytes
     const bool* isPointer;   // per parameter, whether it is a device pointer
+    int maxThreads;          // its __launch_bounds__ maximum of threads per block; 0: none given
 };
 
 // Every kernel compiled into this library (kernels.cc, generated from kernels/*.cu).

@@ -27,8 +27,9 @@ struct KernelInfo<F> {
 
 }  // namespace nfn_emu
 
-#define NFN_EMU_KERNEL(name)                                                                                     \
+// bound: the kernel's __launch_bounds__ maximum of threads per block, 0 where it has none.
+#define NFN_EMU_KERNEL(name, bound)                                                                              \
     {                                                                                                            \
 #name, &::nfn_emu::KernelInfo<&name>::invoke, ::nfn_emu::KernelInfo<&name>::count,                       \
-            ::nfn_emu::KernelInfo<&name>::sizes, ::nfn_emu::KernelInfo<&name>::pointers                          \
+            ::nfn_emu::KernelInfo<&name>::sizes, ::nfn_emu::KernelInfo<&name>::pointers, (bound)                 \
     }

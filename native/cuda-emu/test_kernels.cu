@@ -63,3 +63,8 @@ extern "C" __global__ void nfn4j_emu_test_blocks_collide(float* y) {
 extern "C" __global__ void nfn4j_emu_test_read_past(const float* x, float* y, int n) {
     if (threadIdx.x == 0) y[0] = x[n];
 }
+
+// A kernel compiled for blocks of at most 128 threads: a launch of 256 a block must be refused.
+extern "C" __global__ void __launch_bounds__(128) nfn4j_emu_test_bounded(float* y) {
+    y[blockIdx.x * blockDim.x + threadIdx.x] = 1.0f;
+}

@@ -137,11 +137,16 @@ class CudaEmulationTest {
 
     /** A test kernel launched straight through JCuda: one block per grid entry, 256 threads. */
     private static void launch(String kernel, int grid, Pointer... args) {
+        launch(kernel, grid, 256, args);
+    }
+
+    /** The same with {@code block} threads a block. */
+    private static void launch(String kernel, int grid, int block, Pointer... args) {
         CUmodule module = new CUmodule();
         cuModuleLoadData(module, new byte[]{0x50, (byte) 0xed, 0x55, (byte) 0xba, 0, 0, 0, 0}); // a fatbin header: the kernels are built in
         CUfunction f = new CUfunction();
         cuModuleGetFunction(f, module, kernel);
-        cuLaunchKernel(f, grid, 1, 1, 256, 1, 1, 0, null, Pointer.to(args), null);
+        cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, null, Pointer.to(args), null);
     }
 
     private static CUdeviceptr device(float[] v) {
@@ -162,6 +167,17 @@ class CudaEmulationTest {
         CudaEmulation.clearError();
         assertThrows(CudaException.class, launch::run);
         return CudaEmulation.lastError();
+    }
+
+    /** A kernel compiled with __launch_bounds__(128) starts blocks of 128 threads, and refuses 256 as the driver does. */
+    @Test
+    void aBlockLargerThanTheKernelsLaunchBoundsIsRefused() {
+        CUdeviceptr y = device(new float[256]);
+        String why = failure(() -> launch("nfn4j_emu_test_bounded", 1, Pointer.to(y)));
+        assertTrue(why.contains("256 threads a block, more than its __launch_bounds__(128)"), why);
+        launch("nfn4j_emu_test_bounded", 2, 128, Pointer.to(y));
+        for (float v : host(y, 256)) assertEquals(1f, v);
+        cuMemFree(y);
     }
 
     @Test
