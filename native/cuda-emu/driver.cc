@@ -626,6 +626,7 @@ API CUresult cuDevicePrimaryCtxRetain(void** context, CUdevice device) {
 API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) { return device == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE; }
 
 API CUresult cuCtxSetCurrent(void* context) {
+    LOCKED;
     if (context && context != &g_context) return fail(CUDA_ERROR_INVALID_CONTEXT, "not the emulated device's context");
     t_context_current = context != nullptr;
     return CUDA_SUCCESS;
