@@ -1,6 +1,7 @@
 package dev.nfn4j.cli;
 
 import dev.nfn4j.conformance.Conformance;
+import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.ops.Backends;
 import dev.nfn4j.ops.Ops;
 import picocli.CommandLine.Command;
@@ -16,10 +17,10 @@ import java.util.stream.Stream;
 
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = {"Check this library against fixtures made by the PyTorch nfn (format: java/core/src/test/conformance/README.md in the repository).",
-                "Prints one row per *.safetensors file with the worst relative error of each group; exits 1 if any case fails or a file cannot be read.",
+                "Prints one row per *.safetensors (or gzipped *.safetensors.gz) file with the worst relative error of each group; exits 1 if any case fails or a file cannot be read.",
                 "A case this library cannot run yet is listed as not implemented (SKIP): not counted as passed, not a failure."})
 final class ConformanceCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "DIR", description = "Folders holding *.safetensors fixtures (or single fixture files).")
+    @Parameters(arity = "1..*", paramLabel = "DIR", description = "Folders holding *.safetensors or *.safetensors.gz fixtures (or single fixture files).")
     List<Path> dirs;
 
     @Override
@@ -29,11 +30,11 @@ final class ConformanceCommand implements Callable<Integer> {
             if (Files.isRegularFile(d)) files.add(d);
             else if (Files.isDirectory(d))
                 try (Stream<Path> s = Files.list(d)) {
-                    s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().forEach(files::add);
+                    s.filter(p -> Safetensors.isFileName(p.getFileName().toString())).sorted().forEach(files::add);
                 }
             else throw new java.nio.file.NoSuchFileException(d.toString());
         }
-        if (files.isEmpty()) throw new IOException("no *.safetensors fixtures (" + String.join(", ", dirs.stream().map(Path::toString).toList()) + ")");
+        if (files.isEmpty()) throw new IOException("no *.safetensors or *.safetensors.gz fixtures (" + String.join(", ", dirs.stream().map(Path::toString).toList()) + ")");
         Ops ops = Backends.get();
         System.out.printf("backend: %s%n%-32s %-15s %-11s %-11s %-11s %-11s %s%n", ops.name(), "case", "module", "output", "grad_input",
                 "grad_param", "loss/train", "result");

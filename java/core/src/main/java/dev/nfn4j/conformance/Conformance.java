@@ -88,10 +88,12 @@ public final class Conformance {
             return notImplemented != null;
         }
 
-        /** The fixture's file name without {@code .safetensors}. */
+        /** The fixture's file name without {@code .safetensors} (or {@code .safetensors.gz}). */
         public String caseName() {
             String n = file.getFileName().toString();
-            return n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
+            for (String ext : new String[]{".safetensors", ".safetensors.gz"})
+                if (n.endsWith(ext)) return n.substring(0, n.length() - ext.length());
+            return n;
         }
     }
 

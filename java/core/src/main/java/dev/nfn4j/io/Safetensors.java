@@ -14,13 +14,24 @@ public final class Safetensors {
 
     /**
      * Reads every tensor of {@code file} into memory. F16 and BF16 become F32; I32 and I64 are
-     * kept as integers. The header is validated completely before any tensor is allocated.
+     * kept as integers. The header is validated completely before any tensor is allocated. A file
+     * whose name ends in {@code .gz} is read gzip-decompressed ({@link #isFileName}).
      *
      * @throws NfnFormatException for any malformed file, naming the file and, where one is
      *     involved, the tensor
      */
     public static SafetensorsFile read(Path file) throws IOException {
         return SafetensorsReader.read(file);
+    }
+
+    /** Whether a file name is one {@link #read} takes: {@code NAME.safetensors}, or gzipped, {@code NAME.safetensors.gz}. */
+    public static boolean isFileName(String name) {
+        return name.endsWith(".safetensors") || name.endsWith(".safetensors.gz");
+    }
+
+    /** Whether {@link #read} decompresses the file: its name ends in {@code .gz}. */
+    static boolean isGzipped(Path file) {
+        return file.getFileName() != null && file.getFileName().toString().endsWith(".gz");
     }
 
     /**

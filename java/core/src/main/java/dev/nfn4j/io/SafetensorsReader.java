@@ -1,13 +1,19 @@
 package dev.nfn4j.io;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Reads a whole safetensors file: header first, fully validated, then each tensor. */
 final class SafetensorsReader {
@@ -18,7 +24,27 @@ final class SafetensorsReader {
     }
 
     static SafetensorsFile read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        if (!Safetensors.isGzipped(file)) return read(file, file);
+        // Decompressed into a temporary file, which the reader below takes as any other; every
+        // message names the .gz file.
+        Path plain = Files.createTempFile("nfn4j-", ".safetensors");
+        try {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16)) {
+                Files.copy(in, plain, StandardCopyOption.REPLACE_EXISTING);
+            } catch (ZipException | EOFException e) {
+                throw new NfnFormatException(file, "is not a complete gzip file (" + e.getMessage() + ")");
+            } catch (IOException e) {
+                throw NfnFormatException.reading(file, e);
+            }
+            return read(plain, file);
+        } finally {
+            Files.deleteIfExists(plain);
+        }
+    }
+
+    /** Reads the safetensors bytes of {@code data}; errors and the result name {@code file}. */
+    private static SafetensorsFile read(Path data, Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
                 throw new NfnFormatException(file, "file has " + size

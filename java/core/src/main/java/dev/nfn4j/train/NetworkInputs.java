@@ -63,10 +63,10 @@ public final class NetworkInputs {
         if (rows != null && !name.endsWith(".npy"))
             throw new NfnFormatException(input, "row selection applies to Small CNN Zoo folders and flat .npy files, not to " + name);
         TensorSource tensors;
-        if (name.endsWith(".safetensors")) tensors = Safetensors.read(input);
+        if (Safetensors.isFileName(name)) tensors = Safetensors.read(input);
         else if (name.endsWith(".npz")) tensors = TensorSource.of(input, Npy.readNpz(input));
         else if (name.endsWith(".npy")) return flatRows(input, Npy.read(input), expected, rows);
-        else throw new NfnFormatException(input, "unknown input kind: expected a Small CNN Zoo folder, .safetensors, .npz or .npy");
+        else throw new NfnFormatException(input, "unknown input kind: expected a Small CNN Zoo folder, .safetensors (or .safetensors.gz), .npz or .npy");
         HostWeights w = tensors.has(prefix + ".weight.0")
                 ? Checkpoints.readWeights(tensors, prefix, false)
                 : StateDicts.read(tensors, expected);

@@ -1,5 +1,6 @@
 package dev.nfn4j.conformance;
 
+import dev.nfn4j.io.Safetensors;
 import dev.nfn4j.ops.Ops;
 import dev.nfn4j.testing.TestBackends;
 import org.junit.jupiter.api.DynamicTest;
@@ -36,7 +37,7 @@ class ConformanceTest {
     private static List<DynamicTest> fixtures(Path dir) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+            files = s.filter(p -> Safetensors.isFileName(p.getFileName().toString())).sorted().toList();
         }
         assertFalse(files.isEmpty(), "no fixtures in " + dir);
         List<DynamicTest> tests = new ArrayList<>();

@@ -74,6 +74,42 @@ class SafetensorsTest {
         assertEquals(0, (8 + headerLength) % 8);
     }
 
+    /** A gzipped file ({@code NAME.safetensors.gz}) reads as the file it compresses; the result and errors name the .gz file. */
+    @Test
+    void readsGzippedFilesAndNamesThemInErrors() throws IOException {
+        Map<String, HostTensor> tensors = new LinkedHashMap<>();
+        tensors.put("w", HostTensor.f32(new int[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}));
+        tensors.put("g", HostTensor.f64(new int[] {3}, new double[] {Math.PI, -1e300, 0}));
+        Path plain = dir.resolve("a.safetensors"), gz = dir.resolve("a.safetensors.gz");
+        Safetensors.write(plain, tensors, Map.of("k", "v"));
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            Files.copy(plain, out);
+        }
+        SafetensorsFile f = Safetensors.read(gz);
+        assertEquals(gz, f.path());
+        assertEquals(Map.of("k", "v"), f.metadata());
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, f.get("w", new int[] {2, 3}).toFloats());
+        assertArrayEquals(new double[] {Math.PI, -1e300, 0}, f.get("g", new int[] {3}).toDoubles());
+        assertTrue(Safetensors.isFileName("a.safetensors.gz") && Safetensors.isFileName("a.safetensors"));
+        assertFalse(Safetensors.isFileName("a.npz") || Safetensors.isFileName("a.gz"));
+
+        byte[] whole = Files.readAllBytes(gz);
+        Path truncated = dir.resolve("cut.safetensors.gz"), notGzip = dir.resolve("plain.safetensors.gz");
+        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
+        Files.copy(plain, notGzip);
+        for (Path bad : new Path[] {truncated, notGzip}) {
+            NfnFormatException e = assertThrows(NfnFormatException.class, () -> Safetensors.read(bad));
+            assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains("not a complete gzip file"), e.getMessage());
+        }
+        // a complete gzip of something that is not safetensors: the reader's own error, naming the .gz file
+        Path junk = dir.resolve("junk.safetensors.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(junk))) {
+            out.write(new byte[] {1, 2, 3});
+        }
+        NfnFormatException e = assertThrows(NfnFormatException.class, () -> Safetensors.read(junk));
+        assertTrue(e.getMessage().contains(junk.toString()) && e.getMessage().contains("too few for the 8-byte header length"), e.getMessage());
+    }
+
     @Test
     void roundTripsTensorsLargerThanOneChunk() throws IOException {
         float[] f = new float[700_001];
