@@ -133,7 +133,7 @@ class CliTest {
 
     @Test
     void anNfnTrainedModelImportsByNameAndPredictsWhatNfnDid() throws Exception {
-        Path fixture = dev.nfn4j.conformance.ConformanceFixtures.nfnFile("model_np_io_embed_invariant.safetensors");
+        Path fixture = dev.nfn4j.conformance.ConformanceFixtures.nfnFile("model_np_io_embed_invariant.safetensors.gz");
         // The fixture holds nfn's state_dict under "param." and a batch of networks under "input".
         Path ckpt = tmp.resolve("imported.safetensors");
         Object[] r = run("import", fixture.toString(), "--prefix", "param.", "--spec-from", fixture.toString(),
