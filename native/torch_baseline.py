@@ -16,6 +16,7 @@ Workload definitions mirror jmh/src/main/java/dev/nfn4j/jmh/Workloads.java (NAME
 result carries its definition and native/gpu_summary.py checks that both sides agree.
 """
 import argparse
+import gzip
 import json
 import math
 import os
@@ -442,9 +443,10 @@ def copy_bandwidth(mib, warmup, reps, device):
 # Fixture check: the conformance fixtures made by nfn (float64) against these modules.
 
 def read_safetensors(path):
-    """A plain safetensors reader (the package is not everywhere): {name: tensor}, metadata."""
+    """A plain safetensors reader (the package is not everywhere): {name: tensor}, metadata. A
+    NAME.safetensors.gz is read gzip-decompressed, as nfn4j's reader does."""
     dtypes = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "I64": torch.int64}
-    with open(path, "rb") as f:
+    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
         data = bytearray(f.read())
@@ -527,7 +529,7 @@ def check_fixture(path, device):
 def check_fixtures(folder, device):
     results = []
     for f in sorted(os.listdir(folder)):
-        if f.endswith(".safetensors"):
+        if f.endswith(".safetensors") or f.endswith(".safetensors.gz"):
             try:
                 r = check_fixture(os.path.join(folder, f), device)
             except Exception as e:
