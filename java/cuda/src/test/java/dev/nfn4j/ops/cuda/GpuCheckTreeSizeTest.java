@@ -16,9 +16,9 @@ import static org.junit.jupiter.api.Assumptions.abort;
 /**
  * The GPU check (native/gpu-check.sh) copies the repository's tracked files and {@code .gpu-carry/}
  * to the device, 64 MiB in all; the carry (a jlinked JDK, the jars) is about 36 MiB. Its
- * {@code prepare} refuses more, but it runs only where a GPU is lent, so a large file added here
- * would cost that session its check. This keeps the tracked files within their share, in every
- * build.
+ * {@code prepare} refuses more, but it runs only ahead of a GPU run, so a large file added here
+ * would go unnoticed until then and cost that run. This keeps the tracked files within their
+ * share, in every build.
  */
 class GpuCheckTreeSizeTest {
     /** The tracked files' share of the 64 MiB: what the carry leaves, less a margin for its growth. */
