@@ -28,9 +28,8 @@ import torch_baseline as tb  # noqa: E402
 
 
 def quantiles(ms):
-    ms = sorted(ms)
-    q = lambda p: ms[min(len(ms) - 1, int(p * len(ms)))]  # noqa: E731
-    return dict(p50=q(0.5), p99=q(0.99), mean=sum(ms) / len(ms), n=len(ms))
+    s = sorted(ms)
+    return dict(p50=tb.quantile(s, 0.5), p99=tb.quantile(s, 0.99), mean=sum(s) / len(s), n=len(s))
 
 
 def torch_latency(threads, seconds):

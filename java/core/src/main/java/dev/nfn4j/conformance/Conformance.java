@@ -90,10 +90,7 @@ public final class Conformance {
 
         /** The fixture's file name without {@code .safetensors} (or {@code .safetensors.gz}). */
         public String caseName() {
-            String n = file.getFileName().toString();
-            for (String ext : new String[]{".safetensors", ".safetensors.gz"})
-                if (n.endsWith(ext)) return n.substring(0, n.length() - ext.length());
-            return n;
+            return Safetensors.stem(file.getFileName().toString());
         }
     }
 

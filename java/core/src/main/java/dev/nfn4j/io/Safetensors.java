@@ -24,9 +24,19 @@ public final class Safetensors {
         return SafetensorsReader.read(file);
     }
 
-    /** Whether a file name is one {@link #read} takes: {@code NAME.safetensors}, or gzipped, {@code NAME.safetensors.gz}. */
+    /** The file name endings {@link #read} takes: {@code NAME.safetensors}, or gzipped, {@code NAME.safetensors.gz}. */
+    private static final String[] EXTENSIONS = {".safetensors", ".safetensors.gz"};
+
+    /** Whether a file name is one {@link #read} takes ({@link #EXTENSIONS}). */
     public static boolean isFileName(String name) {
-        return name.endsWith(".safetensors") || name.endsWith(".safetensors.gz");
+        return !stem(name).equals(name);
+    }
+
+    /** The name without its {@code .safetensors} or {@code .safetensors.gz}; the name itself when it has neither. */
+    public static String stem(String name) {
+        for (String ext : EXTENSIONS)
+            if (name.endsWith(ext)) return name.substring(0, name.length() - ext.length());
+        return name;
     }
 
     /** Whether {@link #read} decompresses the file: its name ends in {@code .gz}. */

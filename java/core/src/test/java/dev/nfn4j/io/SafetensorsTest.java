@@ -92,6 +92,9 @@ class SafetensorsTest {
         assertArrayEquals(new double[] {Math.PI, -1e300, 0}, f.get("g", new int[] {3}).toDoubles());
         assertTrue(Safetensors.isFileName("a.safetensors.gz") && Safetensors.isFileName("a.safetensors"));
         assertFalse(Safetensors.isFileName("a.npz") || Safetensors.isFileName("a.gz"));
+        assertEquals("a", Safetensors.stem("a.safetensors.gz"));
+        assertEquals("a", Safetensors.stem("a.safetensors"));
+        assertEquals("a.npz", Safetensors.stem("a.npz"));
 
         byte[] whole = Files.readAllBytes(gz);
         Path truncated = dir.resolve("cut.safetensors.gz"), notGzip = dir.resolve("plain.safetensors.gz");
